@@ -1,0 +1,299 @@
+// Package config locates, parses and resolves jobnotify's global TOML
+// configuration: defaults, then the file's top level, then a target table,
+// then command-line and environment overrides, then ${VAR} expansion and
+// validation.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Formats are the payload formats jobnotify can send.
+var Formats = []string{"jobnotify", "job-status-notification"}
+
+// Methods are the HTTP methods jobnotify sends with.
+var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+// Table is one level of settings: the file's top level, a [targets.NAME]
+// table, or the overrides from flags and JOBNOTIFY_* variables. A nil
+// pointer or map means "not set here".
+type Table struct {
+	URL      *string           `toml:"url"`
+	Method   *string           `toml:"method"`
+	Timeout  *Duration         `toml:"timeout"`
+	SoftFail *bool             `toml:"soft_fail"`
+	Format   *string           `toml:"format"`
+	Headers  map[string]string `toml:"headers"`
+	Fields   map[string]any    `toml:"fields"`
+	Retry    RetryTable        `toml:"retry"`
+	Env      EnvTable          `toml:"env"`
+}
+
+// RetryTable is the [retry] table.
+type RetryTable struct {
+	Attempts *int      `toml:"attempts"`
+	MinWait  *Duration `toml:"min_wait"`
+	MaxWait  *Duration `toml:"max_wait"`
+	MaxTime  *Duration `toml:"max_time"`
+}
+
+// EnvTable is the [env] table.
+type EnvTable struct {
+	Include []string `toml:"include"`
+	Exclude []string `toml:"exclude"`
+}
+
+// File is a parsed config file.
+type File struct {
+	Table
+	Targets map[string]Table `toml:"targets"`
+
+	// Path is where the file was read from.
+	Path string
+	data []byte
+}
+
+// Duration is a time.Duration written in TOML as a Go duration string.
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration such as "10s" or "1m30s".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want a Go duration such as 10s or 1m30s)", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Error is a problem with the configuration or the command line. Where is
+// the flag, or the file, line and key, that the problem is in.
+type Error struct {
+	Where string
+	Err   error
+}
+
+func (e *Error) Error() string { return e.Where + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Find returns the config file to read: explicit (from --config) first, then
+// $JOBNOTIFY_CONFIG, $XDG_CONFIG_HOME/jobnotify/config.toml (else
+// ~/.config/jobnotify/config.toml), then /etc/jobnotify/config.toml. Never
+// the working directory. It returns "" when no file exists at the implicit
+// places; a named file that does not exist is an error.
+func Find(explicit string, env map[string]string) (string, error) {
+	for _, named := range []struct{ path, by string }{{explicit, "--config"}, {env["JOBNOTIFY_CONFIG"], "$JOBNOTIFY_CONFIG"}} {
+		if named.path == "" {
+			continue
+		}
+		if _, err := os.Stat(named.path); err != nil {
+			return "", &Error{Where: named.by, Err: fmt.Errorf("config file %s: %w", named.path, errors.Unwrap(err))}
+		}
+		return named.path, nil
+	}
+	for _, p := range Candidates(env) {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", nil
+}
+
+// Candidates lists the implicit config locations, in the order Find tries them.
+func Candidates(env map[string]string) []string {
+	var c []string
+	if x := env["XDG_CONFIG_HOME"]; x != "" && filepath.IsAbs(x) {
+		c = append(c, filepath.Join(x, "jobnotify", "config.toml"))
+	} else if h := env["HOME"]; h != "" {
+		c = append(c, filepath.Join(h, ".config", "jobnotify", "config.toml"))
+	}
+	return append(c, "/etc/jobnotify/config.toml")
+}
+
+// Load reads and parses the file at path. Unknown keys and bad TOML are
+// errors naming the line.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Where: path, Err: errors.Unwrap(err)}
+	}
+	return Parse(path, data)
+}
+
+// Parse parses data as a config file named path.
+func Parse(path string, data []byte) (*File, error) {
+	f := &File{Path: path, data: data}
+	md, err := toml.Decode(string(data), f)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			where := fmt.Sprintf("%s:%d:%d", path, pe.Position.Line, pe.Position.Col)
+			if pe.LastKey != "" {
+				where += ": " + pe.LastKey
+			}
+			return nil, &Error{Where: where, Err: errors.New(pe.Message)}
+		}
+		return nil, &Error{Where: path, Err: err}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		return nil, &Error{Where: f.where(k.String()), Err: fmt.Errorf("unknown key %q%s", k.String(), suggest(k))}
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// check validates what can be checked without the environment: every table,
+// not just the one a send will use, so a typo in any target fails validate.
+func (f *File) check() error {
+	names := make([]string, 0, len(f.Targets))
+	for n := range f.Targets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tables := []struct {
+		prefix string
+		t      Table
+	}{{"", f.Table}}
+	for _, n := range names {
+		tables = append(tables, struct {
+			prefix string
+			t      Table
+		}{"targets." + n + ".", f.Targets[n]})
+	}
+	for _, tb := range tables {
+		s := Default()
+		if err := s.apply(tb.t, f.layerWhere(tb.prefix)); err != nil {
+			return err
+		}
+		if err := s.checkStatic(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// where names a key of the file with its line, for error messages.
+func (f *File) where(key string) string {
+	if f == nil {
+		return key
+	}
+	if line := keyLine(f.data, key); line > 0 {
+		return fmt.Sprintf("%s:%d: %s", f.Path, line, key)
+	}
+	return fmt.Sprintf("%s: %s", f.Path, key)
+}
+
+func (f *File) layerWhere(prefix string) func(string) string {
+	return func(key string) string { return f.where(prefix + key) }
+}
+
+var known = []string{"url", "method", "timeout", "soft_fail", "format", "headers", "fields", "retry", "env", "targets",
+	"attempts", "min_wait", "max_wait", "max_time", "include", "exclude"}
+
+// suggest offers the known key closest to an unknown one.
+func suggest(k toml.Key) string {
+	last := k[len(k)-1]
+	best, bestD := "", 3
+	for _, w := range known {
+		if d := distance(last, w); d < bestD {
+			best, bestD = w, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// redactURL renders a URL for an error message without its password or query.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User("***")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "***"
+	}
+	u.Fragment = ""
+	return u.String()
+}
+
+// keyLine finds the line that defines a dotted key (such as
+// "targets.chat.heders") by following table headers and key assignments.
+// It is a reader of the common shapes, not a TOML parser: 0 means not found.
+func keyLine(data []byte, key string) int {
+	table := ""
+	for i, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "" || t[0] == '#':
+			continue
+		case strings.HasPrefix(t, "[["):
+			table = normKey(strings.Trim(strings.SplitN(t, "]]", 2)[0], "[ "))
+			if table == key {
+				return i + 1
+			}
+		case t[0] == '[':
+			table = normKey(strings.TrimPrefix(strings.SplitN(t, "]", 2)[0], "["))
+			if table == key || strings.HasPrefix(table, key+".") {
+				return i + 1
+			}
+		default:
+			name, _, ok := strings.Cut(t, "=")
+			if !ok {
+				continue
+			}
+			full := normKey(name)
+			if table != "" {
+				full = table + "." + full
+			}
+			if full == key || strings.HasPrefix(full, key+".") || strings.HasPrefix(key, full+".") {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+func normKey(k string) string {
+	parts := strings.Split(k, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return strings.Join(parts, ".")
+}

@@ -1,0 +1,516 @@
+// Command jobnotify sends one HTTP notification about a CI build — its
+// Jenkins context, a status and the user's body — to the endpoint an
+// administrator configured in a global TOML file, with retries.
+//
+//	jobnotify send --status SUCCESS --field stage=deploy
+//
+// See README.md for the configuration and the payload.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/notify"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise it comes from the module version go install recorded.
+var version = ""
+
+func main() {
+	ctx, stop := signalContext()
+	code := run(ctx, os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// signalError is the cause of a context cancelled by a signal.
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string { return "received " + e.sig.String() }
+
+// signalContext returns a context cancelled, with a signalError as its
+// cause, on SIGINT or SIGTERM (Jenkins aborts a build with SIGTERM).
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if s, ok := <-ch; ok {
+			cancel(signalError{s.(syscall.Signal)})
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); close(ch); cancel(nil) }
+}
+
+func getVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return strings.TrimPrefix(bi.Main.Version, "v")
+	}
+	return "dev"
+}
+
+// run is the whole program; it returns the exit code. Every byte it writes
+// goes through one redactor.
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	red := notify.NewRedactor()
+	out, errw := red.Writer(stdout), red.Writer(stderr)
+	defer out.Flush()
+	defer errw.Flush()
+	a := &app{environ: environ, env: envMap(environ), stdin: stdin, stdout: out, stderr: errw, red: red}
+	err := a.newApp().RunContext(ctx, args)
+	if err == nil {
+		return 0
+	}
+	if !a.reported {
+		fmt.Fprintf(errw, "jobnotify: %v\n", err)
+	}
+	return exitCode(ctx, err)
+}
+
+// exitCode decides the exit code: 130/143 when a signal stopped us, 1 for
+// a failed delivery, 2 for everything else (usage, config, input), which
+// always fails before anything is sent.
+func exitCode(ctx context.Context, err error) int {
+	var sig signalError
+	if errors.As(context.Cause(ctx), &sig) {
+		return 128 + int(sig.sig)
+	}
+	var de *notify.DeliveryError
+	if errors.As(err, &de) {
+		return 1
+	}
+	return 2
+}
+
+func envMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// app holds what the commands share.
+type app struct {
+	environ        []string
+	env            map[string]string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	red            *notify.Redactor
+	reported       bool // the error was already printed
+	quiet, verbose bool
+}
+
+func (a *app) logf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "jobnotify: "+format+"\n", args...)
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default: $JOBNOTIFY_CONFIG, then $XDG_CONFIG_HOME/jobnotify/config.toml or ~/.config/jobnotify/config.toml, then /etc/jobnotify/config.toml)"},
+		&cli.StringFlag{Name: "target", Usage: "use the [targets.`NAME`] table of the config", EnvVars: []string{"JOBNOTIFY_TARGET"}},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print request headers and the response"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only"},
+	}
+}
+
+func (a *app) newApp() *cli.App {
+	usageErr := func(c *cli.Context, err error, _ bool) error {
+		return fmt.Errorf("%w (see 'jobnotify %s --help')", err, strings.TrimPrefix(c.Command.FullName(), "jobnotify "))
+	}
+	withGlobals := func(flags ...cli.Flag) []cli.Flag { return append(globalFlags(), flags...) }
+	return &cli.App{
+		Name:                      "jobnotify",
+		Usage:                     "send one notification about a CI build to a configured HTTP endpoint",
+		UsageText:                 "jobnotify [--config FILE] [--target NAME] [--verbose | --quiet] COMMAND [options]",
+		Version:                   getVersion(),
+		Writer:                    a.stdout,
+		ErrWriter:                 a.stderr,
+		Reader:                    a.stdin,
+		HideVersion:               true, // its -v alias would take --verbose's
+		Flags:                     append(globalFlags(), &cli.BoolFlag{Name: "version", Usage: "print the version"}),
+		DisableSliceFlagSeparator: true, // --field msg=a,b is one field
+		HideHelpCommand:           true,
+		OnUsageError:              usageErr,
+		ExitErrHandler:            func(*cli.Context, error) {}, // exit codes are decided in run
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				return a.printVersion(c)
+			}
+			if c.Args().Present() {
+				return fmt.Errorf("unknown command %q (commands: send, validate, env, version)", c.Args().First())
+			}
+			return errors.New("no command given (try 'jobnotify --help')")
+		},
+		Commands: []*cli.Command{
+			{
+				Name:      "send",
+				Usage:     "send one notification",
+				UsageText: "jobnotify send [--status STATUS] [--body BODY] [--field K=V]... [options]",
+				Description: `Sends the build's context, the status and your body to the configured endpoint,
+retrying on network errors, timeouts, 408, 429 and 5xx (except 501).
+
+Exit status: 0 delivered (or --dry-run, or --soft-fail); 1 delivery failed;
+2 bad usage, config or input (nothing was sent); 130/143 interrupted.
+
+Examples:
+   jobnotify send --status SUCCESS --field stage=deploy
+   jobnotify send -s FAILURE --body 'Deploy to prod failed'
+   jobnotify send --body @result.json --field 'tests:=42'
+   jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS`,
+				Flags: withGlobals(
+					&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
+					&cli.StringFlag{Name: "body", Aliases: []string{"b"}, Usage: "a JSON object; @FILE reads a file, - reads stdin; other text is sent as {\"message\": TEXT}"},
+					&cli.StringSliceFlag{Name: "field", Aliases: []string{"f"}, Usage: "add K=V (a string) or K:=JSON (raw JSON); a.b=c nests; repeatable"},
+					&cli.StringFlag{Name: "url", Usage: "endpoint `URL`", EnvVars: []string{"JOBNOTIFY_URL"}},
+					&cli.StringFlag{Name: "method", Aliases: []string{"X"}, Usage: "GET, POST, PUT, PATCH or DELETE (default: POST)", EnvVars: []string{"JOBNOTIFY_METHOD"}},
+					&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add or replace a header, 'Name: value' ('Name:' removes it); repeatable"},
+					&cli.DurationFlag{Name: "timeout", Usage: "per attempt, e.g. 10s (default: 10s)", EnvVars: []string{"JOBNOTIFY_TIMEOUT"}},
+					&cli.IntFlag{Name: "attempts", Usage: "total attempts including the first (default: 4)", EnvVars: []string{"JOBNOTIFY_ATTEMPTS"}},
+					&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key (default: a random UUID)", EnvVars: []string{"JOBNOTIFY_ID"}},
+					&cli.StringFlag{Name: "format", Usage: "payload format: jobnotify or job-status-notification (default: jobnotify)", EnvVars: []string{"JOBNOTIFY_FORMAT"}},
+					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
+					&cli.BoolFlag{Name: "soft-fail", Usage: "a failed delivery prints a warning and exits 0", EnvVars: []string{"JOBNOTIFY_SOFT_FAIL"}},
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: one result object on stdout"},
+				),
+				OnUsageError: usageErr,
+				Action:       a.send,
+			},
+			{
+				Name:         "validate",
+				Usage:        "check the config and print the resolved settings as JSON, secrets as ***",
+				Flags:        globalFlags(),
+				OnUsageError: usageErr,
+				Action:       a.validate,
+			},
+			{
+				Name:         "env",
+				Usage:        "print as JSON the build context send would include (no network)",
+				Flags:        globalFlags(),
+				OnUsageError: usageErr,
+				Action:       a.printEnv,
+			},
+			{
+				Name:   "version",
+				Usage:  "print the version",
+				Action: a.printVersion,
+			},
+		},
+	}
+}
+
+func (a *app) printVersion(*cli.Context) error {
+	_, err := fmt.Fprintf(a.stdout, "jobnotify version %s\n", getVersion())
+	return err
+}
+
+// global returns a global flag's value whether it was given before or
+// after the command name.
+func global(c *cli.Context, name string) string {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.String(name)
+		}
+	}
+	return ""
+}
+
+func globalBool(c *cli.Context, name string) bool {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.Bool(name)
+		}
+	}
+	return false
+}
+
+// flagWhere names the flag behind a settings key, for error messages.
+func flagWhere(key string) string {
+	flag := map[string]string{
+		"url": "url", "method": "method", "timeout": "timeout", "soft_fail": "soft-fail",
+		"format": "format", "retry.attempts": "attempts",
+	}[key]
+	if flag == "" {
+		return key
+	}
+	return "--" + flag + " (or $JOBNOTIFY_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_")) + ")"
+}
+
+// settings loads the config (optional unless named) and resolves it with
+// the command-line overrides.
+func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, error) {
+	a.verbose, a.quiet = globalBool(c, "verbose"), globalBool(c, "quiet")
+	if a.verbose && a.quiet {
+		return nil, errors.New("--verbose and --quiet: choose one")
+	}
+	path, err := config.Find(global(c, "config"), a.env)
+	if err != nil {
+		return nil, err
+	}
+	var f *config.File
+	if path != "" {
+		if f, err = config.Load(path); err != nil {
+			return nil, err
+		}
+	}
+	ov.Where = flagWhere
+	s, err := config.Resolve(f, global(c, "target"), ov, a.env)
+	if err != nil {
+		return nil, err
+	}
+	a.red.Add(notify.Secrets(s)...)
+	if a.verbose {
+		if path == "" {
+			path = "none (looked in " + strings.Join(config.Candidates(a.env), ", ") + ")"
+		}
+		a.logf("config: %s", path)
+	}
+	return s, nil
+}
+
+func (a *app) overrides(c *cli.Context) (config.Overrides, error) {
+	var ov config.Overrides
+	str := func(name string) *string {
+		if !c.IsSet(name) {
+			return nil
+		}
+		v := c.String(name)
+		return &v
+	}
+	ov.URL, ov.Method, ov.Format = str("url"), str("method"), str("format")
+	if c.IsSet("timeout") {
+		d := config.Duration(c.Duration("timeout"))
+		ov.Timeout = &d
+	}
+	if c.IsSet("attempts") {
+		n := c.Int("attempts")
+		ov.Retry.Attempts = &n
+	}
+	if c.IsSet("soft-fail") {
+		b := c.Bool("soft-fail")
+		ov.SoftFail = &b
+	}
+	for _, h := range c.StringSlice("header") {
+		hd, err := config.NewHeader(h, "--header")
+		if err != nil {
+			return ov, err
+		}
+		ov.Headers = append(ov.Headers, hd)
+	}
+	return ov, nil
+}
+
+// readBody returns the text of --body: literal, @FILE, or - for stdin.
+func (a *app) readBody(arg string) (text, where string, err error) {
+	switch {
+	case arg == "-":
+		b, err := io.ReadAll(a.stdin)
+		if err != nil {
+			return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", err)
+		}
+		return string(b), "--body - (stdin)", nil
+	case strings.HasPrefix(arg, "@"):
+		where := "--body " + arg
+		b, err := os.ReadFile(arg[1:])
+		if err != nil {
+			return "", where, fmt.Errorf("%s: %w", where, errors.Unwrap(err))
+		}
+		return string(b), where, nil
+	}
+	return arg, "--body", nil
+}
+
+func (a *app) send(c *cli.Context) (err error) {
+	asJSON := false
+	switch o := c.String("output"); o {
+	case "json":
+		asJSON = true
+	case "text":
+	default:
+		return fmt.Errorf("--output: %q is not text or json", o)
+	}
+	var res *notify.Result
+	if asJSON {
+		defer func() {
+			if res == nil && err != nil {
+				res = &notify.Result{ErrorClass: "input", Error: err.Error()}
+			}
+			if res != nil {
+				b, _ := json.Marshal(res)
+				fmt.Fprintf(a.stdout, "%s\n", b)
+			}
+		}()
+	}
+	ov, err := a.overrides(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.settings(c, ov)
+	if err != nil {
+		return err
+	}
+	if s.URL == "" {
+		return errors.New("no endpoint: give --url, set $JOBNOTIFY_URL, or set url in the config file")
+	}
+	if len(s.Dropped) > 0 && !a.quiet {
+		a.logf("warning: not sending config header(s) %s: they were configured for another host than %s (pass them with --header to send them)",
+			strings.Join(s.Dropped, ", "), notify.Origin(s.URL))
+	}
+	in := notify.Input{ID: c.String("id"), Status: strings.TrimSpace(c.String("status")), Time: time.Now()}
+	if in.ID == "" {
+		in.ID = notify.NewID()
+	}
+	if c.IsSet("body") {
+		text, where, err := a.readBody(c.String("body"))
+		if err != nil {
+			return err
+		}
+		if in.Body, err = notify.ParseBody(text, where); err != nil {
+			return err
+		}
+	}
+	for _, arg := range c.StringSlice("field") {
+		f, err := notify.ParseField(arg)
+		if err != nil {
+			return err
+		}
+		in.Fields = append(in.Fields, f)
+	}
+	bc := envcollect.Collect(a.environ, envOptions(s))
+	req, err := notify.Build(bc, s, in, getVersion())
+	if err != nil {
+		return err
+	}
+	if c.Bool("dry-run") {
+		if asJSON {
+			res = &notify.Result{ID: req.ID}
+			return nil
+		}
+		return req.Dump(a.stdout)
+	}
+
+	client := notify.NewClient(s)
+	client.Proxy = http.ProxyFromEnvironment
+	if !a.quiet {
+		client.Log = func(line string) { a.logf("%s", line) }
+	}
+	if a.verbose {
+		client.Debug = func(line string) {
+			for _, l := range strings.Split(line, "\n") {
+				a.logf("%s", l)
+			}
+		}
+	}
+	res, err = client.Send(c.Context, req)
+	if err != nil {
+		var de *notify.DeliveryError
+		if errors.As(err, &de) && s.SoftFail && de.Class != notify.ClassInterrupted {
+			a.logf("warning: %v (soft fail: exit 0)", err)
+			return nil
+		}
+		return err
+	}
+	if !a.quiet {
+		a.logf("%s %s -> %s (%s, %s)", req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode),
+			plural(res.Attempts, "attempt"), roundMS(res.Elapsed))
+	}
+	return nil
+}
+
+// envOptions is the [env] table plus the variables behind ${VAR}
+// expansions, which never enter a payload.
+func envOptions(s *config.Settings) envcollect.Options {
+	o := s.Env
+	o.Exclude = append(append([]string(nil), o.Exclude...), s.SecretVars...)
+	return o
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func roundMS(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
+
+func (a *app) validate(c *cli.Context) error {
+	if p, err := config.Find(global(c, "config"), a.env); err != nil {
+		return err
+	} else if p == "" {
+		return fmt.Errorf("no config file (looked in %s; or give --config FILE)", strings.Join(config.Candidates(a.env), ", "))
+	}
+	s, err := a.settings(c, config.Overrides{})
+	if err != nil {
+		return err
+	}
+	if s.URL == "" {
+		return errors.New("url: not set")
+	}
+	headers := map[string]string{}
+	for _, h := range s.Headers {
+		v := h.Value
+		if notify.Sensitive(h.Name) {
+			v = "***"
+		}
+		headers[h.Name] = v
+	}
+	out := map[string]any{
+		"config":    s.Path,
+		"target":    s.Target,
+		"url":       notify.Display(s.URL),
+		"method":    s.Method,
+		"format":    s.Format,
+		"timeout":   s.Timeout.String(),
+		"soft_fail": s.SoftFail,
+		"headers":   headers,
+		"fields":    s.Fields,
+		"retry": map[string]any{
+			"attempts": s.Retry.Attempts, "min_wait": s.Retry.MinWait.String(),
+			"max_wait": s.Retry.MaxWait.String(), "max_time": s.Retry.MaxTime.String(),
+		},
+		"env": map[string]any{"include": s.Env.Include, "exclude": s.Env.Exclude},
+	}
+	return a.printJSON(out)
+}
+
+func (a *app) printEnv(c *cli.Context) error {
+	s, err := a.settings(c, config.Overrides{})
+	if err != nil {
+		return err
+	}
+	return a.printJSON(envcollect.Collect(a.environ, envOptions(s)).Map())
+}
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

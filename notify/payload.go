@@ -1,0 +1,288 @@
+// Package notify builds a notification's payload from the build context,
+// the configuration and the user's body and fields, encodes it as an HTTP
+// request, and delivers it with retries.
+package notify
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
+)
+
+// InputError is a problem with what the user gave: a body, a field, an id.
+type InputError struct {
+	Where string // the flag or source, such as "--body" or "--field"
+	Err   error
+}
+
+func (e *InputError) Error() string { return e.Where + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Body is a parsed --body.
+type Body struct {
+	Raw    string         // the text exactly as given
+	Object map[string]any // the JSON object, or {"message": text} for plain text
+}
+
+// ParseBody parses the text of --body. A JSON object is used as is; text
+// that starts with { or [ must be a JSON object; any other text becomes
+// {"message": text} with trailing line breaks removed. where names the
+// source in errors ("--body", "--body @file.json").
+func ParseBody(text, where string) (*Body, error) {
+	b := &Body{Raw: text}
+	trimmed := strings.TrimSpace(text)
+	if trimmed == "" || trimmed[0] != '{' && trimmed[0] != '[' {
+		if !utf8.ValidString(text) {
+			return nil, &InputError{Where: where, Err: errors.New("text is not valid UTF-8")}
+		}
+		b.Object = map[string]any{"message": strings.TrimRight(text, "\r\n")}
+		return b, nil
+	}
+	if trimmed[0] == '[' {
+		return nil, &InputError{Where: where, Err: errors.New("want a JSON object, got an array")}
+	}
+	obj, err := decodeObject(text)
+	if err != nil {
+		return nil, &InputError{Where: where, Err: err}
+	}
+	b.Object = obj
+	return b, nil
+}
+
+// decodeObject decodes one JSON object, keeping numbers exact, and reports
+// errors with line and column.
+func decodeObject(text string) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, jsonError(text, err, dec.InputOffset())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		off := dec.InputOffset()
+		line, col := position(text, off)
+		return nil, fmt.Errorf("line %d, column %d: unexpected text after the JSON object", line, col)
+	}
+	return obj, nil
+}
+
+func jsonError(text string, err error, fallback int64) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	off := fallback
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		off = int64(len(text))
+		err = errors.New("unexpected end of JSON input")
+	}
+	line, col := position(text, off)
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	return fmt.Errorf("line %d, column %d: invalid JSON: %s", line, col, msg)
+}
+
+// position turns a byte offset into a 1-based line and column (in runes).
+func position(text string, off int64) (line, col int) {
+	if off > int64(len(text)) {
+		off = int64(len(text))
+	}
+	before := text[:off]
+	line = strings.Count(before, "\n") + 1
+	col = utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:])
+	if col == 0 {
+		col = 1
+	}
+	return line, col
+}
+
+// Field is a parsed --field: a path of object keys and a value.
+type Field struct {
+	Path  []string
+	Value any
+}
+
+// ParseField parses K=V (a string) or K:=JSON (raw JSON), HTTPie's
+// convention. A dotted key a.b=c builds nested objects; \. is a literal dot.
+func ParseField(arg string) (Field, error) {
+	bad := func(format string, a ...any) (Field, error) {
+		return Field{}, &InputError{Where: "--field", Err: fmt.Errorf(format, a...)}
+	}
+	eq := strings.IndexByte(arg, '=')
+	if eq < 0 {
+		return bad("%q: want KEY=VALUE or KEY:=JSON", truncate(arg, 40))
+	}
+	key, val, raw := arg[:eq], arg[eq+1:], false
+	if strings.HasSuffix(key, ":") {
+		key, raw = key[:len(key)-1], true
+	}
+	path := splitKey(key)
+	for _, p := range path {
+		if p == "" {
+			return bad("%q: empty key (want KEY=VALUE; a.b=c for nested keys)", truncate(key, 40))
+		}
+	}
+	f := Field{Path: path, Value: val}
+	if raw {
+		dec := json.NewDecoder(strings.NewReader(val))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return bad("%s: %w", key, jsonError(val, err, dec.InputOffset()))
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return bad("%s: unexpected text after the JSON value", key)
+		}
+		f.Value = v
+	}
+	return f, nil
+}
+
+func splitKey(key string) []string {
+	var parts []string
+	var cur strings.Builder
+	for i := 0; i < len(key); i++ {
+		switch {
+		case key[i] == '\\' && i+1 < len(key) && key[i+1] == '.':
+			cur.WriteByte('.')
+			i++
+		case key[i] == '.':
+			parts = append(parts, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(key[i])
+		}
+	}
+	return append(parts, cur.String())
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// object returns the field as a nested object, ready to merge.
+func (f Field) object() map[string]any {
+	var v any = f.Value
+	for i := len(f.Path) - 1; i >= 0; i-- {
+		v = map[string]any{f.Path[i]: v}
+	}
+	return v.(map[string]any)
+}
+
+// merge lays src over dst: objects merge key by key, anything else replaces.
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+			cp := make(map[string]any, len(sm))
+			merge(cp, sm)
+			v = cp
+		}
+		dst[k] = v
+	}
+}
+
+// Input is what the user asked to send.
+type Input struct {
+	ID     string    // notification id; also the Idempotency-Key
+	Status string    // build status; "" for none
+	Body   *Body     // nil when no --body
+	Fields []Field   // --field values in order
+	Time   time.Time // the notification's timestamp
+}
+
+// NewID returns a random UUIDv4.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails: crypto/rand panics rather than return an error
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Payload returns the notification as an object in the format s.Format:
+// for "jobnotify" the build context < [fields] < body < --field, deep-merged;
+// for "job-status-notification" the flat map of strings the replaced plugin
+// sent.
+func Payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any, error) {
+	switch s.Format {
+	case "job-status-notification":
+		return legacyPayload(c, s, in), nil
+	case "jobnotify", "":
+		p := c.Map()
+		p["id"] = in.ID
+		p["timestamp"] = in.Time.UTC().Format(time.RFC3339)
+		if in.Status != "" {
+			p["status"] = in.Status
+		}
+		merge(p, s.Fields)
+		if in.Body != nil {
+			merge(p, in.Body.Object)
+		}
+		for _, f := range in.Fields {
+			merge(p, f.object())
+		}
+		return p, nil
+	default:
+		return nil, &InputError{Where: "format", Err: fmt.Errorf("unknown format %q", s.Format)}
+	}
+}
+
+// legacyPayload is the Job Status Notification plugin's payload: the
+// collected environment, the status twice, buildNo and body, all strings;
+// [fields] and --field are added flattened with dotted keys.
+func legacyPayload(c envcollect.Context, s *config.Settings, in Input) map[string]any {
+	flat := make(map[string]string, len(c.Env)+8)
+	for k, v := range c.Env {
+		flat[k] = v
+	}
+	status := in.Status
+	if status == "" {
+		status = "RUNNING"
+	}
+	flat["JOB_EXECUTE_STATUS"] = status
+	flat["jobExecuteStatus"] = status
+	if n := c.Env["BUILD_NUMBER"]; n != "" {
+		flat["buildNo"] = n
+	}
+	if in.Body != nil {
+		flat["body"] = in.Body.Raw
+	}
+	flatten("", s.Fields, flat)
+	for _, f := range in.Fields {
+		flatten("", f.object(), flat)
+	}
+	p := make(map[string]any, len(flat))
+	for k, v := range flat {
+		p[k] = v
+	}
+	return p
+}
+
+// encodeJSON encodes v compactly without HTML escaping.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

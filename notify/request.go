@@ -1,0 +1,224 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
+)
+
+// Request is a notification ready to send: the same bytes on every attempt.
+type Request struct {
+	Method string
+	URL    string      // the full URL, with the payload's query for GET
+	Host   string      // a Host header override; "" for the URL's host
+	Header http.Header // every header sent, defaults included
+	Body   []byte      // nil for GET
+	ID     string
+
+	display string // URL for dry-run output, the configured query's values as ***
+}
+
+// Build turns the context, settings and input into the request to send.
+func Build(c envcollect.Context, s *config.Settings, in Input, version string) (*Request, error) {
+	if in.ID == "" || len(in.ID) > 200 || config.CheckHeader("Idempotency-Key", in.ID) != nil {
+		return nil, &InputError{Where: "--id", Err: fmt.Errorf("want 1 to 200 printable characters")}
+	}
+	p, err := Payload(c, s, in)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return nil, &InputError{Where: "url", Err: err}
+	}
+	r := &Request{Method: s.Method, ID: in.ID, Header: http.Header{}}
+	r.Header.Set("User-Agent", "jobnotify/"+version)
+	r.Header.Set("Idempotency-Key", in.ID)
+	r.display = Display(s.URL)
+	if s.Method == http.MethodGet {
+		q := Query(p)
+		if q != "" {
+			if u.RawQuery != "" {
+				u.RawQuery += "&"
+				r.display += "&"
+			} else {
+				r.display += "?"
+			}
+			u.RawQuery += q
+			r.display += q
+		}
+	} else {
+		if r.Body, err = encodeJSON(p); err != nil {
+			return nil, &InputError{Where: "payload", Err: err}
+		}
+		r.Header.Set("Content-Type", "application/json")
+	}
+	r.URL = u.String()
+	for _, h := range s.Headers {
+		switch {
+		case http.CanonicalHeaderKey(h.Name) == "Host":
+			r.Host = h.Value
+		case h.Value == "":
+			r.Header.Del(h.Name)
+		default:
+			r.Header.Set(h.Name, h.Value)
+		}
+	}
+	return r, nil
+}
+
+// Query flattens a payload into query parameters with dotted keys
+// (job.name=…&build.number=42), sorted by key.
+func Query(p map[string]any) string {
+	flat := make(map[string]string)
+	flatten("", p, flat)
+	keys := make([]string, 0, len(flat))
+	for k := range flat {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(k))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(flat[k]))
+	}
+	return b.String()
+}
+
+// flatten writes v into out with dotted keys; arrays use their index.
+func flatten(prefix string, v any, out map[string]string) {
+	join := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			flatten(join(k), e, out)
+		}
+	case []any:
+		for i, e := range v {
+			flatten(join(strconv.Itoa(i)), e, out)
+		}
+	case []map[string]any:
+		for i, e := range v {
+			flatten(join(strconv.Itoa(i)), e, out)
+		}
+	case string:
+		out[prefix] = v
+	case nil:
+		out[prefix] = ""
+	case time.Time:
+		out[prefix] = v.Format(time.RFC3339Nano)
+	case json.Number:
+		out[prefix] = v.String()
+	default:
+		b, err := encodeJSON(v)
+		if err != nil {
+			b = []byte(fmt.Sprint(v))
+		}
+		out[prefix] = string(b)
+	}
+}
+
+// Display renders a URL without userinfo and with every query value as ***.
+func Display(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		q := strings.Split(c.RawQuery, "&")
+		for i, kv := range q {
+			if k, _, ok := strings.Cut(kv, "="); ok {
+				q[i] = k + "=***"
+			}
+		}
+		c.RawQuery = strings.Join(q, "&")
+	}
+	return c.String()
+}
+
+// Origin renders a URL as scheme://host/path, the form used in log lines.
+func Origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// Sensitive reports whether a header's value is a secret: Authorization,
+// Cookie and any name with token, secret, signature, password, auth,
+// api-key or access-key in it. Ids (Idempotency-Key, webhook-id) are not.
+func Sensitive(name string) bool {
+	n := strings.ToLower(name)
+	if n == "cookie" || n == "set-cookie" {
+		return true
+	}
+	for _, w := range []string{"token", "secret", "signature", "password", "auth", "api-key", "apikey", "access-key", "session"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Dump writes the request as it would go on the wire, with sensitive header
+// values as ***: the request line, headers in sorted order, a blank line
+// and the body.
+func (r *Request) Dump(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", r.Method, r.display)
+	if r.Host != "" {
+		fmt.Fprintf(&b, "Host: %s\n", r.Host)
+	}
+	writeHeaders(&b, "", r.Header)
+	b.WriteByte('\n')
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	if len(r.Body) > 0 {
+		if _, err := w.Write(r.Body); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, "\n")
+		return err
+	}
+	return nil
+}
+
+// writeHeaders writes h sorted by name, one line each, prefixed, with the
+// values of sensitive headers as ***.
+func writeHeaders(b *strings.Builder, prefix string, h http.Header) {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			if Sensitive(k) {
+				v = "***"
+			}
+			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
+		}
+	}
+}

@@ -1,0 +1,499 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/jobnotify/jobnotify/config"
+)
+
+// Client delivers requests with retries. The zero value is not usable:
+// set Retry and Timeout, or start from NewClient.
+type Client struct {
+	Timeout time.Duration // per attempt
+	Retry   config.Retry  // attempts, waits and the overall time limit
+
+	// Proxy chooses a proxy for a request, such as http.ProxyFromEnvironment;
+	// nil means no proxy.
+	Proxy func(*http.Request) (*url.URL, error)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives one line per retry; nil discards them.
+	Log func(line string)
+	// Debug receives request and response details (--verbose); nil discards them.
+	Debug func(line string)
+}
+
+// NewClient returns a client with the settings' timeout and retry policy.
+func NewClient(s *config.Settings) *Client {
+	return &Client{Timeout: s.Timeout, Retry: s.Retry}
+}
+
+// Result says what happened to one delivery.
+type Result struct {
+	Delivered  bool          `json:"delivered"`
+	StatusCode int           `json:"status_code,omitempty"`
+	Attempts   int           `json:"attempts"`
+	ID         string        `json:"id"`
+	Elapsed    time.Duration `json:"-"`
+	ElapsedMS  int64         `json:"elapsed_ms"`
+	ErrorClass string        `json:"error_class,omitempty"` // see DeliveryError.Class
+	Error      string        `json:"error,omitempty"`
+}
+
+// Error classes of a DeliveryError.
+const (
+	ClassStatus      = "status"      // the final response was not 2xx
+	ClassRedirect    = "redirect"    // a redirect that is not followed
+	ClassNetwork     = "network"     // connection refused, reset, no such host…
+	ClassTimeout     = "timeout"     // no response within the per-attempt timeout
+	ClassTLS         = "tls"         // certificate verification or protocol mismatch
+	ClassRetryAfter  = "retry_after" // the server asked for a wait longer than allowed
+	ClassMaxTime     = "max_time"    // retry.max_time ran out
+	ClassInterrupted = "interrupted" // the context was cancelled (SIGINT, SIGTERM)
+)
+
+// DeliveryError is a delivery that failed after Attempts attempts.
+type DeliveryError struct {
+	Class    string
+	Attempts int
+	Err      error
+}
+
+func (e *DeliveryError) Error() string {
+	return fmt.Sprintf("delivery failed after %s: %v", plural(e.Attempts, "attempt"), e.Err)
+}
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// StatusError is a response that was not a success.
+type StatusError struct {
+	Code     int
+	Status   string // "503 Service Unavailable"
+	Snippet  string // the first bytes of the body, control characters escaped
+	Location string // for a redirect: where it pointed, as scheme://host/path
+}
+
+func (e *StatusError) Error() string {
+	msg := e.Status
+	if e.Location != "" {
+		msg += ": redirect to " + e.Location + " not followed (only a 307 or 308 to the same host and port is)"
+	}
+	if e.Snippet != "" {
+		msg += ": " + e.Snippet
+	}
+	return msg
+}
+
+// stopError ends the retries early, saying why.
+type stopError struct {
+	class string
+	msg   string
+	cause string // what the last attempt got
+}
+
+func (e *stopError) Error() string {
+	if e.cause == "" {
+		return e.msg
+	}
+	return e.cause + ": " + e.msg
+}
+
+const (
+	snippetLen = 512     // response bytes in a failure message
+	verboseLen = 2 << 10 // response bytes shown by --verbose
+)
+
+// Send delivers r, retrying as the client's policy says. The error is a
+// *DeliveryError; a success is a 2xx response.
+func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	ctx, cancel := context.WithTimeout(ctx, c.Retry.MaxTime)
+	defer cancel()
+
+	p := &policy{c: c, now: now, deadline: start.Add(c.Retry.MaxTime)}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = c.Proxy
+	rc := &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport:     transport,
+			Timeout:       c.Timeout,
+			CheckRedirect: checkRedirect,
+		},
+		Logger:       nil, // it prints URLs with their query strings
+		RetryWaitMin: c.Retry.MinWait,
+		RetryWaitMax: c.Retry.MaxWait,
+		RetryMax:     c.Retry.Attempts - 1,
+		CheckRetry:   p.check,
+		Backoff:      p.backoff,
+		ErrorHandler: func(resp *http.Response, err error, _ int) (*http.Response, error) { return resp, err },
+	}
+	if c.Debug != nil {
+		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, i int) {
+			var b strings.Builder
+			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, Origin(req.URL.String()), i+1, c.Retry.Attempts)
+			writeHeaders(&b, "> ", req.Header)
+			c.Debug(strings.TrimSuffix(b.String(), "\n"))
+		}
+	}
+	var body any
+	if r.Body != nil {
+		body = r.Body // a []byte: re-read from the start on every attempt, never copied
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	if err != nil {
+		return nil, &InputError{Where: "url", Err: errors.New("cannot make a request of it")}
+	}
+	req.Header = r.Header.Clone()
+	req.Host = r.Host
+
+	resp, err := rc.Do(req)
+	res := &Result{ID: r.ID, Attempts: max(p.attempt, 1)}
+	finish := func(class string, err error) (*Result, error) {
+		res.Elapsed = now().Sub(start)
+		res.ElapsedMS = res.Elapsed.Milliseconds()
+		if err == nil {
+			res.Delivered = true
+			return res, nil
+		}
+		de := &DeliveryError{Class: class, Attempts: res.Attempts, Err: err}
+		res.ErrorClass, res.Error = class, de.Error()
+		return res, de
+	}
+	var stop *stopError
+	switch {
+	case resp != nil && err == nil:
+		res.StatusCode = resp.StatusCode
+		snippet := readSnippet(resp)
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return finish("", nil)
+		}
+		se := &StatusError{Code: resp.StatusCode, Status: statusText(resp), Snippet: snippet}
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			if loc, err := resp.Location(); err == nil {
+				se.Location = Origin(loc.String())
+			}
+			return finish(ClassRedirect, se)
+		}
+		return finish(ClassStatus, se)
+	case resp != nil:
+		res.StatusCode = resp.StatusCode
+		readSnippet(resp)
+	}
+	switch {
+	case errors.As(err, &stop):
+		return finish(stop.class, stop)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return finish(ClassMaxTime, fmt.Errorf("retry.max_time %s reached%s", c.Retry.MaxTime, p.lastCause()))
+	case ctx.Err() != nil:
+		return finish(ClassInterrupted, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
+	}
+	_, class := classify(nil, err)
+	return finish(class, errors.New(describe(err, c.Timeout)))
+}
+
+// readSnippet returns the first bytes of the body, escaped, and closes it
+// after reading a bounded amount more, so a huge body costs nothing.
+func readSnippet(resp *http.Response) string {
+	defer resp.Body.Close()
+	buf, _ := io.ReadAll(io.LimitReader(resp.Body, snippetLen))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return Escape(buf)
+}
+
+// statusText renders a status as "503 Service Unavailable", using Go's text
+// rather than the server's, which could be anything.
+func statusText(resp *http.Response) string { return StatusLine(resp.StatusCode) }
+
+// StatusLine renders a response status for the result line.
+func StatusLine(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return fmt.Sprintf("%d %s", code, t)
+	}
+	return strconv.Itoa(code)
+}
+
+// policy decides retries and waits for one Send. go-retryablehttp calls
+// check once per attempt and then, when check said retry, backoff.
+type policy struct {
+	c        *Client
+	now      func() time.Time
+	deadline time.Time
+	attempt  int
+	next     time.Duration
+	cause    string // what the last attempt got, for messages
+}
+
+func (p *policy) lastCause() string {
+	if p.cause == "" {
+		return ""
+	}
+	return "; last attempt: " + p.cause
+}
+
+func (p *policy) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	p.attempt++
+	if resp != nil && p.c.Debug != nil {
+		p.debugResponse(resp)
+	}
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	retry, cause := classifyCause(resp, err, p.c.Timeout)
+	p.cause = cause
+	if !retry || p.attempt >= p.c.Retry.Attempts {
+		return false, nil
+	}
+	wait := p.wait(p.attempt)
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
+			if ra > p.c.Retry.MaxWait {
+				return false, &stopError{class: ClassRetryAfter, cause: cause,
+					msg: fmt.Sprintf("server asked to Retry-After %s, more than retry.max_wait %s; not retrying", roundDur(ra), p.c.Retry.MaxWait)}
+			}
+			wait = max(ra, p.c.Retry.MinWait)
+			if left := p.deadline.Sub(p.now()); wait > left {
+				return false, &stopError{class: ClassRetryAfter, cause: cause,
+					msg: fmt.Sprintf("server asked to Retry-After %s, more than the %s left of retry.max_time %s; not retrying", roundDur(ra), roundDur(left), p.c.Retry.MaxTime)}
+			}
+		}
+	}
+	if left := p.deadline.Sub(p.now()); wait > left {
+		return false, &stopError{class: ClassMaxTime, cause: cause,
+			msg: fmt.Sprintf("the next retry, in %s, would pass retry.max_time %s", roundDur(wait), p.c.Retry.MaxTime)}
+	}
+	p.next = wait
+	if p.c.Log != nil {
+		p.c.Log(fmt.Sprintf("attempt %d/%d: %s; retrying in %s", p.attempt, p.c.Retry.Attempts, cause, roundDur(wait)))
+	}
+	return true, nil
+}
+
+func (p *policy) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return p.next }
+
+// wait is capped exponential backoff with jitter: min_wait doubled per
+// attempt, capped at max_wait, then a random point in its upper half, never
+// below min_wait.
+func (p *policy) wait(attempt int) time.Duration {
+	lo, hi := p.c.Retry.MinWait, p.c.Retry.MaxWait
+	d := lo
+	for i := 1; i < attempt && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	if half := d / 2; half > 0 {
+		d = half + rand.N(half+1)
+	}
+	return max(d, lo)
+}
+
+// retryAfter parses a Retry-After value, seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		return time.Duration(min(n, 1<<31)) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+func (p *policy) debugResponse(resp *http.Response) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "< %s\n", statusText(resp))
+	writeHeaders(&b, "< ", resp.Header)
+	peek, _ := io.ReadAll(io.LimitReader(resp.Body, verboseLen))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(strings.NewReader(string(peek)), resp.Body), resp.Body}
+	if len(peek) > 0 {
+		fmt.Fprintf(&b, "< %s", Escape(peek))
+	}
+	p.c.Debug(strings.TrimSuffix(b.String(), "\n"))
+}
+
+// classify says whether an outcome is worth retrying and its error class.
+func classify(resp *http.Response, err error) (retry bool, class string) {
+	if err == nil {
+		switch resp.StatusCode {
+		case 408, 429, 500, 502, 503, 504:
+			return true, ClassStatus
+		}
+		return false, ClassStatus
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Timeout() {
+		return true, ClassTimeout
+	}
+	var (
+		unknownCA *x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verify    *tls.CertificateVerificationError
+		record    tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid),
+		errors.As(err, &verify), errors.As(err, &record),
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return false, ClassTLS
+	case strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects"):
+		return false, ClassRedirect
+	}
+	return true, ClassNetwork
+}
+
+func classifyCause(resp *http.Response, err error, timeout time.Duration) (bool, string) {
+	retry, _ := classify(resp, err)
+	if err == nil {
+		return retry, statusText(resp)
+	}
+	return retry, describe(err, timeout)
+}
+
+// describe names a transport error's cause as the system reports it,
+// without the URL that net/http errors embed.
+func describe(err error, timeout time.Duration) string {
+	var (
+		ue        *url.Error
+		dns       *net.DNSError
+		errno     syscall.Errno
+		unknownCA *x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+	)
+	switch {
+	case errors.As(err, &ue) && ue.Timeout():
+		return fmt.Sprintf("timeout: no response within %s (i/o timeout)", timeout)
+	case errors.As(err, &dns):
+		return "lookup " + dns.Name + ": " + dns.Err
+	case errors.As(err, &unknownCA):
+		return "certificate signed by unknown authority"
+	case errors.As(err, &hostname):
+		return hostname.Error()
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "server gave HTTP response to HTTPS client (use an http:// URL, or fix the server's TLS)"
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "server closed the connection without a response"
+	}
+	if ue != nil {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// checkRedirect follows a 307 or 308 to the same host and port (or an
+// http-to-https upgrade of the same host), keeping method, body and
+// headers; anything else ends with the redirect response itself.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	prev := via[len(via)-1].URL
+	code := req.Response.StatusCode
+	if (code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect) && sameOrigin(prev, req.URL) {
+		return nil
+	}
+	return http.ErrUseLastResponse
+}
+
+func sameOrigin(from, to *url.URL) bool {
+	if !strings.EqualFold(from.Hostname(), to.Hostname()) || to.User != nil {
+		return false
+	}
+	fs, ts := strings.ToLower(from.Scheme), strings.ToLower(to.Scheme)
+	fp, tp := portOf(from), portOf(to)
+	switch {
+	case fs == ts:
+		return fp == tp
+	case fs == "http" && ts == "https":
+		return fp == tp || fp == "80" && tp == "443"
+	}
+	return false
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+// Escape renders bytes from a server on one line: control characters, ANSI
+// escapes, bidi overrides and invalid UTF-8 become visible escapes.
+func Escape(b []byte) string {
+	var s strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&s, `\x%02x`, b[0])
+		case r == '\n':
+			s.WriteString(`\n`)
+		case r == '\r':
+			s.WriteString(`\r`)
+		case r == '\t':
+			s.WriteString(`\t`)
+		case r == '\\':
+			s.WriteString(`\\`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&s, `\x%02x`, r)
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			fmt.Fprintf(&s, `\u%04x`, r)
+		default:
+			s.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return s.String()
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// roundDur rounds a duration for messages: 1.2s, 350ms.
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	default:
+		return d.Round(time.Millisecond)
+	}
+}
