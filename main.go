@@ -490,14 +490,21 @@ func (a *app) validate(c *cli.Context) error {
 		"timeout":   s.Timeout.String(),
 		"soft_fail": s.SoftFail,
 		"headers":   headers,
-		"fields":    s.Fields,
+		"fields":    orEmpty(s.Fields),
 		"retry": map[string]any{
 			"attempts": s.Retry.Attempts, "min_wait": s.Retry.MinWait.String(),
 			"max_wait": s.Retry.MaxWait.String(), "max_time": s.Retry.MaxTime.String(),
 		},
-		"env": map[string]any{"include": s.Env.Include, "exclude": s.Env.Exclude},
+		"env": map[string]any{"include": append([]string{}, s.Env.Include...), "exclude": append([]string{}, s.Env.Exclude...)},
 	}
 	return a.printJSON(out)
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
 
 func (a *app) printEnv(c *cli.Context) error {

@@ -57,8 +57,8 @@ type File struct {
 	Table
 	Targets map[string]Table `toml:"targets"`
 
-	// Path is where the file was read from.
-	Path string
+	// Path is where the file was read from. It is not a key of the file.
+	Path string `toml:"-"`
 	data []byte
 }
 
@@ -113,7 +113,7 @@ func Candidates(env map[string]string) []string {
 	var c []string
 	if x := env["XDG_CONFIG_HOME"]; x != "" && filepath.IsAbs(x) {
 		c = append(c, filepath.Join(x, "jobnotify", "config.toml"))
-	} else if h := env["HOME"]; h != "" {
+	} else if h := env["HOME"]; h != "" && filepath.IsAbs(h) {
 		c = append(c, filepath.Join(h, ".config", "jobnotify", "config.toml"))
 	}
 	return append(c, "/etc/jobnotify/config.toml")
@@ -172,8 +172,15 @@ func (f *File) check() error {
 			t      Table
 		}{"targets." + n + ".", f.Targets[n]})
 	}
-	for _, tb := range tables {
+	for i, tb := range tables {
 		s := Default()
+		if i > 0 {
+			// A target is used over the top level, so check it that way:
+			// a target's min_wait is compared with the top level's max_wait.
+			if err := s.apply(f.Table, f.layerWhere("")); err != nil {
+				return err
+			}
+		}
 		if err := s.apply(tb.t, f.layerWhere(tb.prefix)); err != nil {
 			return err
 		}
@@ -245,6 +252,9 @@ func redactURL(raw string) string {
 	}
 	if u.User != nil {
 		u.User = url.User("***")
+	}
+	if u.Opaque != "" {
+		u.Opaque = "***" // "user:pass@host" parses as scheme "user" and an opaque rest
 	}
 	if u.RawQuery != "" {
 		u.RawQuery = "***"

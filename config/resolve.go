@@ -126,7 +126,7 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 	if err := s.expand(env); err != nil {
 		return nil, err
 	}
-	s.dropForeignHeaders()
+	s.dropForeignHeaders(env)
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
@@ -372,11 +372,22 @@ func originOf(raw string) string {
 
 // dropForeignHeaders leaves out config headers configured alongside a URL
 // on another host than the one the request goes to: a token for
-// api.example.com must not travel to whatever --url names.
-func (s *Settings) dropForeignHeaders() {
+// api.example.com must not travel to whatever --url names. A configured
+// URL whose host is a ${VAR} is expanded to find its host; when that
+// variable is unset the URL cannot be the one in use, so its headers go.
+func (s *Settings) dropForeignHeaders(env map[string]string) {
 	final := originOf(s.URL)
 	s.Headers = slices.DeleteFunc(s.Headers, func(h Header) bool {
-		if o := originOf(h.url); o != "" && final != "" && o != final {
+		o := originOf(h.url)
+		if o == "" && strings.Contains(h.url, "$") {
+			x := expander{env: env} // its values are not recorded as secrets
+			if u, err := x.expand(h.url); err == nil {
+				o = originOf(u)
+			} else {
+				o = "(unresolved)"
+			}
+		}
+		if o != "" && final != "" && o != final {
 			s.Dropped = append(s.Dropped, h.Name)
 			return true
 		}
@@ -409,6 +420,10 @@ func (s *Settings) checkStatic() error {
 	case r.MinWait < 0:
 		return bad("retry.min_wait", "must not be negative")
 	case r.MaxWait < r.MinWait:
+		if s.src["retry.max_wait"] == "" {
+			// max_wait is the default: the min_wait that was set is the problem.
+			return bad("retry.min_wait", "%s is more than retry.max_wait %s", r.MinWait, r.MaxWait)
+		}
 		return bad("retry.max_wait", "%s is less than retry.min_wait %s", r.MaxWait, r.MinWait)
 	case r.MaxTime <= 0:
 		return bad("retry.max_time", "must be more than 0")
@@ -448,7 +463,7 @@ func checkURL(raw string) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("%s: want an absolute http:// or https:// URL", redactURL(raw))
 	}
-	if u.Host == "" {
+	if u.Hostname() == "" {
 		return fmt.Errorf("%s: no host", redactURL(raw))
 	}
 	return nil

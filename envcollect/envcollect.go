@@ -44,10 +44,18 @@ type Context struct {
 }
 
 // Map returns the context as the payload's top level: the sections plus
-// "env" when the filtered environment is not empty. The caller owns the map.
+// "env" when the filtered environment is not empty. The caller owns the map
+// and the section maps in it: changing them does not change c.
 func (c Context) Map() map[string]any {
 	m := make(map[string]any, len(c.Sections)+1)
 	for k, v := range c.Sections {
+		if sec, ok := v.(map[string]any); ok {
+			cp := make(map[string]any, len(sec))
+			for sk, sv := range sec {
+				cp[sk] = sv
+			}
+			v = cp
+		}
 		m[k] = v
 	}
 	if len(c.Env) > 0 {
@@ -104,7 +112,9 @@ func ValidPattern(p string) error {
 	return err
 }
 
-var userinfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@`)
+// userinfo matches up to the last @ of the authority, as net/url does, so a
+// password with a raw @ in it is removed whole.
+var userinfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@`)
 
 // StripUserinfo removes user:password@ from a URL-looking value.
 func StripUserinfo(v string) string {
@@ -142,7 +152,11 @@ func Collect(environ []string, opts Options) Context {
 	env := make(map[string]string)
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" || v == "" || !opts.Allowed(k) {
+		if !ok || k == "" || !opts.Allowed(k) {
+			continue
+		}
+		if v == "" {
+			delete(env, k) // a later empty value unsets an earlier one
 			continue
 		}
 		env[k] = StripUserinfo(v)
