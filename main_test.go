@@ -771,7 +771,7 @@ func TestVersion(t *testing.T) {
 var canaries = []string{
 	"canary-env-token-1234", "canary-literal-apikey", "canary-flag-secret", "canary-url-password",
 	"canary-query-secret", "ghp_canaryGithubToken0123456789", "canary-aws-secret-access-key",
-	"gh-canary-userinfo-token", "canary-deploy-api-key",
+	"gh-canary-userinfo-token", "canary-deploy-api-key", "canary-deploy-hook-id",
 }
 
 func leaks(out string) []string {
@@ -802,11 +802,14 @@ func TestCanarySecrets(t *testing.T) {
 [headers]
 Authorization = "Bearer ${NOTIFY_TOKEN}"
 X-Api-Key = "canary-literal-apikey"
+X-Hook-Id = "${DEPLOY_HOOK}"
 [env]
 include = ["DEPLOY_*", "*"]
 `, u.Host)
 	}
-	env := append(jenkinsEnv(t), "NOTIFY_TOKEN=canary-env-token-1234")
+	// DEPLOY_HOOK matches the include glob and is not secret-named: only
+	// its use in a ${VAR} keeps it out of the payload.
+	env := append(jenkinsEnv(t), "NOTIFY_TOKEN=canary-env-token-1234", "DEPLOY_HOOK=canary-deploy-hook-id")
 	flagHeader := []string{"-H", "X-Auth-Token: canary-flag-secret"}
 	runs := []struct {
 		name string
@@ -838,12 +841,65 @@ include = ["DEPLOY_*", "*"]
 		t.Errorf("configured headers not sent: %v", req.Header)
 	}
 	penv := decode(t, req.Body)["env"].(map[string]any)
-	for _, k := range []string{"GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "SSH_PRIVATE_KEY", "DEPLOY_API_KEY", "NOTIFY_TOKEN"} {
+	for _, k := range []string{"GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "SSH_PRIVATE_KEY", "DEPLOY_API_KEY", "NOTIFY_TOKEN", "DEPLOY_HOOK"} {
 		if _, ok := penv[k]; ok {
 			t.Errorf("payload env has %s", k)
 		}
 	}
 	if strings.Contains(string(req.Body), "canary") {
 		t.Errorf("payload carries a canary: %s", req.Body)
+	}
+}
+
+// TestProxy: HTTP_PROXY is honoured. The made-up host is only ever seen by
+// the proxy, a recorder on 127.0.0.1, so nothing resolves it.
+func TestProxy(t *testing.T) {
+	proxy := newRecorder(t)
+	r := jobnotify(t, runOpts{env: []string{"HTTP_PROXY=" + proxy.URL}}, "send", "--url", "http://notify.invalid/hook", "-s", "SUCCESS")
+	wantCode(t, r, 0)
+	req := wantRequests(t, proxy, 1)[0]
+	if req.URL.Host != "notify.invalid" || req.URL.Path != "/hook" {
+		t.Errorf("proxy saw %s, want http://notify.invalid/hook", req.URL)
+	}
+	if p := decode(t, req.Body); p["status"] != "SUCCESS" {
+		t.Errorf("status through the proxy: got %v", p["status"])
+	}
+
+	// NO_PROXY names the host, so the request goes direct, to the
+	// recorder's own 127.0.0.1 address, and the proxy sees nothing more.
+	direct := newRecorder(t)
+	u, _ := url.Parse(direct.URL)
+	r = jobnotify(t, runOpts{env: []string{"HTTP_PROXY=" + proxy.URL, "NO_PROXY=127.0.0.1"}}, "send", "--url", "http://"+u.Host+"/x")
+	wantCode(t, r, 0)
+	wantRequests(t, direct, 1)
+	wantRequests(t, proxy, 1)
+}
+
+// TestSignalMidRequest: SIGTERM while the server has not answered yet.
+func TestSignalMidRequest(t *testing.T) {
+	release := make(chan struct{})
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	cmd := command(t, runOpts{}, "send", "--url", srv.URL, "--timeout", "5m")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-srv.got // the request is in the server's hands
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {
+		t.Fatalf("exit: got %v, want 143\nstderr: %s", err, errb.String())
+	}
+	if !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("stderr: %s", errb.String())
 	}
 }
