@@ -144,8 +144,11 @@ func Parse(path string, data []byte) (*File, error) {
 		}
 		return nil, &Error{Where: path, Err: err}
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		k := und[0]
+	for _, k := range md.Undecoded() {
+		if inFields(k) {
+			continue // [fields] holds any value; the decoder leaves nested keys undecoded
+		}
+		k = k[:unknownPart(k)+1] // "targets.chat.heders", not "….heders.Authorization"
 		return nil, &Error{Where: f.where(k.String()), Err: fmt.Errorf("unknown key %q%s", k.String(), suggest(k))}
 	}
 	if err := f.check(); err != nil {
@@ -191,6 +194,18 @@ func (f *File) check() error {
 	return nil
 }
 
+// inFields reports whether k lies inside a [fields] table, at the top level
+// or in a target, where any key is allowed.
+func inFields(k toml.Key) bool {
+	switch {
+	case len(k) > 1 && k[0] == "fields":
+		return true
+	case len(k) > 3 && k[0] == "targets" && k[2] == "fields":
+		return true
+	}
+	return false
+}
+
 // where names a key of the file with its line, for error messages.
 func (f *File) where(key string) string {
 	if f == nil {
@@ -209,12 +224,25 @@ func (f *File) layerWhere(prefix string) func(string) string {
 var known = []string{"url", "method", "timeout", "soft_fail", "format", "headers", "fields", "retry", "env", "targets",
 	"attempts", "min_wait", "max_wait", "max_time", "include", "exclude"}
 
+// unknownPart returns the index of the first part of an undecoded key that
+// is not a known key at its place: 2 for targets.chat.heders.Authorization.
+func unknownPart(k toml.Key) int {
+	i := 0
+	if len(k) > 2 && k[0] == "targets" {
+		i = 2 // targets.NAME. holds a table like the top level
+	}
+	if (k[i] == "retry" || k[i] == "env") && i+1 < len(k) {
+		i++
+	}
+	return i
+}
+
 // suggest offers the known key closest to an unknown one.
 func suggest(k toml.Key) string {
 	last := k[len(k)-1]
 	best, bestD := "", 3
 	for _, w := range known {
-		if d := distance(last, w); d < bestD {
+		if d := distance(last, w); d < bestD && d > 0 {
 			best, bestD = w, d
 		}
 	}

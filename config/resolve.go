@@ -126,7 +126,6 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 	if err := s.expand(env); err != nil {
 		return nil, err
 	}
-	s.dropForeignHeaders(env)
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
@@ -242,6 +241,9 @@ func (s *Settings) expand(env map[string]string) error {
 			return &Error{Where: s.src["url"], Err: err}
 		}
 	}
+	// Drop headers bound to another host before expanding header values, so
+	// a variable only a dropped header needs does not have to be set.
+	s.dropForeignHeaders(env)
 	for i, h := range s.Headers {
 		if !h.fromFile {
 			continue // from --header: the shell already expanded it

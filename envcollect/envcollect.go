@@ -97,9 +97,12 @@ func (o Options) Allowed(name string) bool {
 	return matchAny(Jenkins, name) || matchAny(o.Include, name)
 }
 
+// matchAny reports whether name is one of patterns or matches one. A name
+// matches itself even when it is not a well-formed pattern, so an exclude
+// always beats the same text as an include.
 func matchAny(patterns []string, name string) bool {
 	for _, p := range patterns {
-		if ok, _ := path.Match(p, name); ok {
+		if ok, _ := path.Match(p, name); ok || p == name {
 			return true
 		}
 	}

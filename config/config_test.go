@@ -1,0 +1,868 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeFile writes content to path, creating its directories.
+func writeFile(t testing.TB, path, content string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// writeConfig writes src as config.toml in a fresh temporary directory.
+func writeConfig(t testing.TB, src string) string {
+	t.Helper()
+	return writeFile(t, filepath.Join(t.TempDir(), "config.toml"), src)
+}
+
+// mustLoad writes src to a file and loads it, failing the test on error.
+func mustLoad(t testing.TB, src string) *File {
+	t.Helper()
+	f, err := Load(writeConfig(t, src))
+	if err != nil {
+		t.Fatalf("Load: got error %v, want none", err)
+	}
+	return f
+}
+
+// checkErr fails unless err is a *Error whose text contains every string
+// in want and none in notWant.
+func checkErr(t testing.TB, err error, want, notWant []string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want one containing %q", want)
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Errorf("got error of type %T (%v), want *config.Error", err, err)
+	}
+	msg := err.Error()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("got error %q, want it to contain %q", msg, w)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(msg, w) {
+			t.Errorf("got error %q, want it not to contain %q", msg, w)
+		}
+	}
+}
+
+func etcConfigExists() bool {
+	_, err := os.Stat("/etc/jobnotify/config.toml")
+	return err == nil
+}
+
+func TestFind(t *testing.T) {
+	dir := t.TempDir()
+	named := writeFile(t, filepath.Join(dir, "named.toml"), "")
+	fromEnv := writeFile(t, filepath.Join(dir, "fromenv.toml"), "")
+	xdg := filepath.Join(dir, "xdg")
+	xdgFile := writeFile(t, filepath.Join(xdg, "jobnotify", "config.toml"), "")
+	home := filepath.Join(dir, "home")
+	homeFile := writeFile(t, filepath.Join(home, ".config", "jobnotify", "config.toml"), "")
+	emptyXDG := filepath.Join(dir, "empty-xdg")
+	emptyHome := filepath.Join(dir, "empty-home")
+	missing := filepath.Join(dir, "does-not-exist.toml")
+
+	tests := []struct {
+		name     string
+		explicit string
+		env      map[string]string
+		want     string
+		wantErr  []string // substrings of the error; nil for no error
+		needsEtc bool     // the result depends on /etc/jobnotify/config.toml being absent
+	}{
+		{
+			name:     "explicit wins over everything",
+			explicit: named,
+			env:      map[string]string{"JOBNOTIFY_CONFIG": fromEnv, "XDG_CONFIG_HOME": xdg, "HOME": home},
+			want:     named,
+		},
+		{
+			name: "JOBNOTIFY_CONFIG wins over XDG and HOME",
+			env:  map[string]string{"JOBNOTIFY_CONFIG": fromEnv, "XDG_CONFIG_HOME": xdg, "HOME": home},
+			want: fromEnv,
+		},
+		{
+			name: "XDG_CONFIG_HOME wins over HOME",
+			env:  map[string]string{"XDG_CONFIG_HOME": xdg, "HOME": home},
+			want: xdgFile,
+		},
+		{
+			name: "HOME when XDG_CONFIG_HOME is unset",
+			env:  map[string]string{"HOME": home},
+			want: homeFile,
+		},
+		{
+			name: "HOME when XDG_CONFIG_HOME is empty",
+			env:  map[string]string{"XDG_CONFIG_HOME": "", "HOME": home},
+			want: homeFile,
+		},
+		{
+			name: "relative XDG_CONFIG_HOME is ignored as the XDG spec says",
+			env:  map[string]string{"XDG_CONFIG_HOME": "relative/xdg", "HOME": home},
+			want: homeFile,
+		},
+		{
+			name:     "XDG_CONFIG_HOME without the file replaces HOME rather than adding to it",
+			env:      map[string]string{"XDG_CONFIG_HOME": emptyXDG, "HOME": home},
+			want:     "",
+			needsEtc: true,
+		},
+		{
+			name:     "no file anywhere",
+			env:      map[string]string{"XDG_CONFIG_HOME": emptyXDG, "HOME": emptyHome},
+			want:     "",
+			needsEtc: true,
+		},
+		{
+			name:     "empty environment",
+			env:      map[string]string{},
+			want:     "",
+			needsEtc: true,
+		},
+		{
+			name:     "nil environment",
+			env:      nil,
+			want:     "",
+			needsEtc: true,
+		},
+		{
+			name:     "explicit file that does not exist is an error, not a fallback",
+			explicit: missing,
+			env:      map[string]string{"JOBNOTIFY_CONFIG": fromEnv, "XDG_CONFIG_HOME": xdg, "HOME": home},
+			wantErr:  []string{"--config", missing, "no such file"},
+		},
+		{
+			name:    "JOBNOTIFY_CONFIG file that does not exist is an error, not a fallback",
+			env:     map[string]string{"JOBNOTIFY_CONFIG": missing, "XDG_CONFIG_HOME": xdg, "HOME": home},
+			wantErr: []string{"$JOBNOTIFY_CONFIG", missing, "no such file"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.needsEtc && etcConfigExists() {
+				t.Skip("/etc/jobnotify/config.toml exists on this machine")
+			}
+			got, err := Find(tt.explicit, tt.env)
+			if tt.wantErr != nil {
+				checkErr(t, err, tt.wantErr, nil)
+				if !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("got error %v, want one that is fs.ErrNotExist", err)
+				}
+				if got != "" {
+					t.Errorf("got path %q with the error, want \"\"", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFindIgnoresWorkingDirectory puts a config file everywhere a relative
+// lookup could find one and checks that Find finds none of them.
+func TestFindIgnoresWorkingDirectory(t *testing.T) {
+	if etcConfigExists() {
+		t.Skip("/etc/jobnotify/config.toml exists on this machine")
+	}
+	cwd := t.TempDir()
+	for _, p := range []string{
+		"config.toml",
+		"jobnotify.toml",
+		".jobnotify.toml",
+		filepath.Join("jobnotify", "config.toml"),
+		filepath.Join(".config", "jobnotify", "config.toml"),
+		filepath.Join("xdg", "jobnotify", "config.toml"),
+	} {
+		writeFile(t, filepath.Join(cwd, p), `url = "https://attacker.example.com/"`)
+	}
+	t.Chdir(cwd)
+
+	tests := []struct {
+		name string
+		env  map[string]string
+	}{
+		{name: "no environment", env: map[string]string{}},
+		{name: "empty HOME and XDG", env: map[string]string{"HOME": "", "XDG_CONFIG_HOME": ""}},
+		{name: "relative HOME", env: map[string]string{"HOME": "."}},
+		{name: "relative XDG_CONFIG_HOME", env: map[string]string{"XDG_CONFIG_HOME": "xdg"}},
+		{name: "relative XDG and HOME", env: map[string]string{"XDG_CONFIG_HOME": "xdg", "HOME": "."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Find("", tt.env)
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			if got != "" {
+				t.Errorf("got %q, want \"\" (the working directory is never searched)", got)
+			}
+		})
+	}
+}
+
+func TestCandidates(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{
+			name: "XDG",
+			env:  map[string]string{"XDG_CONFIG_HOME": "/x", "HOME": "/h"},
+			want: []string{"/x/jobnotify/config.toml", "/etc/jobnotify/config.toml"},
+		},
+		{
+			name: "HOME",
+			env:  map[string]string{"HOME": "/h"},
+			want: []string{"/h/.config/jobnotify/config.toml", "/etc/jobnotify/config.toml"},
+		},
+		{
+			name: "relative XDG falls back to HOME",
+			env:  map[string]string{"XDG_CONFIG_HOME": "x", "HOME": "/h"},
+			want: []string{"/h/.config/jobnotify/config.toml", "/etc/jobnotify/config.toml"},
+		},
+		{
+			name: "nothing",
+			env:  map[string]string{},
+			want: []string{"/etc/jobnotify/config.toml"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Candidates(tt.env)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nope.toml")
+	f, err := Load(p)
+	if f != nil {
+		t.Errorf("got file %+v, want nil", f)
+	}
+	checkErr(t, err, []string{p, "no such file"}, nil)
+}
+
+// sampleConfig is DESIGN.md's sample config, without the [signing], [spool]
+// and [tls] tables that arrive with the reliability issue.
+const sampleConfig = `url     = "https://api.example.com/pipeline/status"
+method  = "POST"
+timeout = "10s"          # per attempt
+soft_fail = false
+format  = "jobnotify"    # or "job-status-notification" (the replaced plugin's payload)
+
+[headers]
+Authorization = "Bearer ${NOTIFY_TOKEN}"   # ${VAR} is read from the environment at send time
+
+[fields]                                    # static fields added to every payload
+team = "platform"
+
+[retry]
+attempts = 4             # total tries
+min_wait = "1s"
+max_wait = "30s"         # also the cap on a server's Retry-After
+max_time = "60s"         # the whole send, waits included
+
+[env]
+include = ["DEPLOY_*"]    # added to the built-in Jenkins set
+exclude = ["*_INTERNAL"]  # added to the built-in secret-name set; exclude always wins
+
+[targets.chat]            # --target chat: any key above may be set again here
+url = "https://chat.example.com/hooks/${CHAT_HOOK_ID}"
+`
+
+func ptr[T any](v T) *T { return &v }
+
+func TestParseSample(t *testing.T) {
+	path := writeConfig(t, sampleConfig)
+	f, err := Load(path)
+	if err != nil {
+		t.Fatalf("got error %v, want none", err)
+	}
+	if f.Path != path {
+		t.Errorf("got Path %q, want %q", f.Path, path)
+	}
+	dur := func(d time.Duration) *Duration { x := Duration(d); return &x }
+	want := Table{
+		URL:      ptr("https://api.example.com/pipeline/status"),
+		Method:   ptr("POST"),
+		Timeout:  dur(10 * time.Second),
+		SoftFail: ptr(false),
+		Format:   ptr("jobnotify"),
+		Headers:  map[string]string{"Authorization": "Bearer ${NOTIFY_TOKEN}"},
+		Fields:   map[string]any{"team": "platform"},
+		Retry: RetryTable{
+			Attempts: ptr(4),
+			MinWait:  dur(time.Second),
+			MaxWait:  dur(30 * time.Second),
+			MaxTime:  dur(60 * time.Second),
+		},
+		Env: EnvTable{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
+	}
+	if !reflect.DeepEqual(f.Table, want) {
+		t.Errorf("got top level %+v, want %+v", f.Table, want)
+	}
+	wantTargets := map[string]Table{"chat": {URL: ptr("https://chat.example.com/hooks/${CHAT_HOOK_ID}")}}
+	if !reflect.DeepEqual(f.Targets, wantTargets) {
+		t.Errorf("got targets %+v, want %+v", f.Targets, wantTargets)
+	}
+}
+
+func TestParseAccepts(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		check func(t *testing.T, f *File)
+	}{
+		{
+			name: "empty file",
+			src:  "",
+			check: func(t *testing.T, f *File) {
+				if !reflect.DeepEqual(f.Table, Table{}) || len(f.Targets) != 0 {
+					t.Errorf("got %+v, want an empty file", f)
+				}
+			},
+		},
+		{
+			name: "comments only",
+			src:  "# nothing here\n\n# yet\n",
+			check: func(t *testing.T, f *File) {
+				if f.URL != nil {
+					t.Errorf("got url %q, want unset", *f.URL)
+				}
+			},
+		},
+		{
+			name: "lower-case method is accepted",
+			src:  `method = "get"`,
+			check: func(t *testing.T, f *File) {
+				if f.Method == nil || *f.Method != "get" {
+					t.Errorf("got method %v, want \"get\" as written", f.Method)
+				}
+			},
+		},
+		{
+			name: "every method",
+			src: `[targets.a]
+method = "GET"
+[targets.b]
+method = "POST"
+[targets.c]
+method = "PUT"
+[targets.d]
+method = "PATCH"
+[targets.e]
+method = "delete"
+`,
+			check: func(t *testing.T, f *File) {
+				if len(f.Targets) != 5 {
+					t.Errorf("got %d targets, want 5", len(f.Targets))
+				}
+			},
+		},
+		{
+			name: "legacy format",
+			src:  `format = "job-status-notification"`,
+			check: func(t *testing.T, f *File) {
+				if *f.Format != "job-status-notification" {
+					t.Errorf("got format %q, want job-status-notification", *f.Format)
+				}
+			},
+		},
+		{
+			name: "nested fields of any shape",
+			src: `[fields]
+team = "platform"
+n = 3
+ok = true
+nested = { a = "x", deeper = { b = "y" } }
+list = ["a", 1]
+[fields.table]
+c = "z"
+[[fields.items]]
+d = "w"
+[targets.t.fields]
+more = { e = "v" }
+`,
+			check: func(t *testing.T, f *File) {
+				want := map[string]any{
+					"team":   "platform",
+					"n":      int64(3),
+					"ok":     true,
+					"nested": map[string]any{"a": "x", "deeper": map[string]any{"b": "y"}},
+					"list":   []any{"a", int64(1)},
+					"table":  map[string]any{"c": "z"},
+					"items":  []map[string]any{{"d": "w"}},
+				}
+				if !reflect.DeepEqual(f.Fields, want) {
+					t.Errorf("got fields %#v, want %#v", f.Fields, want)
+				}
+				wantT := map[string]any{"more": map[string]any{"e": "v"}}
+				if got := f.Targets["t"].Fields; !reflect.DeepEqual(got, wantT) {
+					t.Errorf("got target fields %#v, want %#v", got, wantT)
+				}
+			},
+		},
+		{
+			name: "target min_wait is checked against the top-level max_wait",
+			src: `[retry]
+max_wait = "60s"
+[targets.slow.retry]
+min_wait = "45s"
+`,
+			check: func(t *testing.T, f *File) {
+				if got := time.Duration(*f.Targets["slow"].Retry.MinWait); got != 45*time.Second {
+					t.Errorf("got min_wait %s, want 45s", got)
+				}
+			},
+		},
+		{
+			name: "header names of any token characters",
+			src: `[headers]
+"X-Custom_Header.1~!#$%&'*+^|" = "v"
+`,
+			check: func(t *testing.T, f *File) {
+				if len(f.Headers) != 1 {
+					t.Errorf("got headers %v, want one", f.Headers)
+				}
+			},
+		},
+		{
+			name: "valid env patterns",
+			src: `[env]
+include = ["DEPLOY_*", "APP_[A-Z]*", "X?"]
+exclude = ["*_INTERNAL"]
+`,
+			check: func(t *testing.T, f *File) {
+				want := []string{"DEPLOY_*", "APP_[A-Z]*", "X?"}
+				if !reflect.DeepEqual(f.Env.Include, want) {
+					t.Errorf("got include %q, want %q", f.Env.Include, want)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.check(t, mustLoad(t, tt.src))
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		src     string
+		want    []string // substrings of the error, besides the file's path
+		notWant []string
+	}{
+		// Unknown keys: the key, its line and a suggestion.
+		{
+			name: "top-level heders table",
+			src: `url = "https://api.example.com/"
+[heders]
+Authorization = "Bearer x"
+`,
+			want: []string{":2:", "heders", `did you mean "headers"`},
+		},
+		{
+			name: "retry attemps",
+			src: `url = "https://api.example.com/"
+
+[retry]
+attemps = 3
+`,
+			want: []string{":4:", "retry.attemps", `did you mean "attempts"`},
+		},
+		{
+			name: "retry attemps in an inline table",
+			src: `url = "https://api.example.com/"
+retry = { attemps = 3 }
+`,
+			want: []string{":2:", "retry.attemps", `did you mean "attempts"`},
+		},
+		{
+			name: "target heders",
+			src: `url = "https://api.example.com/"
+
+[targets.chat]
+url = "https://chat.example.com/"
+
+[targets.chat.heders]
+Authorization = "Bearer x"
+`,
+			want: []string{":6:", "targets.chat.heders", `did you mean "headers"`},
+		},
+		{
+			name: "target heders as a dotted key",
+			src: `[targets.chat]
+url = "https://chat.example.com/"
+heders.Authorization = "Bearer x"
+`,
+			want:    []string{":3:", `unknown key "targets.chat.heders"`, `did you mean "headers"`},
+			notWant: []string{"Authorization"},
+		},
+		{
+			name: "misspelt top-level key",
+			src: `url = "https://api.example.com/"
+timout = "5s"
+`,
+			want: []string{":2:", "timout", `did you mean "timeout"`},
+		},
+		{
+			name: "misspelt env key",
+			src: `[env]
+inclde = ["X"]
+`,
+			want: []string{":2:", "env.inclde", `did you mean "include"`},
+		},
+		{
+			name: "unknown key with nothing close",
+			src: `url = "https://api.example.com/"
+completely_different = 1
+`,
+			want:    []string{":2:", "completely_different", "unknown key"},
+			notWant: []string{"did you mean"},
+		},
+		{
+			name: "path is not a key",
+			src: `path = "/elsewhere.toml"
+url = "https://api.example.com/"
+`,
+			want: []string{":1:", "unknown key", `"path"`},
+		},
+		{
+			name: "targets nested in a target",
+			src: `[targets.a.targets.b]
+url = "https://api.example.com/"
+`,
+			want:    []string{":1:", `unknown key "targets.a.targets"`},
+			notWant: []string{"did you mean"},
+		},
+
+		// Bad TOML: line and column.
+		{
+			name: "missing value",
+			src: `url = "https://api.example.com/"
+method =
+`,
+			want: []string{":2:9:"},
+		},
+		{
+			name: "unterminated string",
+			src: `url = "https://api.example.com/"
+method = "POST
+`,
+			want: []string{":2:"},
+		},
+		{
+			name: "duplicate key",
+			src: `url = "https://a.example.com/"
+url = "https://b.example.com/"
+`,
+			want: []string{":2:", "url"},
+		},
+		{
+			name: "two values",
+			src:  "\n[retry]\nattempts = 3 3\n",
+			want: []string{":3:13:"},
+		},
+
+		// Bad durations name the key.
+		{
+			name: "timeout without a unit",
+			src:  `timeout = "10"`,
+			want: []string{":1:", "timeout", `"10"`},
+		},
+		{
+			name: "retry min_wait",
+			src: `[retry]
+min_wait = "soon"
+`,
+			want: []string{":2:", "retry.min_wait", `"soon"`},
+		},
+		{
+			name: "target max_time",
+			src: `[targets.chat.retry]
+max_time = "forever"
+`,
+			want: []string{":2:", "max_time", `"forever"`},
+		},
+
+		// Checked values name the key and its line, at the top level and in a target.
+		{
+			name: "bad method",
+			src: `url = "https://api.example.com/"
+method = "FETCH"
+`,
+			want: []string{":2:", "method", `"FETCH"`, "GET"},
+		},
+		{
+			name: "bad method in a target",
+			src: `[targets.chat]
+url = "https://chat.example.com/"
+method = "HEAD"
+`,
+			want: []string{":3:", "targets.chat.method", `"HEAD"`},
+		},
+		{
+			name: "bad format",
+			src:  `format = "slack"`,
+			want: []string{":1:", "format", `"slack"`, "job-status-notification"},
+		},
+		{
+			name: "bad format in a target",
+			src: `[targets.chat]
+format = "teams"
+`,
+			want: []string{":2:", "targets.chat.format", `"teams"`},
+		},
+		{
+			name: "zero attempts",
+			src: `[retry]
+attempts = 0
+`,
+			want: []string{":2:", "retry.attempts"},
+		},
+		{
+			name: "too many attempts in a target",
+			src: `[targets.x.retry]
+attempts = 101
+`,
+			want: []string{":2:", "targets.x.retry.attempts"},
+		},
+		{
+			name: "negative attempts",
+			src: `[retry]
+attempts = -1
+`,
+			want: []string{":2:", "retry.attempts"},
+		},
+		{
+			name: "zero timeout",
+			src:  `timeout = "0s"`,
+			want: []string{":1:", "timeout"},
+		},
+		{
+			name: "negative min_wait",
+			src: `[retry]
+min_wait = "-1s"
+`,
+			want: []string{":2:", "retry.min_wait"},
+		},
+		{
+			name: "zero max_time",
+			src: `[retry]
+max_time = "0s"
+`,
+			want: []string{":2:", "retry.max_time"},
+		},
+		{
+			name: "min_wait above max_wait",
+			src: `[retry]
+min_wait = "10s"
+max_wait = "5s"
+`,
+			want: []string{":3:", "retry.max_wait", "5s", "10s"},
+		},
+		{
+			name: "min_wait above the default max_wait",
+			src: `[retry]
+min_wait = "45s"
+`,
+			want: []string{":2:", "retry.min_wait", "45s", "30s"},
+		},
+		{
+			name: "min_wait above max_wait in a target",
+			src: `[targets.chat.retry]
+min_wait = "10s"
+max_wait = "5s"
+`,
+			want: []string{":3:", "targets.chat.retry.max_wait"},
+		},
+		{
+			name: "target max_wait below the top-level min_wait",
+			src: `[retry]
+min_wait = "10s"
+
+[targets.fast.retry]
+max_wait = "5s"
+`,
+			want: []string{":5:", "targets.fast.retry.max_wait"},
+		},
+		{
+			name: "header name with a space",
+			src: `[headers]
+"X Bad" = "v"
+`,
+			want: []string{":2:", "headers.X Bad", "header name"},
+		},
+		{
+			name: "header name with a colon in a target",
+			src: `[targets.chat.headers]
+"X:Bad" = "v"
+`,
+			want: []string{":2:", "targets.chat.headers.X:Bad", "header name"},
+		},
+
+		// Bad glob patterns in [env].
+		{
+			name: "bad include pattern",
+			src: `[env]
+include = ["DEPLOY_[*"]
+`,
+			want: []string{":1:", "env", `"DEPLOY_[*"`, "pattern"},
+		},
+		{
+			name: "bad exclude pattern",
+			src: `[env]
+exclude = ["\\"]
+`,
+			want: []string{"env", `"\\"`, "pattern"},
+		},
+		{
+			name: "bad pattern in a target",
+			src: `[targets.chat.env]
+include = ["["]
+`,
+			want: []string{":1:", "targets.chat.env", "pattern"},
+		},
+
+		// Type mismatches name the key and the line.
+		{
+			name: "attempts as a string",
+			src: `[retry]
+attempts = "4"
+`,
+			want: []string{"line 2", "retry.attempts"},
+		},
+		{
+			name: "header value not a string",
+			src: `[headers]
+X-Count = 1
+`,
+			want: []string{"line 2", "headers.X-Count"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.src)
+			f, err := Load(path)
+			if f != nil {
+				t.Errorf("got a file, want nil")
+			}
+			checkErr(t, err, append([]string{path}, tt.want...), tt.notWant)
+		})
+	}
+}
+
+func TestParseErrorIsFirstUnknownKeyOnly(t *testing.T) {
+	// Parse (not Load) names the file as given and needs no disk.
+	_, err := Parse("cfg.toml", []byte("heders = 1\nmethd = \"GET\"\n"))
+	checkErr(t, err, []string{"cfg.toml:1:", "heders"}, []string{"methd"})
+}
+
+func TestDurationUnmarshalText(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    Duration
+		wantErr bool
+	}{
+		{name: "seconds", in: "10s", want: Duration(10 * time.Second)},
+		{name: "compound", in: "1m30s", want: Duration(90 * time.Second)},
+		{name: "milliseconds", in: "250ms", want: Duration(250 * time.Millisecond)},
+		{name: "zero", in: "0", want: 0},
+		{name: "no unit", in: "10", wantErr: true},
+		{name: "empty", in: "", wantErr: true},
+		{name: "words", in: "ten seconds", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d Duration
+			err := d.UnmarshalText([]byte(tt.in))
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("got %s, want an error", time.Duration(d))
+				}
+				if !strings.Contains(err.Error(), `"`+tt.in+`"`) {
+					t.Errorf("got error %q, want it to quote the input %q", err, tt.in)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			if d != tt.want {
+				t.Errorf("got %s, want %s", time.Duration(d), time.Duration(tt.want))
+			}
+		})
+	}
+}
+
+func TestKeyLine(t *testing.T) {
+	data := []byte(`# comment
+url = "https://api.example.com/"   # line 2
+
+[headers]
+Authorization = "x"               # line 5
+"X-Quoted" = "y"                  # line 6
+
+[retry]
+attempts = 3                      # line 9
+
+[targets.chat]
+url = "https://chat.example.com/" # line 12
+retry.min_wait = "1s"             # line 13
+
+[targets.chat.headers]
+X-Chat = "z"                      # line 16
+`)
+	tests := []struct {
+		key  string
+		want int
+	}{
+		{key: "url", want: 2},
+		{key: "headers", want: 4},
+		{key: "headers.Authorization", want: 5},
+		{key: "headers.X-Quoted", want: 6},
+		{key: "retry.attempts", want: 9},
+		{key: "targets.chat", want: 11},
+		{key: "targets.chat.url", want: 12},
+		{key: "targets.chat.retry.min_wait", want: 13},
+		{key: "targets.chat.headers.X-Chat", want: 16},
+		{key: "nowhere", want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			if got := keyLine(data, tt.key); got != tt.want {
+				t.Errorf("got line %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
