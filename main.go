@@ -159,7 +159,7 @@ func (a *app) newApp() *cli.App {
 				return a.printVersion(c)
 			}
 			if c.Args().Present() {
-				return fmt.Errorf("unknown command %q (commands: send, validate, env, version)", c.Args().First())
+				return fmt.Errorf("unknown command %q (commands: send, flush, validate, env, version)", c.Args().First())
 			}
 			return errors.New("no command given (try 'jobnotify --help')")
 		},
@@ -196,6 +196,20 @@ Examples:
 				),
 				OnUsageError: usageErr,
 				Action:       a.send,
+			},
+			{
+				Name:      "flush",
+				Usage:     "resend the notifications saved in the spool ([spool] dir), oldest first",
+				UsageText: "jobnotify flush [--dry-run]",
+				Description: `Each saved notification is sent with its original id and body; URL, headers
+and signing come from the current config, so a rotated token works.
+Delivered ones are removed; failed ones stay, with their error updated.
+Exit status: 0 when the spool is empty afterwards, 1 otherwise.`,
+				Flags: withGlobals(
+					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the requests, secrets as ***, and send nothing"},
+				),
+				OnUsageError: usageErr,
+				Action:       a.flush,
 			},
 			{
 				Name:         "validate",
@@ -257,36 +271,80 @@ func flagWhere(key string) string {
 	return "--" + flag + " (or $JOBNOTIFY_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_")) + ")"
 }
 
-// settings loads the config (optional unless named) and resolves it with
-// the command-line overrides.
-func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, error) {
+// loadConfig finds and parses the config file; nil when there is none
+// (and none was named). Its warnings go to stderr.
+func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
 	a.verbose, a.quiet = globalBool(c, "verbose"), globalBool(c, "quiet")
 	if a.verbose && a.quiet {
 		return nil, errors.New("--verbose and --quiet: choose one")
 	}
 	path, err := config.Find(global(c, "config"), a.env)
+	if err != nil || path == "" {
+		if a.verbose && err == nil {
+			a.logf("config: none (looked in %s)", strings.Join(config.Candidates(a.env), ", "))
+		}
+		return nil, err
+	}
+	f, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	var f *config.File
-	if path != "" {
-		if f, err = config.Load(path); err != nil {
-			return nil, err
+	if a.verbose {
+		a.logf("config: %s", path)
+	}
+	if !a.quiet {
+		for _, w := range f.Warnings {
+			a.logf("warning: %s", w)
 		}
 	}
+	return f, nil
+}
+
+// resolve computes the settings for a target and teaches the redactor
+// their secrets.
+func (a *app) resolve(f *config.File, target string, ov config.Overrides) (*config.Settings, error) {
 	ov.Where = flagWhere
-	s, err := config.Resolve(f, global(c, "target"), ov, a.env)
+	s, err := config.Resolve(f, target, ov, a.env)
 	if err != nil {
 		return nil, err
 	}
 	a.red.Add(notify.Secrets(s)...)
-	if a.verbose {
-		if path == "" {
-			path = "none (looked in " + strings.Join(config.Candidates(a.env), ", ") + ")"
-		}
-		a.logf("config: %s", path)
-	}
 	return s, nil
+}
+
+// settings loads the config (optional unless named) and resolves it with
+// the command-line overrides.
+func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, error) {
+	f, err := a.loadConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	return a.resolve(f, global(c, "target"), ov)
+}
+
+// client returns a delivery client for s, its lines going to stderr.
+func (a *app) client(s *config.Settings) (*notify.Client, error) {
+	tr, err := notify.NewTransport(s.TLS, http.ProxyFromEnvironment)
+	if err != nil {
+		return nil, err
+	}
+	if s.TLS.InsecureSkipVerify {
+		// Printed even with --quiet: it is the one warning that must not be missed.
+		a.logf("WARNING: TLS certificate verification is off ([tls] insecure_skip_verify): anyone on the network path can read and change this notification")
+	}
+	cl := notify.NewClient(s)
+	cl.Transport = tr
+	if !a.quiet {
+		cl.Log = func(line string) { a.logf("%s", line) }
+	}
+	if a.verbose {
+		cl.Debug = func(line string) {
+			for _, l := range strings.Split(line, "\n") {
+				a.logf("%s", l)
+			}
+		}
+	}
+	return cl, nil
 }
 
 func (a *app) overrides(c *cli.Context) (config.Overrides, error) {
@@ -370,8 +428,8 @@ func (a *app) send(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if s.URL == "" {
-		return errors.New("no endpoint: give --url, set $JOBNOTIFY_URL, or set url in the config file")
+	if err := s.NeedURL(); err != nil {
+		return err
 	}
 	if len(s.Dropped) > 0 && !a.quiet {
 		a.logf("warning: not sending config header(s) %s: they were configured for another host than %s (pass them with --header to send them)",
@@ -407,23 +465,18 @@ func (a *app) send(c *cli.Context) (err error) {
 			res = &notify.Result{ID: req.ID}
 			return nil
 		}
+		req.Sign(time.Now())
 		return req.Dump(a.stdout)
 	}
-
-	client := notify.NewClient(s)
-	client.Proxy = http.ProxyFromEnvironment
-	if !a.quiet {
-		client.Log = func(line string) { a.logf("%s", line) }
-	}
-	if a.verbose {
-		client.Debug = func(line string) {
-			for _, l := range strings.Split(line, "\n") {
-				a.logf("%s", l)
-			}
-		}
+	client, err := a.client(s)
+	if err != nil {
+		return err
 	}
 	res, err = client.Send(c.Context, req)
 	if err != nil {
+		if s.SpoolDir != "" {
+			a.save(s, req, res, err)
+		}
 		var de *notify.DeliveryError
 		if errors.As(err, &de) && s.SoftFail && de.Class != notify.ClassInterrupted {
 			a.logf("warning: %v (soft fail: exit 0)", err)
@@ -436,6 +489,123 @@ func (a *app) send(c *cli.Context) (err error) {
 			plural(res.Attempts, "attempt"), roundMS(res.Elapsed))
 	}
 	return nil
+}
+
+// save keeps a notification whose delivery failed in the spool, saying where.
+func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error) {
+	rec := &notify.Spooled{
+		Target: s.Target, Format: s.Format, Method: req.Method, ID: req.ID,
+		Created: time.Now().UTC(), LastError: a.red.String(sendErr.Error()),
+		Query: req.Query, Body: req.Body,
+	}
+	if res != nil {
+		rec.Attempts = res.Attempts
+	}
+	path, err := notify.Spool{Dir: s.SpoolDir}.Save(rec)
+	if err != nil {
+		a.logf("could not save the notification to the spool: %v", err)
+		return
+	}
+	a.logf("saved to the spool: %s (resend with 'jobnotify flush')", path)
+}
+
+// flush resends every saved notification, oldest first, under the current
+// config; delivered files go, failed ones stay with their error updated.
+func (a *app) flush(c *cli.Context) error {
+	f, err := a.loadConfig(c)
+	if err != nil {
+		return err
+	}
+	base, err := a.resolve(f, global(c, "target"), config.Overrides{})
+	if err != nil {
+		return err
+	}
+	if base.SpoolDir == "" {
+		return errors.New("spool.dir: not set, so there is no spool to flush")
+	}
+	dry := c.Bool("dry-run")
+	sp := notify.Spool{Dir: base.SpoolDir}
+	names, err := sp.List()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if c.Context.Err() != nil {
+			break
+		}
+		claimed, err := sp.Claim(name)
+		if errors.Is(err, notify.ErrClaimed) {
+			continue
+		} else if err != nil {
+			a.logf("%s: %v", name, err)
+			continue
+		}
+		rec, err := sp.Load(claimed)
+		if err != nil {
+			a.logf("skipping %s: %v (left in place)", name, err)
+			_ = sp.Unclaim(claimed, name, nil)
+			continue
+		}
+		s, req, err := a.spooledRequest(f, rec)
+		if err != nil {
+			a.logf("skipping %s: %v (left in place)", name, err)
+			_ = sp.Unclaim(claimed, name, nil)
+			continue
+		}
+		if dry {
+			req.Sign(time.Now())
+			fmt.Fprintf(a.stdout, "# %s\n", name)
+			_ = req.Dump(a.stdout)
+			_ = sp.Unclaim(claimed, name, nil)
+			continue
+		}
+		client, err := a.client(s)
+		if err != nil {
+			_ = sp.Unclaim(claimed, name, nil)
+			return err
+		}
+		res, err := client.Send(c.Context, req)
+		if err == nil {
+			if err := sp.Remove(claimed); err != nil {
+				a.logf("%s: delivered, but could not remove it: %v", name, err)
+			}
+			if !a.quiet {
+				a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode), plural(res.Attempts, "attempt"))
+			}
+			continue
+		}
+		rec.Attempts += res.Attempts
+		rec.LastError = a.red.String(err.Error())
+		if uerr := sp.Unclaim(claimed, name, rec); uerr != nil {
+			a.logf("%s: %v", name, uerr)
+		}
+		a.logf("%s: %v (kept)", name, err)
+	}
+	if dry {
+		return nil
+	}
+	left, err := sp.List()
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		return &notify.DeliveryError{Class: "spool", Err: fmt.Errorf("%d notification(s) still in %s", len(left), sp.Dir)}
+	}
+	return nil
+}
+
+// spooledRequest rebuilds a saved notification's request: its id, method
+// and bytes, with URL, headers and signing from the current config.
+func (a *app) spooledRequest(f *config.File, rec *notify.Spooled) (*config.Settings, *notify.Request, error) {
+	s, err := a.resolve(f, rec.Target, config.Overrides{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.NeedURL(); err != nil {
+		return nil, nil, err
+	}
+	req, err := notify.NewRequest(s, rec.Method, rec.ID, rec.Body, rec.Query, getVersion())
+	return s, req, err
 }
 
 // envOptions is the [env] table plus the variables behind ${VAR}
@@ -470,8 +640,8 @@ func (a *app) validate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.URL == "" {
-		return errors.New("url: not set")
+	if err := s.NeedURL(); err != nil {
+		return err
 	}
 	headers := map[string]string{}
 	for _, h := range s.Headers {
@@ -496,6 +666,19 @@ func (a *app) validate(c *cli.Context) error {
 			"max_wait": s.Retry.MaxWait.String(), "max_time": s.Retry.MaxTime.String(),
 		},
 		"env": map[string]any{"include": append([]string{}, s.Env.Include...), "exclude": append([]string{}, s.Env.Exclude...)},
+	}
+	if s.Signing.Scheme != "" {
+		sig := map[string]any{"scheme": s.Signing.Scheme, "secrets": len(s.Signing.Keys)}
+		if s.Signing.Header != "" {
+			sig["header"] = s.Signing.Header
+		}
+		out["signing"] = sig
+	}
+	if s.SpoolDir != "" {
+		out["spool"] = map[string]any{"dir": s.SpoolDir}
+	}
+	if s.TLS != (config.TLS{}) {
+		out["tls"] = map[string]any{"ca_file": s.TLS.CAFile, "cert_file": s.TLS.CertFile, "key_file": s.TLS.KeyFile, "insecure_skip_verify": s.TLS.InsecureSkipVerify}
 	}
 	return a.printJSON(out)
 }

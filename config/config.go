@@ -36,6 +36,29 @@ type Table struct {
 	Fields   map[string]any    `toml:"fields"`
 	Retry    RetryTable        `toml:"retry"`
 	Env      EnvTable          `toml:"env"`
+	Signing  SigningTable      `toml:"signing"`
+	Spool    SpoolTable        `toml:"spool"`
+	TLS      TLSTable          `toml:"tls"`
+}
+
+// SigningTable is the [signing] table.
+type SigningTable struct {
+	Scheme *string `toml:"scheme"` // "standard-webhooks" or "hmac-sha256"
+	Secret *string `toml:"secret"` // standard-webhooks: whsec_ secrets separated by spaces
+	Header *string `toml:"header"` // hmac-sha256 only; default X-Hub-Signature-256
+}
+
+// SpoolTable is the [spool] table.
+type SpoolTable struct {
+	Dir *string `toml:"dir"` // where failed notifications are saved
+}
+
+// TLSTable is the [tls] table. Relative paths are relative to the config file.
+type TLSTable struct {
+	CAFile             *string `toml:"ca_file"`
+	CertFile           *string `toml:"cert_file"`
+	KeyFile            *string `toml:"key_file"`
+	InsecureSkipVerify *bool   `toml:"insecure_skip_verify"`
 }
 
 // RetryTable is the [retry] table.
@@ -59,7 +82,10 @@ type File struct {
 
 	// Path is where the file was read from. It is not a key of the file.
 	Path string `toml:"-"`
-	data []byte
+	// Warnings are problems worth a line on stderr that do not stop a
+	// send, such as a literal secret in a file others can read.
+	Warnings []string `toml:"-"`
+	data     []byte
 }
 
 // Duration is a time.Duration written in TOML as a Go duration string.
@@ -126,7 +152,18 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, &Error{Where: path, Err: errors.Unwrap(err)}
 	}
-	return Parse(path, data)
+	f, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, &Error{Where: path, Err: errors.Unwrap(err)}
+	}
+	if err := f.checkMode(fi.Mode().Perm()); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // Parse parses data as a config file named path.
@@ -222,7 +259,8 @@ func (f *File) layerWhere(prefix string) func(string) string {
 }
 
 var known = []string{"url", "method", "timeout", "soft_fail", "format", "headers", "fields", "retry", "env", "targets",
-	"attempts", "min_wait", "max_wait", "max_time", "include", "exclude"}
+	"attempts", "min_wait", "max_wait", "max_time", "include", "exclude", "signing", "spool", "tls",
+	"scheme", "secret", "header", "dir", "ca_file", "cert_file", "key_file", "insecure_skip_verify"}
 
 // unknownPart returns the index of the first part of an undecoded key that
 // is not a known key at its place: 2 for targets.chat.heders.Authorization.
@@ -231,8 +269,11 @@ func unknownPart(k toml.Key) int {
 	if len(k) > 2 && k[0] == "targets" {
 		i = 2 // targets.NAME. holds a table like the top level
 	}
-	if (k[i] == "retry" || k[i] == "env") && i+1 < len(k) {
-		i++
+	switch k[i] {
+	case "retry", "env", "signing", "spool", "tls":
+		if i+1 < len(k) {
+			i++
+		}
 	}
 	return i
 }

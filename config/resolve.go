@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -27,6 +28,9 @@ type Settings struct {
 	Fields   map[string]any
 	Retry    Retry
 	Env      envcollect.Options
+	Signing  Signing
+	SpoolDir string // where failed notifications are saved; "" for nowhere
+	TLS      TLS
 
 	// Secrets are the values that ${VAR} expansions produced. They must
 	// never be printed.
@@ -38,8 +42,9 @@ type Settings struct {
 	// another host than the one they were configured for.
 	Dropped []string
 
-	src map[string]string // key -> where it was set, for error messages
-	raw map[string]bool   // keys whose value still needs ${VAR} expansion
+	signingSecret string            // before expansion
+	src           map[string]string // key -> where it was set, for error messages
+	raw           map[string]bool   // keys whose value still needs ${VAR} expansion
 }
 
 // Header is one request header. An empty Value removes the header.
@@ -48,6 +53,13 @@ type Header struct {
 	where       string
 	fromFile    bool   // needs ${VAR} expansion
 	url         string // the URL it was configured alongside; "" for any
+}
+
+// TLS is the resolved [tls] table, paths made absolute.
+type TLS struct {
+	CAFile             string // PEM CA certificates added to the system roots
+	CertFile, KeyFile  string // client certificate and key for mutual TLS
+	InsecureSkipVerify bool   // no certificate verification at all
 }
 
 // Retry is the resolved [retry] table.
@@ -76,6 +88,17 @@ type Overrides struct {
 	Table
 	Headers []Header // from --header, in order
 	Where   func(key string) string
+}
+
+// ErrNoURL is the error of a send with no endpoint.
+var ErrNoURL = errors.New("no endpoint: give --url, set $JOBNOTIFY_URL, or set url in the config file")
+
+// NeedURL reports ErrNoURL when no URL was resolved.
+func (s *Settings) NeedURL() error {
+	if s.URL == "" {
+		return &Error{Where: "url", Err: ErrNoURL}
+	}
+	return nil
 }
 
 // NewHeader parses "Name: value" as given to --header.
@@ -113,6 +136,15 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 	s.Target = target
 	for k := range s.src {
 		s.raw[k] = true // everything so far came from the file
+	}
+	if f != nil {
+		// Paths in the file are relative to the file, not to the
+		// workspace the build happens to run in.
+		for _, p := range []*string{&s.SpoolDir, &s.TLS.CAFile, &s.TLS.CertFile, &s.TLS.KeyFile} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(filepath.Dir(f.Path), *p)
+			}
+		}
 	}
 	if ov.Where == nil {
 		ov.Where = func(k string) string { return k }
@@ -191,6 +223,38 @@ func (s *Settings) apply(t Table, where func(string) string) error {
 		s.Env.Include = append(s.Env.Include, t.Env.Include...)
 		set("env.include")
 	}
+	if t.Signing.Scheme != nil {
+		s.Signing.Scheme = strings.TrimSpace(*t.Signing.Scheme)
+		set("signing.scheme")
+	}
+	if t.Signing.Secret != nil {
+		s.signingSecret = *t.Signing.Secret
+		set("signing.secret")
+	}
+	if t.Signing.Header != nil {
+		s.Signing.Header = strings.TrimSpace(*t.Signing.Header)
+		set("signing.header")
+	}
+	if t.Spool.Dir != nil {
+		s.SpoolDir = *t.Spool.Dir
+		set("spool.dir")
+	}
+	if t.TLS.CAFile != nil {
+		s.TLS.CAFile = *t.TLS.CAFile
+		set("tls.ca_file")
+	}
+	if t.TLS.CertFile != nil {
+		s.TLS.CertFile = *t.TLS.CertFile
+		set("tls.cert_file")
+	}
+	if t.TLS.KeyFile != nil {
+		s.TLS.KeyFile = *t.TLS.KeyFile
+		set("tls.key_file")
+	}
+	if t.TLS.InsecureSkipVerify != nil {
+		s.TLS.InsecureSkipVerify = *t.TLS.InsecureSkipVerify
+		set("tls.insecure_skip_verify")
+	}
 	if t.Env.Exclude != nil {
 		s.Env.Exclude = append(s.Env.Exclude, t.Env.Exclude...)
 		set("env.exclude")
@@ -258,6 +322,25 @@ func (s *Settings) expand(env map[string]string) error {
 			return &Error{Where: s.src["fields"], Err: err}
 		}
 		s.Fields = v.(map[string]any)
+	}
+	if s.Signing.Scheme != "" {
+		secret, err := x.expand(s.signingSecret)
+		if err != nil {
+			return &Error{Where: s.src["signing.secret"], Err: err}
+		}
+		if s.Signing.Keys, err = signingKeys(s.Signing.Scheme, secret); err != nil {
+			where := s.src["signing.secret"]
+			if where == "" {
+				where = s.src["signing.scheme"]
+			}
+			return &Error{Where: where, Err: err}
+		}
+		// The whole secret, its parts and the keys they decode to.
+		x.values = append(x.values, secret)
+		x.values = append(x.values, strings.Fields(secret)...)
+		for _, k := range s.Signing.Keys {
+			x.values = append(x.values, string(k))
+		}
 	}
 	s.Secrets, s.SecretVars = x.values, x.names
 	return nil
@@ -435,6 +518,28 @@ func (s *Settings) checkStatic() error {
 			return &Error{Where: h.where, Err: err}
 		}
 	}
+	switch s.Signing.Scheme {
+	case "":
+		if s.src["signing.secret"] != "" || s.src["signing.header"] != "" {
+			return bad("signing.scheme", "signing.secret or signing.header is set but no scheme: set scheme = %q or %q", StandardWebhooks, HMACSHA256)
+		}
+	case HMACSHA256:
+		if s.Signing.Header == "" {
+			s.Signing.Header = "X-Hub-Signature-256"
+		}
+		if err := CheckHeader(s.Signing.Header, ""); err != nil {
+			return bad("signing.header", "%w", err)
+		}
+	case StandardWebhooks:
+		if s.Signing.Header != "" {
+			return bad("signing.header", "applies to %s only: %s uses webhook-id, webhook-timestamp and webhook-signature", HMACSHA256, StandardWebhooks)
+		}
+	default:
+		return bad("signing.scheme", "%q is not %q or %q", s.Signing.Scheme, StandardWebhooks, HMACSHA256)
+	}
+	if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
+		return bad("tls.cert_file", "tls.cert_file and tls.key_file go together: set both for mutual TLS, or neither")
+	}
 	return nil
 }
 
@@ -443,11 +548,10 @@ func (s *Settings) validate() error {
 	if err := s.checkStatic(); err != nil {
 		return err
 	}
-	if s.URL == "" {
-		return &Error{Where: "url", Err: errors.New("no endpoint: give --url, set $JOBNOTIFY_URL, or set url in the config file")}
-	}
-	if err := checkURL(s.URL); err != nil {
-		return &Error{Where: s.src["url"], Err: err}
+	if s.URL != "" {
+		if err := checkURL(s.URL); err != nil {
+			return &Error{Where: s.src["url"], Err: err}
+		}
 	}
 	for _, h := range s.Headers {
 		if err := CheckHeader(h.Name, h.Value); err != nil {

@@ -421,14 +421,22 @@ func TestResolveOverrideErrors(t *testing.T) {
 	}
 }
 
+// TestResolveNoURL: settings without a URL resolve (env and validate need
+// no endpoint), and NeedURL names the problem for send.
 func TestResolveNoURL(t *testing.T) {
 	for _, src := range []string{"", `method = "GET"`} {
 		f := mustLoad(t, src)
-		_, err := Resolve(f, "", Overrides{}, nil)
-		checkErr(t, err, []string{"url", "no endpoint"}, nil)
+		s, err := Resolve(f, "", Overrides{}, nil)
+		if err != nil {
+			t.Fatalf("Resolve: %v", err)
+		}
+		checkErr(t, s.NeedURL(), []string{"url", "no endpoint"}, nil)
 	}
-	_, err := Resolve(nil, "", Overrides{}, nil)
-	checkErr(t, err, []string{"url", "no endpoint"}, nil)
+	s, err := Resolve(nil, "", Overrides{}, nil)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	checkErr(t, s.NeedURL(), []string{"url", "no endpoint"}, nil)
 }
 
 func TestResolveExpand(t *testing.T) {

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,12 +18,14 @@ import (
 
 // Request is a notification ready to send: the same bytes on every attempt.
 type Request struct {
-	Method string
-	URL    string      // the full URL, with the payload's query for GET
-	Host   string      // a Host header override; "" for the URL's host
-	Header http.Header // every header sent, defaults included
-	Body   []byte      // nil for GET
-	ID     string
+	Method  string
+	URL     string      // the full URL, with the payload's query for GET
+	Host    string      // a Host header override; "" for the URL's host
+	Header  http.Header // every header sent, defaults included
+	Body    []byte      // nil for GET
+	Query   string      // GET: the payload's query parameters, also in URL
+	ID      string
+	Signing config.Signing
 
 	display string // URL for dry-run output, the configured query's values as ***
 }
@@ -36,30 +39,39 @@ func Build(c envcollect.Context, s *config.Settings, in Input, version string) (
 	if err != nil {
 		return nil, err
 	}
+	var body []byte
+	var query string
+	if s.Method == http.MethodGet {
+		query = Query(p)
+	} else if body, err = encodeJSON(p); err != nil {
+		return nil, &InputError{Where: "payload", Err: err}
+	}
+	return NewRequest(s, s.Method, in.ID, body, query, version)
+}
+
+// NewRequest assembles a request around an encoded payload — body for
+// methods that have one, query for GET — with the default headers, then
+// the settings' headers, and the settings' signing. flush uses it to
+// resend a saved notification under the current config.
+func NewRequest(s *config.Settings, method, id string, body []byte, query, version string) (*Request, error) {
 	u, err := url.Parse(s.URL)
 	if err != nil {
-		return nil, &InputError{Where: "url", Err: err}
+		return nil, &InputError{Where: "url", Err: errors.New("not a valid URL")}
 	}
-	r := &Request{Method: s.Method, ID: in.ID, Header: http.Header{}}
+	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: s.Signing}
 	r.Header.Set("User-Agent", "jobnotify/"+version)
-	r.Header.Set("Idempotency-Key", in.ID)
+	r.Header.Set("Idempotency-Key", id)
 	r.display = Display(s.URL)
-	if s.Method == http.MethodGet {
-		q := Query(p)
-		if q != "" {
-			if u.RawQuery != "" {
-				u.RawQuery += "&"
-				r.display += "&"
-			} else {
-				r.display += "?"
-			}
-			u.RawQuery += q
-			r.display += q
+	if query != "" {
+		sep := "?"
+		if u.RawQuery != "" {
+			u.RawQuery += "&"
+			sep = "&"
 		}
-	} else {
-		if r.Body, err = encodeJSON(p); err != nil {
-			return nil, &InputError{Where: "payload", Err: err}
-		}
+		u.RawQuery += query
+		r.display += sep + query
+	}
+	if method != http.MethodGet {
 		r.Header.Set("Content-Type", "application/json")
 	}
 	r.URL = u.String()
@@ -165,21 +177,8 @@ func Origin(raw string) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
-// Sensitive reports whether a header's value is a secret: Authorization,
-// Cookie and any name with token, secret, signature, password, auth,
-// api-key or access-key in it. Ids (Idempotency-Key, webhook-id) are not.
-func Sensitive(name string) bool {
-	n := strings.ToLower(name)
-	if n == "cookie" || n == "set-cookie" {
-		return true
-	}
-	for _, w := range []string{"token", "secret", "signature", "password", "auth", "api-key", "apikey", "access-key", "session"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
+// Sensitive reports whether a header's value is a secret; see config.Sensitive.
+func Sensitive(name string) bool { return config.Sensitive(name) }
 
 // Dump writes the request as it would go on the wire, with sensitive header
 // values as ***: the request line, headers in sorted order, a blank line

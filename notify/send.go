@@ -29,9 +29,9 @@ type Client struct {
 	Timeout time.Duration // per attempt
 	Retry   config.Retry  // attempts, waits and the overall time limit
 
-	// Proxy chooses a proxy for a request, such as http.ProxyFromEnvironment;
-	// nil means no proxy.
-	Proxy func(*http.Request) (*url.URL, error)
+	// Transport carries the requests; nil means a default transport with no
+	// proxy. NewTransport builds one from the [tls] settings and a proxy.
+	Transport http.RoundTripper
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives one line per retry; nil discards them.
@@ -131,8 +131,10 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	defer cancel()
 
 	p := &policy{c: c, now: now, deadline: start.Add(c.Retry.MaxTime)}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.Proxy = c.Proxy
+	transport := c.Transport
+	if transport == nil {
+		transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
 	rc := &retryablehttp.Client{
 		HTTPClient: &http.Client{
 			Transport:     transport,
@@ -165,6 +167,15 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	}
 	req.Header = r.Header.Clone()
 	req.Host = r.Host
+	if r.Signing.Scheme != "" {
+		// Every attempt is signed anew, over exactly the bytes it sends.
+		signHeaders(req.Header, r.Signing, r.ID, r.Body, now())
+		rc.PrepareRetry = func(hr *http.Request) error {
+			hr.Header = hr.Header.Clone() // the previous attempt's map stays as it was
+			signHeaders(hr.Header, r.Signing, r.ID, r.Body, now())
+			return nil
+		}
+	}
 
 	resp, err := rc.Do(req)
 	res := &Result{ID: r.ID, Attempts: max(p.attempt, 1)}

@@ -1,0 +1,123 @@
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+)
+
+// Sensitive reports whether a header's value is a secret: Authorization,
+// Proxy-Authorization, Cookie and any name with token, secret, signature,
+// password, auth, session, api-key, apikey or access-key in it. Ids
+// (Idempotency-Key, webhook-id) are not.
+func Sensitive(name string) bool {
+	n := strings.ToLower(name)
+	if n == "cookie" || n == "set-cookie" {
+		return true
+	}
+	for _, w := range []string{"token", "secret", "signature", "password", "auth", "api-key", "apikey", "access-key", "session"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var expansion = regexp.MustCompile(`\$\{[^}]*\}|\$\$`)
+
+// literalSecret reports whether a value holds secret text written in the
+// file rather than taken from ${VAR}: "Bearer ${TOKEN}" does not,
+// "Bearer abc123" does.
+func literalSecret(v string) bool {
+	words := strings.Fields(expansion.ReplaceAllString(v, ""))
+	if len(words) > 0 && authSchemes[strings.ToLower(words[0])] {
+		words = words[1:]
+	}
+	return len(strings.TrimPrefix(strings.Join(words, ""), "whsec_")) >= 4
+}
+
+var authSchemes = map[string]bool{"bearer": true, "basic": true, "token": true, "digest": true, "apikey": true, "key": true}
+
+// checkMode refuses a config file anyone can change, and warns when a file
+// others can read holds a literal secret.
+func (f *File) checkMode(mode fs.FileMode) error {
+	if mode&0o002 != 0 {
+		return &Error{Where: f.Path, Err: fmt.Errorf("the file is world-writable (mode %04o): anyone on the machine could redirect notifications and their credentials; chmod o-w it", mode)}
+	}
+	if mode&0o044 == 0 {
+		return nil
+	}
+	if key := f.literalSecretKey(); key != "" {
+		f.Warnings = append(f.Warnings, fmt.Sprintf("%s holds a literal secret (%s) and others can read it (mode %04o): chmod 600 it, or take the value from ${VAR}", f.Path, key, mode))
+	}
+	return nil
+}
+
+// literalSecretKey names the first key, in any table, holding a literal
+// secret: a sensitive header's value or a signing secret.
+func (f *File) literalSecretKey() string {
+	check := func(prefix string, t Table) string {
+		for _, name := range sortedKeys(t.Headers) {
+			if Sensitive(name) && literalSecret(t.Headers[name]) {
+				return prefix + "headers." + name
+			}
+		}
+		if t.Signing.Secret != nil && literalSecret(*t.Signing.Secret) {
+			return prefix + "signing.secret"
+		}
+		return ""
+	}
+	if k := check("", f.Table); k != "" {
+		return k
+	}
+	for _, n := range sortedKeys(f.Targets) {
+		if k := check("targets."+n+".", f.Targets[n]); k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// Signing schemes.
+const (
+	StandardWebhooks = "standard-webhooks"
+	HMACSHA256       = "hmac-sha256"
+)
+
+// Signing is the resolved [signing] table; Scheme "" means unsigned.
+type Signing struct {
+	Scheme string
+	// Keys are the HMAC keys: for standard-webhooks each whsec_ secret
+	// decoded from base64 (several mean key rotation); for hmac-sha256 the
+	// secret's bytes, taken whole.
+	Keys [][]byte
+	// Header carries the hmac-sha256 signature.
+	Header string
+}
+
+// signingKeys turns the expanded secret into keys for the scheme. Errors
+// never quote the secret.
+func signingKeys(scheme, secret string) ([][]byte, error) {
+	if secret == "" {
+		return nil, errors.New("no secret: set signing.secret (from ${VAR})")
+	}
+	if scheme == HMACSHA256 {
+		return [][]byte{[]byte(secret)}, nil
+	}
+	var keys [][]byte
+	for i, part := range strings.Fields(secret) {
+		b64 := strings.TrimPrefix(part, "whsec_")
+		key, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			key, err = base64.RawStdEncoding.DecodeString(b64)
+		}
+		if err != nil || len(key) == 0 {
+			return nil, fmt.Errorf("secret %d of %d is not whsec_ followed by base64 (value not shown)", i+1, len(strings.Fields(secret)))
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
+}
