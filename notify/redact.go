@@ -24,8 +24,18 @@ const MinSecret = 4
 type Redactor struct {
 	mu    sync.Mutex
 	known map[string]bool
-	r     *strings.Replacer
+	m     *matcher // nil until a secret is known
 }
+
+// matcher finds every form of every secret in one pass over a string. A
+// 64 Ki-entry table of the forms' first two bytes rules out almost every
+// position at the cost of one lookup; only the rest are compared.
+type matcher struct {
+	first [1 << 16]bool
+	forms map[uint16][]string // by first two bytes, longest first
+}
+
+func bigram(a, b byte) uint16 { return uint16(a)<<8 | uint16(b) }
 
 // NewRedactor returns a redactor that knows secrets.
 func NewRedactor(secrets ...string) *Redactor {
@@ -58,18 +68,21 @@ func (r *Redactor) Add(secrets ...string) {
 	for k := range r.known {
 		all = append(all, k)
 	}
-	// Longest first, so a secret inside a longer one does not leave the rest.
+	// A stable order: String marks every occurrence of every form, so the
+	// order does not decide what is redacted.
 	sort.Slice(all, func(i, j int) bool {
 		if len(all[i]) != len(all[j]) {
 			return len(all[i]) > len(all[j])
 		}
 		return all[i] < all[j]
 	})
-	pairs := make([]string, 0, 2*len(all))
-	for _, k := range all {
-		pairs = append(pairs, k, "***")
+	m := &matcher{forms: make(map[uint16][]string)}
+	for _, f := range all { // longest first, so each list is too
+		k := bigram(f[0], f[1])
+		m.first[k] = true
+		m.forms[k] = append(m.forms[k], f)
 	}
-	r.r = strings.NewReplacer(pairs...)
+	r.m = m
 }
 
 // forms returns s and the encodings it may be printed in.
@@ -95,15 +108,49 @@ func forms(s string) []string {
 	return out
 }
 
-// String returns s with every secret replaced by ***.
+// String returns s with every secret replaced by ***. Occurrences that
+// overlap in s (the end of one secret is the start of another) become a
+// single *** (as do secrets written back to back), so no part of either
+// is left, which a strings.Replacer,
+// resuming after its first match, would not guarantee.
 func (r *Redactor) String(s string) string {
 	r.mu.Lock()
-	rep := r.r
+	m := r.m
 	r.mu.Unlock()
-	if rep == nil {
+	if m == nil {
 		return s
 	}
-	return rep.Replace(s)
+	var b strings.Builder
+	written, start, end := 0, -1, -1 // [start, end) is the stretch being covered
+	for i := 0; i+1 < len(s); i++ {
+		k := bigram(s[i], s[i+1])
+		if !m.first[k] {
+			continue
+		}
+		for _, f := range m.forms[k] {
+			if !strings.HasPrefix(s[i:], f) {
+				continue
+			}
+			if e := i + len(f); i <= end {
+				end = max(end, e)
+			} else {
+				if start >= 0 {
+					b.WriteString(s[written:start])
+					b.WriteString("***")
+					written = end
+				}
+				start, end = i, e
+			}
+			break // the longest form at i decides how far it covers
+		}
+	}
+	if start < 0 {
+		return s
+	}
+	b.WriteString(s[written:start])
+	b.WriteString("***")
+	b.WriteString(s[end:])
+	return b.String()
 }
 
 // Writer returns a writer that redacts what it passes on to w, a line at a

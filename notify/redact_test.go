@@ -1,0 +1,343 @@
+package notify
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jobnotify/jobnotify/config"
+)
+
+// b64Secret encodes to different text in the standard and URL alphabets,
+// and needs padding.
+const b64Secret = "canary>?>?>?~~~~secret"
+
+// escSecret changes under every escaping.
+const escSecret = `p@ss w0rd/&="q\canary`
+
+func jsonEscaped(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+func TestRedactorForms(t *testing.T) {
+	if base64.StdEncoding.EncodeToString([]byte(b64Secret)) == base64.URLEncoding.EncodeToString([]byte(b64Secret)) {
+		t.Fatal("test secret encodes the same in both base64 alphabets")
+	}
+	tests := []struct {
+		name   string
+		secret string
+		form   string
+		// prefix is the length of the plain text encoded before the secret
+		// in a base64 form; -1 for forms that must be replaced exactly.
+		prefix int
+	}{
+		{name: "raw", secret: escSecret, form: escSecret, prefix: -1},
+		{name: "query escaped", secret: escSecret, form: url.QueryEscape(escSecret), prefix: -1},
+		{name: "path escaped", secret: escSecret, form: url.PathEscape(escSecret), prefix: -1},
+		{name: "JSON escaped", secret: escSecret, form: jsonEscaped(escSecret), prefix: -1},
+		{name: "base64 std padded", secret: b64Secret, form: base64.StdEncoding.EncodeToString([]byte(b64Secret)), prefix: 0},
+		{name: "base64 std raw", secret: b64Secret, form: base64.RawStdEncoding.EncodeToString([]byte(b64Secret)), prefix: 0},
+		{name: "base64 URL padded", secret: b64Secret, form: base64.URLEncoding.EncodeToString([]byte(b64Secret)), prefix: 0},
+		{name: "base64 URL raw", secret: b64Secret, form: base64.RawURLEncoding.EncodeToString([]byte(b64Secret)), prefix: 0},
+		{name: "base64 at offset 1", secret: b64Secret, form: base64.StdEncoding.EncodeToString([]byte("u" + b64Secret)), prefix: 1},
+		{name: "base64 at offset 2", secret: b64Secret, form: base64.StdEncoding.EncodeToString([]byte("us" + b64Secret)), prefix: 2},
+		{name: "base64 of user:secret", secret: b64Secret, form: base64.StdEncoding.EncodeToString([]byte("user:" + b64Secret)), prefix: 5},
+		{name: "base64 URL of user:secret", secret: b64Secret, form: base64.RawURLEncoding.EncodeToString([]byte("user:" + b64Secret)), prefix: 5},
+		{name: "base64 of secret with a suffix", secret: b64Secret, form: base64.StdEncoding.EncodeToString([]byte("ab" + b64Secret + ":more")), prefix: 2},
+		{name: "base64 of an escaped secret", secret: escSecret, form: base64.StdEncoding.EncodeToString([]byte("x:" + escSecret)), prefix: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRedactor(tt.secret)
+			in := "before " + tt.form + " after"
+			got := r.String(in)
+			if tt.prefix < 0 {
+				if want := "before *** after"; got != want {
+					t.Errorf("got %q, want %q", got, want)
+				}
+				return
+			}
+			if strings.Count(got, "***") != 1 || !strings.HasPrefix(got, "before ") || !strings.HasSuffix(got, " after") {
+				t.Fatalf("got %q, want one *** inside the base64 text %q", got, tt.form)
+			}
+			// What is left of the encoded text may only be the characters
+			// that carry the prefix's bits, a partial last one and padding.
+			left := len(got) - len("before  after") - len("***")
+			if max := (8*tt.prefix+5)/6 + 1 + 2 + len(":more")*8/6 + 1; left > max {
+				t.Errorf("got %q: %d base64 characters left around ***, want at most %d", got, left, max)
+			}
+		})
+	}
+}
+
+func TestRedactorMultiLineSecret(t *testing.T) {
+	pem := "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEcanaryline1\r\nAAAAC3NzaC1lZDI1NTE5canaryline2\n-----END OPENSSH PRIVATE KEY-----\n"
+	r := NewRedactor(pem)
+	tests := []struct {
+		name string
+		text string
+	}{
+		{name: "whole", text: "key:\n" + pem + "done\n"},
+		{name: "line by line", text: "one line: b3BlbnNzaC1rZXktdjEcanaryline1\nanother: AAAAC3NzaC1lZDI1NTE5canaryline2\n"},
+		{name: "JSON escaped", text: `{"key":"` + jsonEscaped(pem) + `"}`},
+		{name: "base64", text: base64.StdEncoding.EncodeToString([]byte(pem))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.String(tt.text)
+			for _, frag := range []string{"canaryline1", "canaryline2", "b3BlbnNzaC1rZXkt", base64.StdEncoding.EncodeToString([]byte(pem))[8:40]} {
+				if strings.Contains(got, frag) {
+					t.Errorf("got %q, want no %q in it", got, frag)
+				}
+			}
+			if !strings.Contains(got, "***") {
+				t.Errorf("got %q, want *** in it", got)
+			}
+		})
+	}
+}
+
+func TestRedactorShortSecrets(t *testing.T) {
+	r := NewRedactor("", "a", "ab", "abc")
+	if in, got := "abc ab a", r.String("abc ab a"); got != in {
+		t.Errorf("got %q, want %q: values shorter than MinSecret are not secrets", got, in)
+	}
+	r.Add("wxyz") // exactly MinSecret
+	if got, want := r.String("abc wxyz"), "abc ***"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestRedactorOverlappingSecrets(t *testing.T) {
+	const inner, outer = "inner-canary-1234", "outer-inner-canary-1234-tail"
+	tests := []struct {
+		name  string
+		order []string
+	}{
+		{name: "inner first", order: []string{inner, outer}},
+		{name: "outer first", order: []string{outer, inner}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRedactor()
+			for _, s := range tt.order {
+				r.Add(s) // one at a time, so the replacer is rebuilt
+			}
+			for in, want := range map[string]string{
+				"a " + outer + " b":           "a *** b",
+				"a " + inner + " b":           "a *** b",
+				"x" + outer + inner:           "x***",
+				"q=" + url.QueryEscape(outer): "q=***",
+			} {
+				if got := r.String(in); got != want {
+					t.Errorf("String(%q): got %q, want %q", in, got, want)
+				}
+			}
+		})
+	}
+}
+
+// Secrets that overlap without one containing the other: the end of one
+// is the start of the next. Nothing of either may be left.
+func TestRedactorPartlyOverlappingSecrets(t *testing.T) {
+	r := NewRedactor("abcd1234", "1234efgh5678")
+	tests := []struct {
+		name, in, want string
+	}{
+		{name: "first then second", in: "x abcd1234efgh5678 y", want: "x *** y"},
+		{name: "second alone", in: "1234efgh5678", want: "***"},
+		{name: "first alone", in: "abcd1234.", want: "***."},
+		{name: "repeated", in: "abcd1234abcd1234 1234efgh56781234efgh5678", want: "*** ***"},
+		{name: "none", in: "abcd123 234efgh5678", want: "abcd123 234efgh5678"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := r.String(tt.in); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactorWriter(t *testing.T) {
+	const secret = "split-canary-secret"
+	var buf bytes.Buffer
+	w := NewRedactor(secret).Writer(&buf)
+	writes := []string{"attempt 1: token split-can", "ary-secret rejected\nnext split-canary", "-secret tail"}
+	for _, s := range writes {
+		n, err := w.Write([]byte(s))
+		if err != nil || n != len(s) {
+			t.Fatalf("Write(%q): got %d, %v, want %d, nil", s, n, err, len(s))
+		}
+	}
+	if got, want := buf.String(), "attempt 1: token *** rejected\n"; got != want {
+		t.Errorf("before Flush: got %q, want %q", got, want)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), "attempt 1: token *** rejected\nnext *** tail"; got != want {
+		t.Errorf("after Flush: got %q, want %q", got, want)
+	}
+	if err := w.Flush(); err != nil || buf.Len() != len("attempt 1: token *** rejected\nnext *** tail") {
+		t.Errorf("a second Flush: got %q, %v, want nothing more written", buf.String(), err)
+	}
+}
+
+func TestRedactorConcurrent(t *testing.T) {
+	r := NewRedactor("first-canary")
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			r.Add("second-canary")
+		}()
+		go func() {
+			defer wg.Done()
+			if got := r.String("x first-canary"); got != "x ***" {
+				t.Errorf("got %q, want %q", got, "x ***")
+			}
+		}()
+	}
+	wg.Wait()
+	if got := r.String("second-canary"); got != "***" {
+		t.Errorf("got %q, want ***", got)
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	const toml = `url = "https://hook-user:userinfo-pass-canary@127.0.0.1:8443/hook?token=query-token-canary&page=2&api_key=k1&long=a-long-query-value"
+
+[headers]
+X-Auth-Token = "${NOTIFY_TOKEN}"
+Proxy-Authorization = "Basic dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ=="
+X-Api-Key = "static-api-key-canary"
+X-Hub-Signature-256 = "sha256=sig-canary"
+Content-Type = "application/vnd.not-a-secret+json"
+Idempotency-Key = "idempotency-not-secret"
+
+[fields]
+deploy = "${DEPLOY_SECRET}"
+`
+	env := map[string]string{"NOTIFY_TOKEN": "bearer-token-canary", "DEPLOY_SECRET": "field-secret-canary"}
+	auth, err := config.NewHeader("Authorization: Bearer flag-bearer-canary", "--header")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := resolve(t, toml, config.Overrides{Headers: []config.Header{auth}}, env)
+	got := Secrets(s)
+	for _, want := range []string{
+		"bearer-token-canary",       // ${VAR} value
+		"Bearer flag-bearer-canary", // sensitive header value
+		"flag-bearer-canary",        // the credential after the scheme
+		"field-secret-canary",       // ${VAR} value in [fields]
+		"Basic dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ==",
+		"dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ==", // the credential after the scheme
+		"user:basic-pass-canary",           // Basic decoded
+		"basic-pass-canary",                // Basic password
+		"static-api-key-canary",
+		"sha256=sig-canary",
+		"userinfo-pass-canary", // URL userinfo
+		"query-token-canary",   // secret-named query parameter
+		"k1",                   // secret-named, however short
+		"a-long-query-value",   // long enough to be a token
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("got %q, want %q in it", got, want)
+		}
+	}
+	for _, not := range []string{"2", "application/vnd.not-a-secret+json", "idempotency-not-secret", "127.0.0.1"} {
+		if slices.Contains(got, not) {
+			t.Errorf("got %q, want no %q in it", got, not)
+		}
+	}
+
+	// And a redactor made of them leaves none of them in a request dump.
+	r, err := Build(testContext(), s, Input{ID: testID, Time: testTime}, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.Dump(&buf); err != nil {
+		t.Fatal(err)
+	}
+	red := NewRedactor(got...)
+	line := red.String(buf.String() + "\nerror: " + r.URL + " " + r.Header.Get("Authorization") + " " + r.Header.Get("Proxy-Authorization"))
+	for _, secret := range []string{"bearer-token-canary", "flag-bearer-canary", "basic-pass-canary", "static-api-key-canary", "sig-canary", "userinfo-pass-canary", "query-token-canary", "field-secret-canary", "dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ"} {
+		if strings.Contains(line, secret) {
+			t.Errorf("redacted output has %q in it:\n%s", secret, line)
+		}
+	}
+}
+
+func TestSensitive(t *testing.T) {
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"Authorization", true},
+		{"authorization", true},
+		{"Proxy-Authorization", true},
+		{"Cookie", true},
+		{"Set-Cookie", true},
+		{"X-Api-Key", true},
+		{"X-Apikey", true},
+		{"X-Auth-Token", true},
+		{"X-Gitlab-Token", true},
+		{"X-Hub-Signature-256", true},
+		{"Webhook-Signature", true},
+		{"X-Client-Secret", true},
+		{"X-Password", true},
+		{"X-Amz-Access-Key", true},
+		{"Idempotency-Key", false},
+		{"Webhook-Id", false},
+		{"Content-Type", false},
+		{"User-Agent", false},
+		{"Accept", false},
+		{"X-Request-Id", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Sensitive(tt.name); got != tt.want {
+				t.Errorf("Sensitive(%q): got %v, want %v", tt.name, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEscape(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "plain", in: "ok: done", want: "ok: done"},
+		{name: "unicode kept", in: "héllo 世界", want: "héllo 世界"},
+		{name: "ANSI escape", in: "\x1b[31mred\x1b[0m", want: `\x1b[31mred\x1b[0m`},
+		{name: "CR", in: "a\rb", want: `a\rb`},
+		{name: "LF", in: "a\nb", want: `a\nb`},
+		{name: "tab", in: "a\tb", want: `a\tb`},
+		{name: "NUL", in: "a\x00b", want: `a\x00b`},
+		{name: "DEL", in: "a\x7fb", want: `a\x7fb`},
+		{name: "bell", in: "\a", want: `\x07`},
+		{name: "bidi override", in: "evil\u202eexe.txt", want: `evil\u202eexe.txt`},
+		{name: "zero width space", in: "a\u200bb", want: `a\u200bb`},
+		{name: "C1 control", in: "a\u0085b", want: `a\u0085b`},
+		{name: "invalid UTF-8", in: "a\xffb\xc3", want: `a\xffb\xc3`},
+		{name: "backslash", in: `a\nb`, want: `a\\nb`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Escape([]byte(tt.in)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
