@@ -25,6 +25,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/listen"
 	"github.com/jobnotify/jobnotify/notify"
 )
 
@@ -152,6 +153,7 @@ func (a *app) newApp() *cli.App {
 		Flags:                     append(globalFlags(), &cli.BoolFlag{Name: "version", Usage: "print the version"}),
 		DisableSliceFlagSeparator: true, // --field msg=a,b is one field
 		HideHelpCommand:           true,
+		EnableBashCompletion:      true, // --generate-bash-completion, which the bash and zsh scripts call
 		OnUsageError:              usageErr,
 		ExitErrHandler:            func(*cli.Context, error) {}, // exit codes are decided in run
 		Action: func(c *cli.Context) error {
@@ -159,7 +161,7 @@ func (a *app) newApp() *cli.App {
 				return a.printVersion(c)
 			}
 			if c.Args().Present() {
-				return fmt.Errorf("unknown command %q (commands: send, flush, validate, env, version)", c.Args().First())
+				return fmt.Errorf("unknown command %q (commands: send, flush, listen, validate, env, completion, version)", c.Args().First())
 			}
 			return errors.New("no command given (try 'jobnotify --help')")
 		},
@@ -189,7 +191,8 @@ Examples:
 					&cli.DurationFlag{Name: "timeout", Usage: "per attempt, e.g. 10s (default: 10s)", EnvVars: []string{"JOBNOTIFY_TIMEOUT"}},
 					&cli.IntFlag{Name: "attempts", Usage: "total attempts including the first (default: 4)", EnvVars: []string{"JOBNOTIFY_ATTEMPTS"}},
 					&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key (default: a random UUID)", EnvVars: []string{"JOBNOTIFY_ID"}},
-					&cli.StringFlag{Name: "format", Usage: "payload format: jobnotify or job-status-notification (default: jobnotify)", EnvVars: []string{"JOBNOTIFY_FORMAT"}},
+					&cli.StringFlag{Name: "format", Usage: "payload format: " + strings.Join(config.Formats, ", ") + " (default: jobnotify)", EnvVars: []string{"JOBNOTIFY_FORMAT"}},
+					&cli.StringFlag{Name: "phase", Usage: "notification-plugin phase: QUEUED, STARTED, COMPLETED or FINALIZED (default: from --status)"},
 					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
 					&cli.BoolFlag{Name: "soft-fail", Usage: "a failed delivery prints a warning and exits 0", EnvVars: []string{"JOBNOTIFY_SOFT_FAIL"}},
 					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: one result object on stdout"},
@@ -212,6 +215,32 @@ Exit status: 0 when the spool is empty afterwards, 1 otherwise.`,
 				Action:       a.flush,
 			},
 			{
+				Name:      "listen",
+				Usage:     "run a local receiver that prints what it gets, for trying things out",
+				UsageText: "jobnotify listen [--addr 127.0.0.1:8787] [--fail N] [--status CODE]",
+				Description: `Prints each request (method, path, headers with secret values as ***, the
+body pretty-printed when it is JSON) and checks its signature with the
+[signing] config. In another terminal:
+   jobnotify send --url http://127.0.0.1:8787/hook --status SUCCESS`,
+				Flags: withGlobals(
+					&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8787", Usage: "`HOST:PORT` to listen on (loopback unless you say otherwise)"},
+					&cli.IntFlag{Name: "fail", Usage: "answer 503 to the first `N` requests, to watch retries"},
+					&cli.IntFlag{Name: "status", Value: 200, Usage: "the status `CODE` of every other answer"},
+				),
+				OnUsageError: usageErr,
+				Action:       a.listen,
+			},
+			{
+				Name:      "completion",
+				Usage:     "print a shell completion script: bash, zsh or fish",
+				UsageText: "jobnotify completion bash|zsh|fish",
+				Description: `bash:  source <(jobnotify completion bash)
+zsh:   jobnotify completion zsh > "${fpath[1]}/_jobnotify"
+fish:  jobnotify completion fish > ~/.config/fish/completions/jobnotify.fish`,
+				OnUsageError: usageErr,
+				Action:       a.completion,
+			},
+			{
 				Name:         "validate",
 				Usage:        "check the config and print the resolved settings as JSON, secrets as ***",
 				Flags:        globalFlags(),
@@ -231,6 +260,51 @@ Exit status: 0 when the spool is empty afterwards, 1 otherwise.`,
 				Action: a.printVersion,
 			},
 		},
+	}
+}
+
+// listen runs the local receiver until SIGINT or SIGTERM.
+func (a *app) listen(c *cli.Context) error {
+	f, err := a.loadConfig(c)
+	if err != nil {
+		return err
+	}
+	var sign config.Signing
+	if f != nil {
+		s, err := a.resolve(f, global(c, "target"), config.Overrides{})
+		if err != nil {
+			return err
+		}
+		sign = s.Signing
+	}
+	o := listen.Options{Addr: c.String("addr"), Fail: c.Int("fail"), Status: c.Int("status"), Signing: sign}
+	err = listen.Run(c.Context, o, a.stdout, func(addr string) {
+		a.logf("listening on http://%s/ (Ctrl-C to stop)", addr)
+	})
+	if c.Context.Err() != nil {
+		return nil // stopped by SIGINT or SIGTERM, as asked
+	}
+	return err
+}
+
+// completion prints a shell completion script.
+func (a *app) completion(c *cli.Context) error {
+	switch sh := c.Args().First(); sh {
+	case "bash":
+		_, err := io.WriteString(a.stdout, bashCompletion)
+		return err
+	case "zsh":
+		_, err := io.WriteString(a.stdout, zshCompletion)
+		return err
+	case "fish":
+		script, err := c.App.ToFishCompletion()
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(a.stdout, script)
+		return err
+	default:
+		return fmt.Errorf("completion: want bash, zsh or fish, got %q", sh)
 	}
 }
 
@@ -435,7 +509,7 @@ func (a *app) send(c *cli.Context) (err error) {
 		a.logf("warning: not sending config header(s) %s: they were configured for another host than %s (pass them with --header to send them)",
 			strings.Join(s.Dropped, ", "), notify.Origin(s.URL))
 	}
-	in := notify.Input{ID: c.String("id"), Status: strings.TrimSpace(c.String("status")), Time: time.Now()}
+	in := notify.Input{ID: c.String("id"), Status: strings.TrimSpace(c.String("status")), Phase: c.String("phase"), Time: time.Now()}
 	if in.ID == "" {
 		in.ID = notify.NewID()
 	}
@@ -496,7 +570,7 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 	rec := &notify.Spooled{
 		Target: s.Target, Format: s.Format, Method: req.Method, ID: req.ID,
 		Created: time.Now().UTC(), LastError: a.red.String(sendErr.Error()),
-		Query: req.Query, Body: req.Body,
+		Query: req.Query, Body: req.Body, Header: req.FormatHeader,
 	}
 	if res != nil {
 		rec.Attempts = res.Attempts
@@ -604,7 +678,7 @@ func (a *app) spooledRequest(f *config.File, rec *notify.Spooled) (*config.Setti
 	if err := s.NeedURL(); err != nil {
 		return nil, nil, err
 	}
-	req, err := notify.NewRequest(s, rec.Method, rec.ID, rec.Body, rec.Query, getVersion())
+	req, err := notify.NewRequest(s, rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)
 	return s, req, err
 }
 

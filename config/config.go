@@ -18,7 +18,12 @@ import (
 )
 
 // Formats are the payload formats jobnotify can send.
-var Formats = []string{"jobnotify", "job-status-notification"}
+var Formats = []string{"jobnotify", "job-status-notification", "notification-plugin", "cdevents", "cloudevents",
+	"slack", "teams", "googlechat", "discord", "template"}
+
+// BodyFormats are the formats that need a request body: with GET they
+// are a config error.
+var BodyFormats = []string{"notification-plugin", "cdevents", "cloudevents", "slack", "teams", "googlechat", "discord", "template"}
 
 // Methods are the HTTP methods jobnotify sends with.
 var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -36,9 +41,17 @@ type Table struct {
 	Fields   map[string]any    `toml:"fields"`
 	Retry    RetryTable        `toml:"retry"`
 	Env      EnvTable          `toml:"env"`
-	Signing  SigningTable      `toml:"signing"`
-	Spool    SpoolTable        `toml:"spool"`
-	TLS      TLSTable          `toml:"tls"`
+	// Options of the event, chat and template formats.
+	Template         *string `toml:"template"`          // format "template": Go text/template source
+	TemplateFile     *string `toml:"template_file"`     // or a file holding it, relative to the config file
+	ContentType      *string `toml:"content_type"`      // format "template": default application/json
+	CDEventsSubject  *string `toml:"cdevents_subject"`  // "pipelinerun" (default) or "taskrun"
+	CDEventsUnstable *string `toml:"cdevents_unstable"` // outcome of UNSTABLE: "failure" (default) or "success"
+	CloudEventsMode  *string `toml:"cloudevents_mode"`  // "structured" (default) or "binary"
+
+	Signing SigningTable `toml:"signing"`
+	Spool   SpoolTable   `toml:"spool"`
+	TLS     TLSTable     `toml:"tls"`
 }
 
 // SigningTable is the [signing] table.
@@ -260,7 +273,8 @@ func (f *File) layerWhere(prefix string) func(string) string {
 
 var known = []string{"url", "method", "timeout", "soft_fail", "format", "headers", "fields", "retry", "env", "targets",
 	"attempts", "min_wait", "max_wait", "max_time", "include", "exclude", "signing", "spool", "tls",
-	"scheme", "secret", "header", "dir", "ca_file", "cert_file", "key_file", "insecure_skip_verify"}
+	"scheme", "secret", "header", "dir", "ca_file", "cert_file", "key_file", "insecure_skip_verify",
+	"template", "template_file", "content_type", "cdevents_subject", "cdevents_unstable", "cloudevents_mode"}
 
 // unknownPart returns the index of the first part of an undecoded key that
 // is not a known key at its place: 2 for targets.chat.heders.Authorization.

@@ -632,15 +632,15 @@ method = "HEAD"
 		},
 		{
 			name: "bad format",
-			src:  `format = "slack"`,
-			want: []string{":1:", "format", `"slack"`, "job-status-notification"},
+			src:  `format = "smoke-signals"`,
+			want: []string{":1:", "format", `"smoke-signals"`, "job-status-notification"},
 		},
 		{
 			name: "bad format in a target",
 			src: `[targets.chat]
-format = "teams"
+format = "carrier-pigeon"
 `,
-			want: []string{":2:", "targets.chat.format", `"teams"`},
+			want: []string{":2:", "targets.chat.format", `"carrier-pigeon"`},
 		},
 		{
 			name: "zero attempts",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -29,6 +30,7 @@ type Settings struct {
 	Retry    Retry
 	Env      envcollect.Options
 	Signing  Signing
+	Options  FormatOptions
 	SpoolDir string // where failed notifications are saved; "" for nowhere
 	TLS      TLS
 
@@ -43,6 +45,7 @@ type Settings struct {
 	Dropped []string
 
 	signingSecret string            // before expansion
+	templateFile  string            // template_file, read after paths are resolved
 	src           map[string]string // key -> where it was set, for error messages
 	raw           map[string]bool   // keys whose value still needs ${VAR} expansion
 }
@@ -53,6 +56,16 @@ type Header struct {
 	where       string
 	fromFile    bool   // needs ${VAR} expansion
 	url         string // the URL it was configured alongside; "" for any
+}
+
+// FormatOptions are the settings of the event, chat and template formats.
+type FormatOptions struct {
+	Template         string // format "template": the template's source
+	TemplateName     string // where it came from, for error messages
+	ContentType      string // format "template": the Content-Type; default application/json
+	CDEventsSubject  string // "pipelinerun" or "taskrun"
+	CDEventsUnstable string // the outcome UNSTABLE maps to: "failure" or "success"
+	CloudEventsMode  string // "structured" or "binary"
 }
 
 // TLS is the resolved [tls] table, paths made absolute.
@@ -77,6 +90,7 @@ func Default() *Settings {
 		Timeout: 10 * time.Second,
 		Format:  "jobnotify",
 		Retry:   Retry{Attempts: 4, MinWait: time.Second, MaxWait: 30 * time.Second, MaxTime: 60 * time.Second},
+		Options: FormatOptions{ContentType: "application/json", CDEventsSubject: "pipelinerun", CDEventsUnstable: "failure", CloudEventsMode: "structured"},
 		src:     map[string]string{},
 		raw:     map[string]bool{},
 	}
@@ -140,7 +154,7 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 	if f != nil {
 		// Paths in the file are relative to the file, not to the
 		// workspace the build happens to run in.
-		for _, p := range []*string{&s.SpoolDir, &s.TLS.CAFile, &s.TLS.CertFile, &s.TLS.KeyFile} {
+		for _, p := range []*string{&s.SpoolDir, &s.TLS.CAFile, &s.TLS.CertFile, &s.TLS.KeyFile, &s.templateFile} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(filepath.Dir(f.Path), *p)
 			}
@@ -157,6 +171,13 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 	}
 	if err := s.expand(env); err != nil {
 		return nil, err
+	}
+	if s.Format == "template" && s.templateFile != "" {
+		b, err := os.ReadFile(s.templateFile)
+		if err != nil {
+			return nil, &Error{Where: s.src["template_file"], Err: errors.Unwrap(err)}
+		}
+		s.Options.Template, s.Options.TemplateName = string(b), s.templateFile
 	}
 	if err := s.validate(); err != nil {
 		return nil, err
@@ -222,6 +243,31 @@ func (s *Settings) apply(t Table, where func(string) string) error {
 	if t.Env.Include != nil {
 		s.Env.Include = append(s.Env.Include, t.Env.Include...)
 		set("env.include")
+	}
+	if t.Template != nil {
+		s.Options.Template, s.Options.TemplateName, s.templateFile = *t.Template, where("template"), ""
+		set("template")
+	}
+	if t.TemplateFile != nil {
+		s.templateFile, s.Options.Template = *t.TemplateFile, ""
+		s.Options.TemplateName = where("template_file")
+		set("template_file")
+	}
+	if t.ContentType != nil {
+		s.Options.ContentType = strings.TrimSpace(*t.ContentType)
+		set("content_type")
+	}
+	if t.CDEventsSubject != nil {
+		s.Options.CDEventsSubject = strings.TrimSpace(*t.CDEventsSubject)
+		set("cdevents_subject")
+	}
+	if t.CDEventsUnstable != nil {
+		s.Options.CDEventsUnstable = strings.TrimSpace(*t.CDEventsUnstable)
+		set("cdevents_unstable")
+	}
+	if t.CloudEventsMode != nil {
+		s.Options.CloudEventsMode = strings.TrimSpace(*t.CloudEventsMode)
+		set("cloudevents_mode")
 	}
 	if t.Signing.Scheme != nil {
 		s.Signing.Scheme = strings.TrimSpace(*t.Signing.Scheme)
@@ -536,6 +582,21 @@ func (s *Settings) checkStatic() error {
 		}
 	default:
 		return bad("signing.scheme", "%q is not %q or %q", s.Signing.Scheme, StandardWebhooks, HMACSHA256)
+	}
+	o := s.Options
+	switch {
+	case !slices.Contains([]string{"pipelinerun", "taskrun"}, o.CDEventsSubject):
+		return bad("cdevents_subject", "%q is not pipelinerun or taskrun", o.CDEventsSubject)
+	case !slices.Contains([]string{"failure", "success"}, o.CDEventsUnstable):
+		return bad("cdevents_unstable", "%q is not failure or success", o.CDEventsUnstable)
+	case !slices.Contains([]string{"structured", "binary"}, o.CloudEventsMode):
+		return bad("cloudevents_mode", "%q is not structured or binary", o.CloudEventsMode)
+	case o.ContentType == "" || strings.ContainsAny(o.ContentType, "\r\n"):
+		return bad("content_type", "want a media type such as application/json")
+	case s.Format == "template" && o.Template == "" && s.templateFile == "":
+		return bad("format", "format %q needs template = '''…''' or template_file = \"…\"", s.Format)
+	case s.Method == "GET" && slices.Contains(BodyFormats, s.Format):
+		return bad("method", "format %q needs a request body, so it cannot be sent with GET", s.Format)
 	}
 	if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
 		return bad("tls.cert_file", "tls.cert_file and tls.key_file go together: set both for mutual TLS, or neither")

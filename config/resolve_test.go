@@ -403,7 +403,7 @@ func TestResolveOverrideErrors(t *testing.T) {
 		want []string
 	}{
 		{name: "bad method", ov: Table{Method: ptr("FETCH")}, want: []string{"--method", `"FETCH"`}},
-		{name: "bad format", ov: Table{Format: ptr("slack")}, want: []string{"--format", `"slack"`}},
+		{name: "bad format", ov: Table{Format: ptr("smoke-signals")}, want: []string{"--format", `"smoke-signals"`}},
 		{name: "zero attempts", ov: Table{Retry: RetryTable{Attempts: ptr(0)}}, want: []string{"--attempts"}},
 		{name: "zero timeout", ov: Table{Timeout: ptr(Duration(0))}, want: []string{"--timeout"}},
 		{name: "negative timeout", ov: Table{Timeout: ptr(Duration(-time.Second))}, want: []string{"--timeout"}},

@@ -203,6 +203,7 @@ func merge(dst, src map[string]any) {
 type Input struct {
 	ID     string    // notification id; also the Idempotency-Key
 	Status string    // build status; "" for none
+	Phase  string    // notification-plugin: QUEUED, STARTED, COMPLETED or FINALIZED; "" to derive it from Status
 	Body   *Body     // nil when no --body
 	Fields []Field   // --field values in order
 	Time   time.Time // the notification's timestamp

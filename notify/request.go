@@ -26,6 +26,9 @@ type Request struct {
 	Query   string      // GET: the payload's query parameters, also in URL
 	ID      string
 	Signing config.Signing
+	// FormatHeader are the headers the payload format set: saved with a
+	// spooled notification, since they belong to its bytes.
+	FormatHeader http.Header
 
 	display string // URL for dry-run output, the configured query's values as ***
 }
@@ -34,6 +37,9 @@ type Request struct {
 func Build(c envcollect.Context, s *config.Settings, in Input, version string) (*Request, error) {
 	if in.ID == "" || len(in.ID) > 200 || config.CheckHeader("Idempotency-Key", in.ID) != nil {
 		return nil, &InputError{Where: "--id", Err: fmt.Errorf("want 1 to 200 printable characters")}
+	}
+	if f := formatters[s.Format]; f != nil {
+		return buildFormatted(f, c, s, in, version)
 	}
 	p, err := Payload(c, s, in)
 	if err != nil {
@@ -53,7 +59,10 @@ func Build(c envcollect.Context, s *config.Settings, in Input, version string) (
 // methods that have one, query for GET — with the default headers, then
 // the settings' headers, and the settings' signing. flush uses it to
 // resend a saved notification under the current config.
-func NewRequest(s *config.Settings, method, id string, body []byte, query, version string) (*Request, error) {
+//
+// formatHeader holds headers a payload format sets (its Content-Type,
+// CloudEvents attributes); configured headers still win over them.
+func NewRequest(s *config.Settings, method, id string, body []byte, query, version string, formatHeader ...http.Header) (*Request, error) {
 	u, err := url.Parse(s.URL)
 	if err != nil {
 		return nil, &InputError{Where: "url", Err: errors.New("not a valid URL")}
@@ -73,6 +82,15 @@ func NewRequest(s *config.Settings, method, id string, body []byte, query, versi
 	}
 	if method != http.MethodGet {
 		r.Header.Set("Content-Type", "application/json")
+	}
+	for _, fh := range formatHeader {
+		for k, v := range fh {
+			r.Header[k] = v
+			if r.FormatHeader == nil {
+				r.FormatHeader = http.Header{}
+			}
+			r.FormatHeader[k] = v
+		}
 	}
 	r.URL = u.String()
 	for _, h := range s.Headers {

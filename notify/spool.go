@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,7 +28,11 @@ type Spooled struct {
 	Attempts  int       `json:"attempts"`        // attempts made so far, all runs together
 	LastError string    `json:"last_error"`      // redacted
 	Query     string    `json:"query,omitempty"` // GET: the payload's query parameters
-	Body      []byte    `json:"body,omitempty"`  // the exact body bytes (base64 in the file)
+	// Header holds the headers the payload format set (Content-Type,
+	// CloudEvents ce-* attributes): part of the notification, never a
+	// configured header or a secret.
+	Header http.Header `json:"format_headers,omitempty"`
+	Body   []byte      `json:"body,omitempty"` // the exact body bytes (base64 in the file)
 }
 
 // Spool is a directory of saved notifications, one file each. Files whose

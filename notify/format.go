@@ -1,0 +1,293 @@
+package notify
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
+)
+
+// A formatter turns a notification into the body, and the headers, one
+// kind of receiver expects. p is the "jobnotify" payload (context, fields,
+// body and --field merged); formatters read it rather than recompute it.
+type formatter func(f *formatInput) (body []byte, h http.Header, err error)
+
+// formatInput is what a formatter may use.
+type formatInput struct {
+	Ctx     envcollect.Context
+	S       *config.Settings
+	In      Input
+	Payload map[string]any
+}
+
+// formatters are the formats beyond jobnotify and job-status-notification.
+// Every one of them needs a request body (config.BodyFormats).
+var formatters = map[string]formatter{
+	"notification-plugin": notificationPlugin,
+	"cloudevents":         cloudEvent,
+	"cdevents":            cdEvent,
+}
+
+func buildFormatted(f formatter, c envcollect.Context, s *config.Settings, in Input, version string) (*Request, error) {
+	p, err := Payload(c, &config.Settings{Format: "jobnotify", Fields: s.Fields}, in)
+	if err != nil {
+		return nil, err
+	}
+	body, h, err := f(&formatInput{Ctx: c, S: s, In: in, Payload: p})
+	if err != nil {
+		return nil, err
+	}
+	return NewRequest(s, s.Method, in.ID, body, "", version, h)
+}
+
+// env returns a variable of the filtered environment.
+func (f *formatInput) env(name string) string { return f.Ctx.Env[name] }
+
+// message is the user's message: from a plain-text --body or a "message" field.
+func (f *formatInput) message() string {
+	return text(f.Payload["message"])
+}
+
+// userData is what the user added: [fields] < body < --field, without the
+// build context.
+func (f *formatInput) userData() map[string]any {
+	u := map[string]any{}
+	merge(u, f.S.Fields)
+	if f.In.Body != nil {
+		merge(u, f.In.Body.Object)
+	}
+	for _, fl := range f.In.Fields {
+		merge(u, fl.object())
+	}
+	return u
+}
+
+// text renders a payload value as text: strings as they are, anything
+// else as its JSON.
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	b, err := encodeJSON(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	if s, err := strconv.Unquote(string(b)); err == nil {
+		return s // a JSON string kept raw
+	}
+	return string(b)
+}
+
+// relativeTo returns u relative to base when u starts with it.
+func relativeTo(u, base string) string {
+	if base != "" && strings.HasPrefix(u, base) {
+		return strings.TrimPrefix(u, base)
+	}
+	return u
+}
+
+func jsonHeader(contentType string) http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", contentType)
+	return h
+}
+
+// setIf sets m[k] when v is not empty.
+func setIf(m map[string]any, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
+
+// Phases of the Jenkins Notification Plugin.
+var phases = []string{"QUEUED", "STARTED", "COMPLETED", "FINALIZED"}
+
+// startStatuses are the statuses that mean a build is under way.
+var startStatuses = []string{"", "STARTED", "START", "RUNNING"}
+
+// notificationPlugin is the JSON of the Jenkins Notification Plugin.
+func notificationPlugin(f *formatInput) ([]byte, http.Header, error) {
+	status := strings.ToUpper(f.In.Status)
+	phase := strings.ToUpper(f.In.Phase)
+	switch {
+	case phase == "" && slices.Contains(startStatuses, status):
+		phase = "STARTED"
+	case phase == "":
+		phase = "COMPLETED"
+	case !slices.Contains(phases, phase):
+		return nil, nil, &InputError{Where: "--phase", Err: fmt.Errorf("%q is not one of %s", f.In.Phase, strings.Join(phases, ", "))}
+	}
+	jenkins := f.env("JENKINS_URL")
+	build := map[string]any{"phase": phase, "log": ""}
+	setIf(build, "full_url", f.env("BUILD_URL"))
+	setIf(build, "url", relativeTo(f.env("BUILD_URL"), jenkins))
+	if n, err := strconv.ParseInt(f.env("BUILD_NUMBER"), 10, 64); err == nil {
+		build["number"] = n
+	}
+	if !slices.Contains(startStatuses, status) || phase == "COMPLETED" || phase == "FINALIZED" {
+		setIf(build, "status", f.In.Status)
+	}
+	scm := map[string]any{}
+	setIf(scm, "url", f.env("GIT_URL"))
+	setIf(scm, "branch", f.env("GIT_BRANCH"))
+	setIf(scm, "commit", f.env("GIT_COMMIT"))
+	if len(scm) > 0 {
+		build["scm"] = scm
+	}
+	setIf(build, "notes", f.message())
+	out := map[string]any{"build": build}
+	setIf(out, "name", f.env("JOB_NAME"))
+	display := f.env("JOB_DISPLAY_NAME")
+	if display == "" {
+		display = f.env("JOB_BASE_NAME")
+	}
+	setIf(out, "display_name", display)
+	setIf(out, "url", relativeTo(f.env("JOB_URL"), jenkins))
+	b, err := encodeJSON(out)
+	return b, jsonHeader("application/json"), err
+}
+
+// source is the event source: the job's URL, or "jobnotify" outside CI.
+func (f *formatInput) source() string {
+	if u := f.env("JOB_URL"); u != "" {
+		return u
+	}
+	return "jobnotify"
+}
+
+// cloudEvent wraps the jobnotify payload as the data of a CloudEvents 1.0
+// event: structured mode (application/cloudevents+json) by default, binary
+// mode (ce-* headers, the payload as body) with cloudevents_mode = "binary".
+func cloudEvent(f *formatInput) ([]byte, http.Header, error) {
+	typ := "dev.jobnotify.build"
+	if st := strings.ToLower(strings.TrimSpace(f.In.Status)); st != "" {
+		typ += "." + strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '_'
+		}, st)
+	}
+	attrs := map[string]string{
+		"specversion": "1.0",
+		"id":          f.In.ID,
+		"source":      f.source(),
+		"type":        typ,
+		"time":        text(f.Payload["timestamp"]),
+	}
+	if job := f.env("JOB_NAME"); job != "" {
+		attrs["subject"] = job
+	}
+	if f.S.Options.CloudEventsMode == "binary" {
+		h := jsonHeader("application/json")
+		for k, v := range attrs {
+			h.Set("ce-"+k, v)
+		}
+		b, err := encodeJSON(f.Payload)
+		return b, h, err
+	}
+	ev := map[string]any{"datacontenttype": "application/json", "data": f.Payload}
+	for k, v := range attrs {
+		ev[k] = v
+	}
+	b, err := encodeJSON(ev)
+	return b, jsonHeader("application/cloudevents+json"), err
+}
+
+// CDEventsVersion is the CDEvents specification the cdevents format follows.
+const CDEventsVersion = "0.5.1"
+
+// cdEvent is a CDEvents v0.5.1 pipelinerun (or, with cdevents_subject =
+// "taskrun", taskrun) event in the CloudEvents HTTP binary mode.
+func cdEvent(f *formatInput) ([]byte, http.Header, error) {
+	status := strings.ToUpper(strings.TrimSpace(f.In.Status))
+	taskrun := f.S.Options.CDEventsSubject == "taskrun"
+	var predicate, outcome string
+	switch status {
+	case "QUEUED":
+		predicate = "queued"
+	case "", "STARTED", "START", "RUNNING":
+		predicate = "started"
+	case "SUCCESS":
+		predicate, outcome = "finished", "success"
+	case "FAILURE":
+		predicate, outcome = "finished", "failure"
+	case "ABORTED", "NOT_BUILT":
+		predicate, outcome = "finished", "cancel"
+	case "UNSTABLE":
+		predicate, outcome = "finished", f.S.Options.CDEventsUnstable
+	default:
+		return nil, nil, &InputError{Where: "--status", Err: fmt.Errorf("%q has no CDEvents meaning; the cdevents format accepts QUEUED, STARTED, RUNNING, SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT or none", f.In.Status)}
+	}
+	if taskrun && predicate == "queued" {
+		return nil, nil, &InputError{Where: "--status", Err: fmt.Errorf("QUEUED: CDEvents has no taskrun.queued event (cdevents_subject = %q)", "taskrun")}
+	}
+	subjectType := "pipelinerun"
+	if taskrun {
+		subjectType = "taskrun"
+	}
+	typ := "dev.cdevents." + subjectType + "." + predicate + ".0.3.0"
+	runID := f.env("BUILD_TAG")
+	if runID == "" {
+		runID = f.In.ID
+	}
+	// pipelinerun.started requires pipelineName and uri: outside CI they
+	// fall back to a name and a URN made of the notification id.
+	uri := f.env("BUILD_URL")
+	if uri == "" {
+		uri = "urn:jobnotify:" + url.PathEscape(f.In.ID)
+	}
+	content := map[string]any{"uri": uri}
+	subjectID := runID
+	if taskrun {
+		stage := f.env("STAGE_NAME")
+		setIf(content, "taskName", stage)
+		content["pipelineRun"] = map[string]any{"id": runID, "source": f.source()}
+		if stage != "" {
+			subjectID = runID + "/" + stage
+		}
+	} else {
+		content["pipelineName"] = cmp.Or(f.env("JOB_NAME"), "jobnotify")
+	}
+	if outcome != "" {
+		content["outcome"] = outcome
+		if outcome == "failure" {
+			setIf(content, "errors", f.message())
+		}
+	}
+	ev := map[string]any{
+		"context": map[string]any{
+			"specversion": CDEventsVersion,
+			"id":          f.In.ID,
+			"source":      f.source(),
+			"type":        typ,
+			"timestamp":   text(f.Payload["timestamp"]),
+		},
+		"subject": map[string]any{"id": subjectID, "source": f.source(), "content": content},
+	}
+	if u := f.userData(); len(u) > 0 {
+		ev["customData"] = u
+		ev["customDataContentType"] = "application/json"
+	}
+	b, err := encodeJSON(ev)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := jsonHeader("application/json")
+	h.Set("ce-specversion", "1.0")
+	h.Set("ce-id", f.In.ID)
+	h.Set("ce-source", f.source())
+	h.Set("ce-type", typ)
+	h.Set("ce-subject", subjectID)
+	h.Set("ce-time", text(f.Payload["timestamp"]))
+	return b, h, nil
+}
