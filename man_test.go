@@ -1,0 +1,43 @@
+//go:build !urfave_cli_no_docs
+
+package main
+
+import (
+	"flag"
+	"io"
+	"os"
+	"strings"
+	"testing"
+)
+
+var updateDocs = flag.Bool("update", false, "rewrite docs/jobnotify.1 from the CLI definition")
+
+// TestManPage keeps docs/jobnotify.1 in step with the flags and commands.
+// The man page is generated here rather than by a command of the binary,
+// so the binary does not link a Markdown renderer on every invocation.
+// Refresh it with: go test -run TestManPage -update .
+func TestManPage(t *testing.T) {
+	a := &app{stdout: io.Discard, stderr: io.Discard}
+	got, err := a.newApp().ToManWithSection(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "docs/jobnotify.1"
+	if *updateDocs {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (create it with: go test -run TestManPage -update .)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s is out of date: run go test -run TestManPage -update . and review the diff", path)
+	}
+	for _, cmd := range []string{"send", "flush", "listen", "validate", "env", "completion", "version"} {
+		if !strings.Contains(got, cmd) {
+			t.Errorf("the man page does not mention %s", cmd)
+		}
+	}
+}
