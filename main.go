@@ -8,11 +8,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -277,9 +279,12 @@ func (a *app) listen(c *cli.Context) error {
 		}
 		sign = s.Signing
 	}
-	o := listen.Options{Addr: c.String("addr"), Fail: c.Int("fail"), Status: c.Int("status"), Signing: sign}
+	o := listen.Options{Addr: c.String("addr"), Fail: c.Int("fail"), Status: c.Int("status"), Signing: sign, Now: time.Now}
 	err = listen.Run(c.Context, o, a.stdout, func(addr string) {
 		a.logf("listening on http://%s/ (Ctrl-C to stop)", addr)
+		if host, _, _ := net.SplitHostPort(addr); !net.ParseIP(host).IsLoopback() {
+			a.logf("warning: %s is not a loopback address: other machines can send to it", addr)
+		}
 	})
 	if c.Context.Err() != nil {
 		return nil // stopped by SIGINT or SIGTERM, as asked
@@ -769,7 +774,12 @@ func (a *app) printEnv(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.printJSON(envcollect.Collect(a.environ, envOptions(s)).Map())
+	bc := envcollect.Collect(a.environ, envOptions(s))
+	if !a.quiet {
+		// On stderr: stdout is exactly the context send would include.
+		a.logf("CI system: %s", cmp.Or(bc.System, "none detected (Jenkins allow-list)"))
+	}
+	return a.printJSON(bc.Map())
 }
 
 func (a *app) printJSON(v any) error {

@@ -35,8 +35,12 @@ type Options struct {
 
 // Context is the build context of one notification.
 type Context struct {
-	// Sections holds job, build, scm, change and jenkins_url, each present
-	// only when the environment has something for it.
+	// System is the CI system detected: SystemJenkins, SystemGitHubActions,
+	// SystemGitLabCI, or "" for none (then the Jenkins mapping applies).
+	// It is not part of Map.
+	System string
+	// Sections holds job, build, scm, change and (on Jenkins) jenkins_url,
+	// each present only when the environment has something for it.
 	Sections map[string]any
 	// Env is the filtered environment: allow-listed, secrets removed,
 	// URL userinfo stripped.
@@ -71,6 +75,41 @@ func (c Context) Map() map[string]any {
 // LooksSecret reports whether a variable name has a word such as TOKEN,
 // SECRET or KEY in it (GITHUB_TOKEN yes, KEYBOARD_LAYOUT no).
 func LooksSecret(name string) bool {
+	var buf [16]byte
+	for i := 0; i < len(name); i++ {
+		if name[i] >= 0x80 {
+			return looksSecretUnicode(name)
+		}
+	}
+	for i := 0; i < len(name); {
+		j := i
+		for j < len(name) && isWordByte(name[j]) {
+			j++
+		}
+		if w := name[i:j]; len(w) >= 3 && len(w) <= len(buf) {
+			up := buf[:len(w)]
+			for k := range len(w) {
+				up[k] = w[k]
+				if 'a' <= w[k] && w[k] <= 'z' {
+					up[k] -= 'a' - 'A'
+				}
+			}
+			if secretWords[string(up)] { // no allocation: the compiler looks up without a copy
+				return true
+			}
+		}
+		i = j + 1
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+// looksSecretUnicode is LooksSecret for names outside ASCII, where upper
+// casing can turn a letter into A-Z (ſ into S).
+func looksSecretUnicode(name string) bool {
 	for _, w := range strings.FieldsFunc(strings.ToUpper(name), func(r rune) bool {
 		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 	}) {
@@ -83,26 +122,78 @@ func LooksSecret(name string) bool {
 
 // Allowed reports whether the variable name may enter a payload under opts.
 func (o Options) Allowed(name string) bool {
-	if matchAny(o.Exclude, name) {
+	return o.compile().allowed(name)
+}
+
+// filter is Options compiled once for the many names of one environment.
+type filter struct {
+	exclude, include, jenkins []pattern
+}
+
+func (o Options) compile() filter {
+	return filter{exclude: compile(o.Exclude), include: compile(o.Include), jenkins: compile(Jenkins)}
+}
+
+func (f filter) allowed(name string) bool {
+	if matchAny(f.exclude, name) {
 		return false
 	}
-	for _, p := range o.Include {
-		if p == name {
+	for _, p := range f.include {
+		if p.text == name {
 			return true // naming a variable exactly overrides the secret rule
 		}
 	}
 	if LooksSecret(name) {
 		return false
 	}
-	return matchAny(Jenkins, name) || matchAny(o.Include, name)
+	return matchAny(f.jenkins, name) || matchAny(f.include, name)
+}
+
+// pattern is a glob pattern with its shape worked out once: nearly every
+// pattern is literal text around at most one * (BUILD_*, *_INTERNAL,
+// RUN_*_URL), which matches without path.Match.
+type pattern struct {
+	text          string
+	before, after string // the text around the one *, when simple and star
+	simple        bool   // no ?, [, \ and at most one *
+	star          bool
+}
+
+func compile(patterns []string) []pattern {
+	out := make([]pattern, len(patterns))
+	for i, p := range patterns {
+		out[i] = pattern{text: p}
+		if strings.ContainsAny(p, `?[\`) {
+			continue
+		}
+		before, after, star := strings.Cut(p, "*")
+		if !strings.Contains(after, "*") {
+			out[i] = pattern{text: p, before: before, after: after, simple: true, star: star}
+		}
+	}
+	return out
+}
+
+// match is path.Match(p.text, name), ignoring a malformed pattern's error.
+func (p pattern) match(name string) bool {
+	if !p.simple {
+		ok, _ := path.Match(p.text, name)
+		return ok
+	}
+	if !p.star {
+		return p.text == name
+	}
+	return len(name) >= len(p.before)+len(p.after) &&
+		strings.HasPrefix(name, p.before) && strings.HasSuffix(name, p.after) &&
+		strings.IndexByte(name[len(p.before):len(name)-len(p.after)], '/') < 0
 }
 
 // matchAny reports whether name is one of patterns or matches one. A name
 // matches itself even when it is not a well-formed pattern, so an exclude
 // always beats the same text as an include.
-func matchAny(patterns []string, name string) bool {
+func matchAny(patterns []pattern, name string) bool {
 	for _, p := range patterns {
-		if ok, _ := path.Match(p, name); ok || p == name {
+		if p.text == name || p.match(name) {
 			return true
 		}
 	}
@@ -150,12 +241,16 @@ var sections = []struct {
 }
 
 // Collect builds the context from environ, a list of K=V pairs such as
-// os.Environ returns. Later duplicates win, as in a shell.
+// os.Environ returns. Later duplicates win, as in a shell. The CI system
+// detected (Context.System) chooses the built-in allow-list (Jenkins,
+// GitHubActions or GitLabCI; Jenkins when none) and the section mapping.
 func Collect(environ []string, opts Options) Context {
 	env := make(map[string]string)
+	sys := detect(environ)
+	f := opts.compileFor(sys)
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" || !opts.Allowed(k) {
+		if !ok || k == "" || !f.admit(k) {
 			continue
 		}
 		if v == "" {
@@ -164,7 +259,11 @@ func Collect(environ []string, opts Options) Context {
 		}
 		env[k] = StripUserinfo(v)
 	}
-	c := Context{Sections: make(map[string]any), Env: env}
+	c := Context{System: sys, Sections: make(map[string]any), Env: env}
+	if secs, ok := ciSections(sys, env); ok {
+		c.Sections = secs
+		return c
+	}
 	for _, s := range sections {
 		m := make(map[string]any)
 		for _, f := range s.fields {

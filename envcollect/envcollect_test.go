@@ -1,6 +1,7 @@
 package envcollect
 
 import (
+	"path"
 	"reflect"
 	"strings"
 	"testing"
@@ -632,4 +633,60 @@ func TestValidPattern(t *testing.T) {
 			}
 		})
 	}
+}
+
+// matchCases are patterns and names on which match must agree with
+// path.Match: the fast shapes (no star, one star at either end or in the
+// middle) and the ones that fall back (?, classes, escapes, two stars).
+var matchCases = []struct{ pattern, name string }{
+	{"BUILD_*", "BUILD_NUMBER"}, {"BUILD_*", "BUILD_"}, {"BUILD_*", "BUILD"}, {"BUILD_*", "XBUILD_N"},
+	{"BUILD_*", "BUILD_a/b"}, {"BUILD_*", "build_number"}, {"*_INTERNAL", "DB_INTERNAL"},
+	{"*_INTERNAL", "_INTERNAL"}, {"*_INTERNAL", "INTERNAL"}, {"*_INTERNAL", "A/B_INTERNAL"},
+	{"RUN_*_URL", "RUN_DISPLAY_URL"}, {"RUN_*_URL", "RUN__URL"}, {"RUN_*_URL", "RUN_URL"},
+	{"RUN_*_URL", "RUN_A/B_URL"}, {"RUN_*_URL", "RUN_X_URLS"}, {"A*A", "A"}, {"A*A", "AA"},
+	{"A*A", "AXA"}, {"*", ""}, {"*", "ANY"}, {"*", "a/b"}, {"", ""}, {"", "X"}, {"EXACT", "EXACT"},
+	{"EXACT", "EXACTLY"}, {"a/*", "a/b"}, {"a/*", "a/b/c"}, {"*/b", "a/b"},
+	{"**", "AB"}, {"A**B", "AXB"}, {"A*B*C", "AXBYC"}, {"A*B*C", "ABC"}, {"A*B*C", "AC"},
+	{"X?", "XY"}, {"X?", "X"}, {"APP_[A-Z]*", "APP_X1"}, {"APP_[A-Z]*", "APP_1"},
+	{`A\*`, "A*"}, {`A\*`, "AB"}, {"[", "["}, {"DEPLOY_[*", "DEPLOY_["}, {`\`, `\`},
+	{"É_*", "É_X"}, {"*_É", "X_É"}, {"A*", "A\xff"}, {"*\xff", "A\xff"}, {"\xe9*", "\xe9X"},
+}
+
+func TestMatchAgreesWithPathMatch(t *testing.T) {
+	for _, tt := range matchCases {
+		want, _ := path.Match(tt.pattern, tt.name)
+		if got := compile([]string{tt.pattern})[0].match(tt.name); got != want {
+			t.Errorf("got match(%q, %q) = %v, want %v as path.Match", tt.pattern, tt.name, got, want)
+		}
+		if got := matchAny(compile([]string{tt.pattern}), tt.name); got != (want || tt.pattern == tt.name) {
+			t.Errorf("got matchAny([%q], %q) = %v, want %v", tt.pattern, tt.name, got, want || tt.pattern == tt.name)
+		}
+	}
+}
+
+// FuzzMatch checks the fast path of match against path.Match.
+func FuzzMatch(f *testing.F) {
+	for _, tt := range matchCases {
+		f.Add(tt.pattern, tt.name)
+	}
+	f.Fuzz(func(t *testing.T, pattern, name string) {
+		want, _ := path.Match(pattern, name)
+		want = want || pattern == name
+		if got := matchAny(compile([]string{pattern}), name); got != want {
+			t.Errorf("got matchAny([%q], %q) = %v, want %v (path.Match or equal)", pattern, name, got, want)
+		}
+	})
+}
+
+// FuzzLooksSecret checks LooksSecret's ASCII fast path against the
+// general one, which upper-cases and splits the whole name.
+func FuzzLooksSecret(f *testing.F) {
+	for _, s := range []string{"GITHUB_TOKEN", "github_token", "KEYBOARD_LAYOUT", "A-KEY-B", "X__PWD__", "ſecret", "TOKEN\xff", "CREDENTIALS_X", "APIKEY1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if got, want := LooksSecret(name), looksSecretUnicode(name); got != want {
+			t.Errorf("got LooksSecret(%q) = %v, want %v", name, got, want)
+		}
+	})
 }
