@@ -381,9 +381,13 @@ func (s *Settings) expand(env map[string]string) error {
 			}
 			return &Error{Where: where, Err: err}
 		}
-		// The whole secret, its parts and the keys they decode to.
+		// The whole secret, the keys it decodes to and, for
+		// standard-webhooks, each of its space-separated secrets (an
+		// hmac-sha256 secret is one secret, spaces and all).
 		x.values = append(x.values, secret)
-		x.values = append(x.values, strings.Fields(secret)...)
+		if s.Signing.Scheme == StandardWebhooks {
+			x.values = append(x.values, strings.Fields(secret)...)
+		}
 		for _, k := range s.Signing.Keys {
 			x.values = append(x.values, string(k))
 		}

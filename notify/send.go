@@ -194,11 +194,12 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	switch {
 	case resp != nil && err == nil:
 		res.StatusCode = resp.StatusCode
-		snippet := readSnippet(resp)
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			// Delivered: a slow or endless body must not hold the build.
+			resp.Body.Close()
 			return finish("", nil)
 		}
-		se := &StatusError{Code: resp.StatusCode, Status: statusText(resp), Snippet: snippet}
+		se := &StatusError{Code: resp.StatusCode, Status: statusText(resp), Snippet: readSnippet(resp)}
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			if loc, err := resp.Location(); err == nil {
 				se.Location = Origin(loc.String())
@@ -363,18 +364,10 @@ func classify(resp *http.Response, err error) (retry bool, class string) {
 	if errors.As(err, &ue) && ue.Timeout() {
 		return true, ClassTimeout
 	}
-	var (
-		unknownCA *x509.UnknownAuthorityError
-		hostname  x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		verify    *tls.CertificateVerificationError
-		record    tls.RecordHeaderError
-	)
-	switch {
-	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid),
-		errors.As(err, &verify), errors.As(err, &record),
-		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+	if _, ok := tlsProblem(err); ok {
 		return false, ClassTLS
+	}
+	switch {
 	case strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects"):
 		return false, ClassRedirect
 	}
@@ -393,23 +386,18 @@ func classifyCause(resp *http.Response, err error, timeout time.Duration) (bool,
 // without the URL that net/http errors embed.
 func describe(err error, timeout time.Duration) string {
 	var (
-		ue        *url.Error
-		dns       *net.DNSError
-		errno     syscall.Errno
-		unknownCA *x509.UnknownAuthorityError
-		hostname  x509.HostnameError
+		ue    *url.Error
+		dns   *net.DNSError
+		errno syscall.Errno
 	)
+	if msg, ok := tlsProblem(err); ok {
+		return msg
+	}
 	switch {
 	case errors.As(err, &ue) && ue.Timeout():
 		return fmt.Sprintf("timeout: no response within %s (i/o timeout)", timeout)
 	case errors.As(err, &dns):
 		return "lookup " + dns.Name + ": " + dns.Err
-	case errors.As(err, &unknownCA):
-		return "certificate signed by unknown authority"
-	case errors.As(err, &hostname):
-		return hostname.Error()
-	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return "server gave HTTP response to HTTPS client (use an http:// URL, or fix the server's TLS)"
 	case errors.As(err, &errno):
 		return errno.Error()
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -419,6 +407,34 @@ func describe(err error, timeout time.Duration) string {
 		err = ue.Err
 	}
 	return err.Error()
+}
+
+// tlsProblem describes a TLS failure that retrying cannot fix, saying what
+// to do about it; ok is false for any other error.
+func tlsProblem(err error) (msg string, ok bool) {
+	var (
+		unknownCA x509.UnknownAuthorityError // crypto/tls wraps it as a value
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verify    *tls.CertificateVerificationError
+		record    tls.RecordHeaderError
+		op        *net.OpError
+	)
+	switch {
+	case errors.As(err, &unknownCA):
+		return "certificate signed by unknown authority: set [tls] ca_file to the CA that signed the server's certificate", true
+	case errors.As(err, &hostname):
+		return hostname.Error() + " (the URL's host must be a name the certificate is for)", true
+	case errors.As(err, &invalid):
+		return invalid.Error(), true
+	case errors.As(err, &verify):
+		return "certificate verification failed: " + verify.Err.Error(), true
+	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "server gave HTTP response to HTTPS client (use an http:// URL, or fix the server's TLS)", true
+	case errors.As(err, &op) && op.Op == "remote error":
+		return op.Err.Error() + " (the server refused the TLS handshake; if it wants a client certificate, set [tls] cert_file and key_file)", true
+	}
+	return "", false
 }
 
 // checkRedirect follows a 307 or 308 to the same host and port (or an
