@@ -530,6 +530,17 @@ func (s *Settings) dropForeignHeaders(env map[string]string) {
 	})
 }
 
+// setKey returns the first of keys that was set, so an error points at
+// the line the user wrote; "" when none was.
+func setKey(src map[string]string, keys ...string) string {
+	for _, k := range keys {
+		if src[k] != "" {
+			return k
+		}
+	}
+	return ""
+}
+
 // checkStatic validates values that need no environment.
 func (s *Settings) checkStatic() error {
 	bad := func(key string, format string, args ...any) error {
@@ -570,8 +581,8 @@ func (s *Settings) checkStatic() error {
 	}
 	switch s.Signing.Scheme {
 	case "":
-		if s.src["signing.secret"] != "" || s.src["signing.header"] != "" {
-			return bad("signing.scheme", "signing.secret or signing.header is set but no scheme: set scheme = %q or %q", StandardWebhooks, HMACSHA256)
+		if key := setKey(s.src, "signing.secret", "signing.header"); key != "" {
+			return bad(key, "signing.secret or signing.header is set but no scheme: set scheme = %q or %q", StandardWebhooks, HMACSHA256)
 		}
 	case HMACSHA256:
 		if s.Signing.Header == "" {
@@ -603,7 +614,7 @@ func (s *Settings) checkStatic() error {
 		return bad("method", "format %q needs a request body, so it cannot be sent with GET", s.Format)
 	}
 	if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
-		return bad("tls.cert_file", "tls.cert_file and tls.key_file go together: set both for mutual TLS, or neither")
+		return bad(setKey(s.src, "tls.cert_file", "tls.key_file"), "tls.cert_file and tls.key_file go together: set both for mutual TLS, or neither")
 	}
 	return nil
 }

@@ -36,7 +36,12 @@ func literalSecret(v string) bool {
 	if len(words) > 0 && authSchemes[strings.ToLower(words[0])] {
 		words = words[1:]
 	}
-	return len(strings.TrimPrefix(strings.Join(words, ""), "whsec_")) >= 4
+	n := 0
+	for _, w := range words {
+		// Each word: rotated secrets read "whsec_${OLD} whsec_${NEW}".
+		n += len(strings.TrimPrefix(w, "whsec_"))
+	}
+	return n >= 4
 }
 
 var authSchemes = map[string]bool{"bearer": true, "basic": true, "token": true, "digest": true, "apikey": true, "key": true}

@@ -94,8 +94,13 @@ func forms(s string) []string {
 	if j, err := json.Marshal(s); err == nil {
 		out = append(out, string(j[1:len(j)-1]))
 	}
-	// base64 of s at each of the three alignments it can have inside a
-	// longer encoded string, keeping only the characters s alone decides.
+	// base64 of s on its own, padded and not (for short secrets these are
+	// the only forms long enough to find)...
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		out = append(out, enc.EncodeToString([]byte(s)))
+	}
+	// ...and at each of the three alignments it can have inside a longer
+	// encoded string, keeping only the characters s alone decides.
 	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 		for off := 0; off < 3; off++ {
 			e := enc.EncodeToString(append(make([]byte, off), s...))

@@ -27,7 +27,9 @@ func NewTransport(t config.TLS, proxy func(*http.Request) (*url.URL, error)) (*h
 	if t.CAFile != "" {
 		pem, err := os.ReadFile(t.CAFile)
 		if err != nil {
-			return nil, &InputError{Where: "tls.ca_file", Err: errors.Unwrap(err)}
+			// Name the file: a relative ca_file was resolved against the
+			// config file's directory, which the user may not expect.
+			return nil, &InputError{Where: "tls.ca_file", Err: fmt.Errorf("%s: %w", t.CAFile, errors.Unwrap(err))}
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {

@@ -1,0 +1,400 @@
+package notify
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// spRecord returns a record created at t.
+func spRecord(id string, t time.Time) *Spooled {
+	return &Spooled{
+		Format: "jobnotify", Method: "POST", ID: id, Created: t, Attempts: 4,
+		LastError: "503 Service Unavailable", Body: []byte(`{"id":"` + id + `"}`),
+	}
+}
+
+// spDir returns a spool directory that does not exist yet.
+func spDir(t testing.TB) Spool {
+	t.Helper()
+	return Spool{Dir: filepath.Join(t.TempDir(), "spool")}
+}
+
+// spSave saves rec and returns its file name.
+func spSave(t testing.TB, sp Spool, rec *Spooled) string {
+	t.Helper()
+	path, err := sp.Save(rec)
+	if err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if filepath.Dir(path) != sp.Dir {
+		t.Fatalf("Save: got path %s, want it in %s", path, sp.Dir)
+	}
+	return filepath.Base(path)
+}
+
+// spEntries lists every name in the directory, dot-files included.
+func spEntries(t testing.TB, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// spDeadPID returns the id of a process that has exited and been reaped.
+func spDeadPID(t testing.TB) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skipf("cannot run true to find a dead pid: %v", err)
+	}
+	pid := cmd.Process.Pid
+	if alive(pid) {
+		t.Skipf("pid %d of an exited process is in use again", pid)
+	}
+	return pid
+}
+
+func TestSpoolSave(t *testing.T) {
+	sp := spDir(t)
+	base := time.Date(2026, 11, 27, 3, 20, 0, 0, time.UTC)
+	// Saved out of order, with creation times whose decimal digits do not
+	// sort like the times themselves unless the name pads them.
+	created := []time.Time{
+		base.Add(time.Second),
+		base,
+		base.Add(-time.Nanosecond),
+		base.Add(1000 * time.Hour),
+		time.Unix(999_999_999, 0), // one digit fewer in seconds
+	}
+	var names []string
+	for i, c := range created {
+		names = append(names, spSave(t, sp, spRecord(fmt.Sprintf("id-%d", i), c)))
+	}
+
+	fi, err := os.Stat(sp.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != 0o700 {
+		t.Errorf("got directory mode %04o, want 0700", got)
+	}
+	for _, n := range names {
+		fi, err := os.Stat(filepath.Join(sp.Dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("got file %s mode %04o, want 0600", n, got)
+		}
+		if strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".json") {
+			t.Errorf("got name %q, want a visible .json name", n)
+		}
+	}
+	if got := spEntries(t, sp.Dir); len(got) != len(created) {
+		t.Errorf("got directory entries %q, want only the %d saved files (no temporary files left)", got, len(created))
+	}
+
+	// Names sort by creation time.
+	byTime := slices.Clone(names)
+	sort.Slice(byTime, func(i, j int) bool {
+		return created[slices.Index(names, byTime[i])].Before(created[slices.Index(names, byTime[j])])
+	})
+	sorted := slices.Clone(names)
+	sort.Strings(sorted)
+	if !slices.Equal(sorted, byTime) {
+		t.Errorf("got names sorting as %q, want creation order %q", sorted, byTime)
+	}
+}
+
+func TestSpoolSaveKeepsIDsInTheirName(t *testing.T) {
+	sp := spDir(t)
+	for _, id := range []string{"../../etc/passwd", "a/b", ".hidden", strings.Repeat("x", 300), "ümlaut id"} {
+		n := spSave(t, sp, spRecord(id, time.Unix(1, 0)))
+		if strings.ContainsAny(n, `/\`) || strings.HasPrefix(n, ".") || len(n) > 120 {
+			t.Errorf("id %q: got file name %q, want a plain name in the spool directory", id, n)
+		}
+		claimed, err := sp.Claim(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := sp.Load(claimed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.ID != id {
+			t.Errorf("got id %q back, want %q", rec.ID, id)
+		}
+		if err := sp.Remove(claimed); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestSpoolRoundTrip(t *testing.T) {
+	sp := spDir(t)
+	body := []byte{'{', 0xff, 0xfe, 0x00, '"', '\\', '\n', 0xc3, 0x28, 0xe2, 0x82, '}'} // not UTF-8, not JSON
+	in := &Spooled{
+		Target: "chat", Format: "job-status-notification", Method: "PUT", ID: "3b0c5c1e-id",
+		Created: time.Date(2026, 11, 27, 3, 20, 0, 123456789, time.UTC), Attempts: 7,
+		LastError: "attempt 7: 503 ***", Query: "a=1&b=%FF", Body: body,
+	}
+	n := spSave(t, sp, in)
+	claimed, err := sp.Claim(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sp.Load(claimed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Body, body) {
+		t.Errorf("got body % x, want % x", got.Body, body)
+	}
+	if got.Version != 1 || got.Target != in.Target || got.Format != in.Format || got.Method != in.Method ||
+		got.ID != in.ID || !got.Created.Equal(in.Created) || got.Attempts != in.Attempts ||
+		got.LastError != in.LastError || got.Query != in.Query {
+		t.Errorf("got  %+v\nwant %+v", got, in)
+	}
+
+	// A GET record has no body at all, not an empty one.
+	in2 := spRecord("get-id", time.Unix(2, 0))
+	in2.Method, in2.Body, in2.Query = "GET", nil, "x=1"
+	claimed2, err := sp.Claim(spSave(t, sp, in2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got2, err := sp.Load(claimed2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got2.Body != nil || got2.Query != "x=1" {
+		t.Errorf("got body %q query %q, want nil and x=1", got2.Body, got2.Query)
+	}
+}
+
+func TestSpoolList(t *testing.T) {
+	sp := spDir(t)
+	if names, err := sp.List(); err != nil || names != nil {
+		t.Fatalf("List of a missing directory: got %q, %v; want nothing and no error", names, err)
+	}
+	newest := spSave(t, sp, spRecord("newest", time.Unix(3000, 0)))
+	oldest := spSave(t, sp, spRecord("oldest", time.Unix(1000, 0)))
+	middle := spSave(t, sp, spRecord("middle", time.Unix(2000, 0)))
+	stale := spSave(t, sp, spRecord("stale", time.Unix(1500, 0)))
+	live := spSave(t, sp, spRecord("live", time.Unix(1200, 0)))
+
+	// A claim by a process that died goes back; one by a live process
+	// (this one) stays claimed.
+	dead := spDeadPID(t)
+	if err := os.Rename(filepath.Join(sp.Dir, stale), filepath.Join(sp.Dir, fmt.Sprintf(".claim-%d-%s", dead, stale))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.Claim(live); err != nil {
+		t.Fatal(err)
+	}
+	// Things List must skip: dot-files, temporary files, directories,
+	// symlinks, malformed claims.
+	for _, n := range []string{".tmp-123", ".hidden.json", ".claim-notapid-x.json", ".claim-42"} {
+		if err := os.WriteFile(filepath.Join(sp.Dir, n), []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(sp.Dir, "00000000000000000001-dir.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(sp.Dir, oldest), filepath.Join(sp.Dir, "00000000000000000002-link.json")); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := sp.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{oldest, stale, middle, newest}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(sp.Dir, stale)); err != nil {
+		t.Errorf("stale claim not put back under its name: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(sp.Dir, fmt.Sprintf(".claim-%d-%s", os.Getpid(), live))); err != nil {
+		t.Errorf("live claim was touched: %v", err)
+	}
+	// The one put back can be claimed and loaded like any other.
+	claimed, err := sp.Claim(stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := sp.Load(claimed); err != nil || rec.ID != "stale" {
+		t.Errorf("got %+v, %v; want the stale record", rec, err)
+	}
+}
+
+func TestSpoolClaimIsExclusive(t *testing.T) {
+	sp := spDir(t)
+	one := spSave(t, sp, spRecord("one", time.Unix(1, 0)))
+	claimed, err := sp.Claim(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(filepath.Base(claimed), ".claim-") {
+		t.Errorf("got claimed path %s, want a .claim- dot-file", claimed)
+	}
+	if _, err := sp.Claim(one); !errors.Is(err, ErrClaimed) {
+		t.Errorf("second Claim: got %v, want ErrClaimed", err)
+	}
+	if names, _ := sp.List(); slices.Contains(names, one) {
+		t.Errorf("List: got %q, want the claimed %s left out", names, one)
+	}
+
+	// Many flushes at once: every file is claimed exactly once.
+	const files, workers = 40, 8
+	var names []string
+	for i := range files {
+		names = append(names, spSave(t, sp, spRecord(fmt.Sprintf("n%d", i), time.Unix(int64(10+i), 0))))
+	}
+	var mu sync.Mutex
+	wins := map[string]int{}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, n := range names {
+				_, err := sp.Claim(n)
+				switch {
+				case err == nil:
+					mu.Lock()
+					wins[n]++
+					mu.Unlock()
+				case !errors.Is(err, ErrClaimed):
+					t.Errorf("Claim(%s): got %v, want nil or ErrClaimed", n, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, n := range names {
+		if wins[n] != 1 {
+			t.Errorf("%s: claimed %d times, want exactly once", n, wins[n])
+		}
+	}
+}
+
+func TestSpoolLoadRejects(t *testing.T) {
+	sp := spDir(t)
+	if err := os.MkdirAll(sp.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, content string
+	}{
+		{"empty", ""},
+		{"corrupt", `{"version":1,"id":"x","method":"POST","body":`},
+		{"truncated", `{"version":1,"id":"x"`},
+		{"not an object", `[1,2,3]`},
+		{"foreign JSON", `{"name":"something else","items":[1,2]}`},
+		{"wrong version", `{"version":2,"id":"x","method":"POST"}`},
+		{"no id", `{"version":1,"method":"POST"}`},
+		{"no method", `{"version":1,"id":"x"}`},
+		{"body not base64", `{"version":1,"id":"x","method":"POST","body":"%%%"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(sp.Dir, ".claim-1-"+strings.ReplaceAll(tt.name, " ", "_"))
+			if err := os.WriteFile(p, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := sp.Load(p)
+			if err == nil {
+				t.Fatalf("got %+v, want an error", rec)
+			}
+			if !strings.Contains(err.Error(), "not a jobnotify spool file") {
+				t.Errorf("got error %q, want it to say not a jobnotify spool file", err)
+			}
+		})
+	}
+	if _, err := sp.Load(filepath.Join(sp.Dir, "missing")); err == nil {
+		t.Error("Load of a missing file: got no error, want one")
+	}
+}
+
+func TestSpoolUnclaim(t *testing.T) {
+	sp := spDir(t)
+	rec := spRecord("u1", time.Unix(5, 0))
+	n := spSave(t, sp, rec)
+	claimed, err := sp.Claim(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := sp.Load(claimed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded.Attempts += 3
+	loaded.LastError = "connection refused"
+	if err := sp.Unclaim(claimed, n, loaded); err != nil {
+		t.Fatal(err)
+	}
+	if got := spEntries(t, sp.Dir); !slices.Equal(got, []string{n}) {
+		t.Errorf("got entries %q, want only %s (no claim, no temporary file)", got, n)
+	}
+	if fi, err := os.Stat(filepath.Join(sp.Dir, n)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("got %v, %v; want a 0600 file", fi, err)
+	}
+	claimed, err = sp.Claim(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := sp.Load(claimed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Attempts != 7 || again.LastError != "connection refused" || !bytes.Equal(again.Body, rec.Body) || again.ID != "u1" {
+		t.Errorf("got %+v, want the updated record", again)
+	}
+
+	// Without a record the file goes back as it was.
+	before, err := os.ReadFile(claimed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Unclaim(claimed, n, nil); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(filepath.Join(sp.Dir, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Errorf("got %s, want the unchanged %s", after, before)
+	}
+
+	// Remove deletes a claimed file.
+	claimed, err = sp.Claim(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Remove(claimed); err != nil {
+		t.Fatal(err)
+	}
+	if names, err := sp.List(); err != nil || len(names) != 0 {
+		t.Errorf("got %q, %v; want an empty spool", names, err)
+	}
+}
