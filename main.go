@@ -722,6 +722,9 @@ func (a *app) validate(c *cli.Context) error {
 	if err := s.NeedURL(); err != nil {
 		return err
 	}
+	if err := notify.CheckTemplate(s); err != nil {
+		return err
+	}
 	headers := map[string]string{}
 	for _, h := range s.Headers {
 		v := h.Value

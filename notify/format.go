@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
@@ -32,6 +33,11 @@ var formatters = map[string]formatter{
 	"notification-plugin": notificationPlugin,
 	"cloudevents":         cloudEvent,
 	"cdevents":            cdEvent,
+	"slack":               slack,
+	"teams":               teams,
+	"googlechat":          googleChat,
+	"discord":             discord,
+	"template":            templated,
 }
 
 func buildFormatted(f formatter, c envcollect.Context, s *config.Settings, in Input, version string) (*Request, error) {
@@ -48,6 +54,13 @@ func buildFormatted(f formatter, c envcollect.Context, s *config.Settings, in In
 
 // env returns a variable of the filtered environment.
 func (f *formatInput) env(name string) string { return f.Ctx.Env[name] }
+
+// timestamp is the notification's time in RFC 3339. It comes from the
+// input, not the payload, where a --field timestamp=… may have replaced it:
+// event formats need a real time.
+func (f *formatInput) timestamp() string {
+	return f.In.Time.UTC().Format(time.RFC3339)
+}
 
 // message is the user's message: from a plain-text --body or a "message" field.
 func (f *formatInput) message() string {
@@ -126,39 +139,36 @@ func notificationPlugin(f *formatInput) ([]byte, http.Header, error) {
 	case !slices.Contains(phases, phase):
 		return nil, nil, &InputError{Where: "--phase", Err: fmt.Errorf("%q is not one of %s", f.In.Phase, strings.Join(phases, ", "))}
 	}
-	jenkins := f.env("JENKINS_URL")
+	jenkins := f.payloadText("jenkins_url")
+	buildURL := f.payloadText("build", "url")
 	build := map[string]any{"phase": phase, "log": ""}
-	setIf(build, "full_url", f.env("BUILD_URL"))
-	setIf(build, "url", relativeTo(f.env("BUILD_URL"), jenkins))
-	if n, err := strconv.ParseInt(f.env("BUILD_NUMBER"), 10, 64); err == nil {
+	setIf(build, "full_url", buildURL)
+	setIf(build, "url", relativeTo(buildURL, jenkins))
+	if n, err := strconv.ParseInt(f.payloadText("build", "number"), 10, 64); err == nil {
 		build["number"] = n
 	}
 	if !slices.Contains(startStatuses, status) || phase == "COMPLETED" || phase == "FINALIZED" {
 		setIf(build, "status", f.In.Status)
 	}
 	scm := map[string]any{}
-	setIf(scm, "url", f.env("GIT_URL"))
-	setIf(scm, "branch", f.env("GIT_BRANCH"))
-	setIf(scm, "commit", f.env("GIT_COMMIT"))
+	setIf(scm, "url", f.payloadText("scm", "url"))
+	setIf(scm, "branch", f.payloadText("scm", "branch"))
+	setIf(scm, "commit", f.payloadText("scm", "commit"))
 	if len(scm) > 0 {
 		build["scm"] = scm
 	}
 	setIf(build, "notes", f.message())
 	out := map[string]any{"build": build}
-	setIf(out, "name", f.env("JOB_NAME"))
-	display := f.env("JOB_DISPLAY_NAME")
-	if display == "" {
-		display = f.env("JOB_BASE_NAME")
-	}
-	setIf(out, "display_name", display)
-	setIf(out, "url", relativeTo(f.env("JOB_URL"), jenkins))
+	setIf(out, "name", f.payloadText("job", "name"))
+	setIf(out, "display_name", cmp.Or(f.env("JOB_DISPLAY_NAME"), f.payloadText("job", "base_name")))
+	setIf(out, "url", relativeTo(f.payloadText("job", "url"), jenkins))
 	b, err := encodeJSON(out)
 	return b, jsonHeader("application/json"), err
 }
 
 // source is the event source: the job's URL, or "jobnotify" outside CI.
 func (f *formatInput) source() string {
-	if u := f.env("JOB_URL"); u != "" {
+	if u := f.payloadText("job", "url"); u != "" {
 		return u
 	}
 	return "jobnotify"
@@ -182,9 +192,9 @@ func cloudEvent(f *formatInput) ([]byte, http.Header, error) {
 		"id":          f.In.ID,
 		"source":      f.source(),
 		"type":        typ,
-		"time":        text(f.Payload["timestamp"]),
+		"time":        f.timestamp(),
 	}
-	if job := f.env("JOB_NAME"); job != "" {
+	if job := f.payloadText("job", "name"); job != "" {
 		attrs["subject"] = job
 	}
 	if f.S.Options.CloudEventsMode == "binary" {
@@ -224,7 +234,7 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 	case "ABORTED", "NOT_BUILT":
 		predicate, outcome = "finished", "cancel"
 	case "UNSTABLE":
-		predicate, outcome = "finished", f.S.Options.CDEventsUnstable
+		predicate, outcome = "finished", cmp.Or(f.S.Options.CDEventsUnstable, "failure")
 	default:
 		return nil, nil, &InputError{Where: "--status", Err: fmt.Errorf("%q has no CDEvents meaning; the cdevents format accepts QUEUED, STARTED, RUNNING, SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT or none", f.In.Status)}
 	}
@@ -236,27 +246,26 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 		subjectType = "taskrun"
 	}
 	typ := "dev.cdevents." + subjectType + "." + predicate + ".0.3.0"
-	runID := f.env("BUILD_TAG")
-	if runID == "" {
-		runID = f.In.ID
-	}
+	// The run's id: Jenkins' BUILD_TAG, else the run's URL (GitHub,
+	// GitLab), else the notification id.
+	runID := cmp.Or(f.payloadText("build", "tag"), f.payloadText("build", "url"), f.In.ID)
 	// pipelinerun.started requires pipelineName and uri: outside CI they
 	// fall back to a name and a URN made of the notification id.
-	uri := f.env("BUILD_URL")
+	uri := f.payloadText("build", "url")
 	if uri == "" {
 		uri = "urn:jobnotify:" + url.PathEscape(f.In.ID)
 	}
 	content := map[string]any{"uri": uri}
 	subjectID := runID
 	if taskrun {
-		stage := f.env("STAGE_NAME")
+		stage := cmp.Or(f.env("STAGE_NAME"), f.payloadText("build", "stage"))
 		setIf(content, "taskName", stage)
 		content["pipelineRun"] = map[string]any{"id": runID, "source": f.source()}
 		if stage != "" {
 			subjectID = runID + "/" + stage
 		}
 	} else {
-		content["pipelineName"] = cmp.Or(f.env("JOB_NAME"), "jobnotify")
+		content["pipelineName"] = cmp.Or(f.payloadText("job", "name"), "jobnotify")
 	}
 	if outcome != "" {
 		content["outcome"] = outcome
@@ -270,7 +279,7 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 			"id":          f.In.ID,
 			"source":      f.source(),
 			"type":        typ,
-			"timestamp":   text(f.Payload["timestamp"]),
+			"timestamp":   f.timestamp(),
 		},
 		"subject": map[string]any{"id": subjectID, "source": f.source(), "content": content},
 	}
@@ -288,6 +297,6 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 	h.Set("ce-source", f.source())
 	h.Set("ce-type", typ)
 	h.Set("ce-subject", subjectID)
-	h.Set("ce-time", text(f.Payload["timestamp"]))
+	h.Set("ce-time", f.timestamp())
 	return b, h, nil
 }
