@@ -582,7 +582,7 @@ func (s *Settings) checkStatic() error {
 	switch s.Signing.Scheme {
 	case "":
 		if key := setKey(s.src, "signing.secret", "signing.header"); key != "" {
-			return bad(key, "signing.secret or signing.header is set but no scheme: set scheme = %q or %q", StandardWebhooks, HMACSHA256)
+			return bad(key, "signing.secret or signing.header is set but signing.scheme is not: set scheme = %q or %q", StandardWebhooks, HMACSHA256)
 		}
 	case HMACSHA256:
 		if s.Signing.Header == "" {
