@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -15,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -74,11 +74,12 @@ func getVersion() string {
 // run is the whole program; it returns the exit code. Every byte it writes
 // goes through one redactor.
 func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	red := notify.NewRedactor()
+	env := envMap(environ)
+	red := notify.NewRedactor(notify.ProxySecrets(env)...)
 	out, errw := red.Writer(stdout), red.Writer(stderr)
 	defer out.Flush()
 	defer errw.Flush()
-	a := &app{environ: environ, env: envMap(environ), stdin: stdin, stdout: out, stderr: errw, red: red}
+	a := &app{environ: environ, env: env, stdin: stdin, stdout: out, stderr: errw, red: red}
 	err := a.newApp().RunContext(ctx, args)
 	if err == nil {
 		return 0
@@ -385,6 +386,10 @@ func (a *app) resolve(f *config.File, target string, ov config.Overrides) (*conf
 	ov.Where = flagWhere
 	s, err := config.Resolve(f, target, ov, a.env)
 	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			a.red.Add(ce.Secrets...)
+		}
 		return nil, err
 	}
 	a.red.Add(notify.Secrets(s)...)
@@ -403,7 +408,11 @@ func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, e
 
 // client returns a delivery client for s, its lines going to stderr.
 func (a *app) client(s *config.Settings) (*notify.Client, error) {
-	tr, err := notify.NewTransport(s.TLS, http.ProxyFromEnvironment)
+	proxy, err := notify.Proxy(a.env)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := notify.NewTransport(s.TLS, proxy)
 	if err != nil {
 		return nil, err
 	}
@@ -413,6 +422,7 @@ func (a *app) client(s *config.Settings) (*notify.Client, error) {
 	}
 	cl := notify.NewClient(s)
 	cl.Transport = tr
+	cl.Redact = a.red.String
 	if !a.quiet {
 		cl.Log = func(line string) { a.logf("%s", line) }
 	}
@@ -459,14 +469,29 @@ func (a *app) overrides(c *cli.Context) (config.Overrides, error) {
 }
 
 // readBody returns the text of --body: literal, @FILE, or - for stdin.
-func (a *app) readBody(arg string) (text, where string, err error) {
+func (a *app) readBody(ctx context.Context, arg string) (text, where string, err error) {
 	switch {
 	case arg == "-":
-		b, err := io.ReadAll(a.stdin)
-		if err != nil {
-			return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", err)
+		// Read in the background, so SIGTERM stops us while a pipe
+		// that never closes still holds stdin.
+		type result struct {
+			b   []byte
+			err error
 		}
-		return string(b), "--body - (stdin)", nil
+		done := make(chan result, 1)
+		go func() {
+			b, err := io.ReadAll(a.stdin)
+			done <- result{b, err}
+		}()
+		select {
+		case <-ctx.Done():
+			return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", context.Cause(ctx))
+		case r := <-done:
+			if r.err != nil {
+				return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", r.err)
+			}
+			return string(r.b), "--body - (stdin)", nil
+		}
 	case strings.HasPrefix(arg, "@"):
 		where := "--body " + arg
 		b, err := os.ReadFile(arg[1:])
@@ -479,6 +504,9 @@ func (a *app) readBody(arg string) (text, where string, err error) {
 }
 
 func (a *app) send(c *cli.Context) (err error) {
+	if c.Args().Present() {
+		return fmt.Errorf("unexpected argument %q: fields are given with --field K=V (see 'jobnotify send --help')", c.Args().First())
+	}
 	asJSON := false
 	switch o := c.String("output"); o {
 	case "json":
@@ -519,7 +547,7 @@ func (a *app) send(c *cli.Context) (err error) {
 		in.ID = notify.NewID()
 	}
 	if c.IsSet("body") {
-		text, where, err := a.readBody(c.String("body"))
+		text, where, err := a.readBody(c.Context, c.String("body"))
 		if err != nil {
 			return err
 		}
@@ -580,17 +608,31 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 	if res != nil {
 		rec.Attempts = res.Attempts
 	}
+	// The spool never holds an expanded secret: a [fields] value from
+	// ${VAR} in the body keeps the notification out of it.
+	for _, secret := range s.Secrets {
+		if len(secret) >= notify.MinSecret && (bytes.Contains(req.Body, []byte(secret)) || strings.Contains(req.Query, secret)) {
+			a.logf("not saved to the spool: the payload holds a value from a ${VAR} in the config, which the spool must not store")
+			return
+		}
+	}
 	path, err := notify.Spool{Dir: s.SpoolDir}.Save(rec)
 	if err != nil {
 		a.logf("could not save the notification to the spool: %v", err)
 		return
 	}
 	a.logf("saved to the spool: %s (resend with 'jobnotify flush')", path)
+	if fi, err := os.Stat(s.SpoolDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		a.logf("warning: the spool directory %s can be read by others (mode %04o): chmod 700 it", s.SpoolDir, fi.Mode().Perm())
+	}
 }
 
 // flush resends every saved notification, oldest first, under the current
 // config; delivered files go, failed ones stay with their error updated.
 func (a *app) flush(c *cli.Context) error {
+	if c.Args().Present() {
+		return fmt.Errorf("unexpected argument %q (see 'jobnotify flush --help')", c.Args().First())
+	}
 	f, err := a.loadConfig(c)
 	if err != nil {
 		return err
@@ -608,6 +650,7 @@ func (a *app) flush(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	unreadable := 0
 	for _, name := range names {
 		if c.Context.Err() != nil {
 			break
@@ -621,6 +664,7 @@ func (a *app) flush(c *cli.Context) error {
 		}
 		rec, err := sp.Load(claimed)
 		if err != nil {
+			unreadable++
 			a.logf("skipping %s: %v (left in place)", name, err)
 			_ = sp.Unclaim(claimed, name, nil)
 			continue
@@ -668,7 +712,11 @@ func (a *app) flush(c *cli.Context) error {
 		return err
 	}
 	if len(left) > 0 {
-		return &notify.DeliveryError{Class: "spool", Err: fmt.Errorf("%d notification(s) still in %s", len(left), sp.Dir)}
+		msg := fmt.Sprintf("%d file(s) still in %s", len(left), sp.Dir)
+		if unreadable > 0 {
+			msg += fmt.Sprintf(", %d of them not notifications (left alone)", unreadable)
+		}
+		return &notify.DeliveryError{Class: "spool", Err: errors.New(msg)}
 	}
 	return nil
 }

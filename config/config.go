@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -119,6 +120,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 type Error struct {
 	Where string
 	Err   error
+	// Secrets are values the message may contain that must be redacted
+	// before it is printed (values ${VAR} expanded to); never printed.
+	Secrets []string
 }
 
 func (e *Error) Error() string { return e.Where + ": " + e.Err.Error() }
@@ -187,10 +191,15 @@ func Parse(path string, data []byte) (*File, error) {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			where := fmt.Sprintf("%s:%d:%d", path, pe.Position.Line, pe.Position.Col)
+			msg := pe.Message
 			if pe.LastKey != "" {
 				where += ": " + pe.LastKey
+				if secretKey(pe.LastKey) {
+					// The parser quotes what it found: a literal token.
+					msg = quoted.ReplaceAllString(msg, `"…"`)
+				}
 			}
-			return nil, &Error{Where: where, Err: errors.New(pe.Message)}
+			return nil, &Error{Where: where, Err: errors.New(msg)}
 		}
 		return nil, &Error{Where: path, Err: err}
 	}
@@ -205,6 +214,16 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+var quoted = regexp.MustCompile(`"[^"]*"|'[^']*'`)
+
+// secretKey reports whether a dotted key holds a secret: a sensitive
+// header or a signing secret, at the top level or in a target.
+func secretKey(key string) bool {
+	parts := strings.Split(key, ".")
+	n := len(parts)
+	return n >= 2 && (parts[n-2] == "headers" && Sensitive(parts[n-1]) || parts[n-2] == "signing" && parts[n-1] == "secret")
 }
 
 // check validates what can be checked without the environment: every table,

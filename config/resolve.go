@@ -169,20 +169,32 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 	for _, h := range ov.Headers {
 		s.setHeader(h)
 	}
-	if err := s.expand(env); err != nil {
+	if err := s.finish(env); err != nil {
+		// A message about an expanded value (a URL that is not one) may
+		// quote it: the error carries the secrets so the caller can
+		// redact them before printing.
+		var ce *Error
+		if errors.As(err, &ce) {
+			ce.Secrets = append(ce.Secrets, s.Secrets...)
+		}
 		return nil, err
+	}
+	return s, nil
+}
+
+// finish expands, reads the template file and validates.
+func (s *Settings) finish(env map[string]string) error {
+	if err := s.expand(env); err != nil {
+		return err
 	}
 	if s.Format == "template" && s.templateFile != "" {
 		b, err := os.ReadFile(s.templateFile)
 		if err != nil {
-			return nil, &Error{Where: s.src["template_file"], Err: errors.Unwrap(err)}
+			return &Error{Where: s.src["template_file"], Err: errors.Unwrap(err)}
 		}
 		s.Options.Template, s.Options.TemplateName = string(b), s.templateFile
 	}
-	if err := s.validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s.validate()
 }
 
 func (f *File) targetList() string {
@@ -345,6 +357,8 @@ func (s *Settings) setHeader(h Header) {
 // expand replaces ${VAR} in the file's url, header values and field strings.
 func (s *Settings) expand(env map[string]string) error {
 	x := expander{env: env}
+	// Recorded even when expansion fails half way, for the error's sake.
+	defer func() { s.Secrets, s.SecretVars = x.values, x.names }()
 	var err error
 	if s.raw["url"] {
 		if s.URL, err = x.expand(s.URL); err != nil {

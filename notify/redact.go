@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/jobnotify/jobnotify/config"
-	"github.com/jobnotify/jobnotify/envcollect"
 )
 
 // MinSecret is the shortest value treated as a secret. Shorter values
@@ -227,9 +226,11 @@ func Secrets(s *config.Settings) []string {
 			p, _ := u.User.Password()
 			out = append(out, u.User.String(), u.User.Username(), p)
 		}
-		for k, vs := range u.Query() {
+		// Every query value long enough to be one counts: a hook URL's
+		// ?key=… is as secret as a header.
+		for _, vs := range u.Query() {
 			for _, v := range vs {
-				if envcollect.LooksSecret(k) || Sensitive(k) || len(v) >= 8 {
+				if len(v) >= MinSecret {
 					out = append(out, v)
 				}
 			}

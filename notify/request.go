@@ -207,7 +207,7 @@ func (r *Request) Dump(w io.Writer) error {
 	if r.Host != "" {
 		fmt.Fprintf(&b, "Host: %s\n", r.Host)
 	}
-	writeHeaders(&b, "", r.Header)
+	writeHeaders(&b, "", r.Header, r.Signing.Header)
 	b.WriteByte('\n')
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
@@ -223,8 +223,9 @@ func (r *Request) Dump(w io.Writer) error {
 }
 
 // writeHeaders writes h sorted by name, one line each, prefixed, with the
-// values of sensitive headers as ***.
-func writeHeaders(b *strings.Builder, prefix string, h http.Header) {
+// values of sensitive headers, and of the header named also (a signature
+// header of any name), as ***.
+func writeHeaders(b *strings.Builder, prefix string, h http.Header, also string) {
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
@@ -232,7 +233,7 @@ func writeHeaders(b *strings.Builder, prefix string, h http.Header) {
 	sort.Strings(names)
 	for _, k := range names {
 		for _, v := range h[k] {
-			if Sensitive(k) {
+			if Sensitive(k) || also != "" && http.CanonicalHeaderKey(also) == k {
 				v = "***"
 			}
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)

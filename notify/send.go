@@ -38,6 +38,10 @@ type Client struct {
 	Log func(line string)
 	// Debug receives request and response details (--verbose); nil discards them.
 	Debug func(line string)
+	// Redact removes secrets from what a server sent before it is cut to
+	// length for a message, so a cut never leaves the start of a secret a
+	// server echoed; nil leaves the text as it is.
+	Redact func(string) string
 }
 
 // NewClient returns a client with the settings' timeout and retry policy.
@@ -77,6 +81,9 @@ type DeliveryError struct {
 }
 
 func (e *DeliveryError) Error() string {
+	if e.Attempts == 0 {
+		return e.Err.Error() // nothing was attempted, as when flush leaves files behind
+	}
 	return fmt.Sprintf("delivery failed after %s: %v", plural(e.Attempts, "attempt"), e.Err)
 }
 func (e *DeliveryError) Unwrap() error { return e.Err }
@@ -153,7 +160,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, i int) {
 			var b strings.Builder
 			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, Origin(req.URL.String()), i+1, c.Retry.Attempts)
-			writeHeaders(&b, "> ", req.Header)
+			writeHeaders(&b, "> ", req.Header, r.Signing.Header)
 			c.Debug(strings.TrimSuffix(b.String(), "\n"))
 		}
 	}
@@ -199,7 +206,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 			resp.Body.Close()
 			return finish("", nil)
 		}
-		se := &StatusError{Code: resp.StatusCode, Status: statusText(resp), Snippet: readSnippet(resp)}
+		se := &StatusError{Code: resp.StatusCode, Status: statusText(resp), Snippet: c.readSnippet(resp)}
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			if loc, err := resp.Location(); err == nil {
 				se.Location = Origin(loc.String())
@@ -209,7 +216,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		return finish(ClassStatus, se)
 	case resp != nil:
 		res.StatusCode = resp.StatusCode
-		readSnippet(resp)
+		c.readSnippet(resp)
 	}
 	switch {
 	case errors.As(err, &stop):
@@ -225,11 +232,42 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 
 // readSnippet returns the first bytes of the body, escaped, and closes it
 // after reading a bounded amount more, so a huge body costs nothing.
-func readSnippet(resp *http.Response) string {
+func (c *Client) readSnippet(resp *http.Response) string {
 	defer resp.Body.Close()
-	buf, _ := io.ReadAll(io.LimitReader(resp.Body, snippetLen))
+	buf, _ := io.ReadAll(io.LimitReader(resp.Body, snippetLen+cutSlack))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return Escape(buf)
+	return c.excerpt(buf, snippetLen)
+}
+
+// cutSlack is how much more than it shows an excerpt reads, so a secret
+// that starts before the cut is seen whole by the redactor.
+const cutSlack = 4 << 10
+
+// excerpt redacts raw, then cuts it to n bytes on a character boundary,
+// then escapes it for one line of output.
+func (c *Client) excerpt(raw []byte, n int) string {
+	s := string(raw)
+	if c.Redact != nil {
+		s = c.Redact(s)
+	}
+	cut := len(s) > n
+	if cut {
+		s = s[:n]
+		// Drop a character the cut split in two.
+		for i := len(s) - 1; i >= 0 && i >= len(s)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(s[i]) {
+				if !utf8.FullRuneInString(s[i:]) {
+					s = s[:i]
+				}
+				break
+			}
+		}
+	}
+	out := Escape([]byte(s))
+	if cut {
+		out += "…"
+	}
+	return out
 }
 
 // statusText renders a status as "503 Service Unavailable", using Go's text
@@ -339,14 +377,14 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 func (p *policy) debugResponse(resp *http.Response) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "< %s\n", statusText(resp))
-	writeHeaders(&b, "< ", resp.Header)
-	peek, _ := io.ReadAll(io.LimitReader(resp.Body, verboseLen))
+	writeHeaders(&b, "< ", resp.Header, "")
+	peek, _ := io.ReadAll(io.LimitReader(resp.Body, verboseLen+cutSlack))
 	resp.Body = struct {
 		io.Reader
 		io.Closer
 	}{io.MultiReader(strings.NewReader(string(peek)), resp.Body), resp.Body}
 	if len(peek) > 0 {
-		fmt.Fprintf(&b, "< %s", Escape(peek))
+		fmt.Fprintf(&b, "< %s", p.c.excerpt(peek, verboseLen))
 	}
 	p.c.Debug(strings.TrimSuffix(b.String(), "\n"))
 }

@@ -272,7 +272,7 @@ func TestSendStatusSnippet(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("got %v, want a *StatusError", err)
 	}
-	if want := Escape([]byte(body[:512])); se.Snippet != want {
+	if want := Escape([]byte(body[:512])) + "…"; se.Snippet != want {
 		t.Errorf("Snippet: got %q, want %q", se.Snippet, want)
 	}
 	if se.Status != "400 Bad Request" {
@@ -813,6 +813,30 @@ func TestStatusLine(t *testing.T) {
 	for code, want := range map[int]string{200: "200 OK", 503: "503 Service Unavailable", 599: "599"} {
 		if got := StatusLine(code); got != want {
 			t.Errorf("StatusLine(%d): got %q, want %q", code, got, want)
+		}
+	}
+}
+
+// TestSendSnippetCutAfterRedaction: a secret the server echoes across the
+// 512-byte cut is redacted whole before the cut, so no start of it shows.
+func TestSendSnippetCutAfterRedaction(t *testing.T) {
+	const secret = "Bearer TOPSECRETtoken-abcdefghijklmnop"
+	for _, pad := range []int{490, 500, 508, 511} {
+		srv := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, strings.Repeat("x", pad)+secret+" and more")
+		})
+		c, _ := testClient(1)
+		c.Redact = NewRedactor(secret, "TOPSECRETtoken-abcdefghijklmnop").String
+		_, err := c.Send(context.Background(), request(t, "POST", srv.URL))
+		var se *StatusError
+		if !errors.As(err, &se) {
+			t.Fatalf("got %v, want a *StatusError", err)
+		}
+		for _, part := range []string{"TOPSE", "Bearer T", "Bearer TOPSECRETtoken-"} {
+			if strings.Contains(se.Snippet, part) {
+				t.Errorf("pad %d: snippet shows %q: %q", pad, part, se.Snippet[len(se.Snippet)-40:])
+			}
 		}
 	}
 }

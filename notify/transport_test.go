@@ -7,8 +7,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
@@ -308,5 +310,58 @@ func TestNewTransportErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProxyDecision checks NO_PROXY and the proxy choice for made-up hosts:
+// the decision never resolves a name, so no DNS query happens.
+func TestProxyDecision(t *testing.T) {
+	env := map[string]string{
+		"HTTP_PROXY":  "http://proxy.internal:3128",
+		"https_proxy": "http://secure-proxy.internal:3129",
+		"NO_PROXY":    "skip.invalid,.corp.invalid",
+	}
+	proxy, err := Proxy(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		url, want string
+	}{
+		{"http://notify.invalid/hook", "http://proxy.internal:3128"},
+		{"https://notify.invalid/hook", "http://secure-proxy.internal:3129"},
+		{"http://skip.invalid/hook", ""},
+		{"http://api.corp.invalid/hook", ""},
+		{"http://127.0.0.1:8080/hook", ""}, // never a proxy for loopback
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("POST", tt.url, nil)
+		got, err := proxy(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := fmt.Sprint(got); (got == nil && tt.want != "") || (got != nil && g != tt.want) {
+			t.Errorf("%s: got proxy %v, want %q", tt.url, got, tt.want)
+		}
+	}
+}
+
+func TestProxyBadURL(t *testing.T) {
+	_, err := Proxy(map[string]string{"HTTP_PROXY": "http://user:canary-proxy-pass@[::1"})
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Where != "$HTTP_PROXY" {
+		t.Fatalf("got %v, want an *InputError for $HTTP_PROXY", err)
+	}
+	if strings.Contains(err.Error(), "canary-proxy-pass") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}
+
+func TestProxySecrets(t *testing.T) {
+	got := ProxySecrets(map[string]string{"http_proxy": "http://puser:canary-pp@127.0.0.1:3128", "HTTPS_PROXY": "127.0.0.1:3129"})
+	red := NewRedactor(got...)
+	echo := "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("puser:canary-pp")) + " canary-pp"
+	if out := red.String(echo); strings.Contains(out, "canary-pp") || strings.Contains(out, "cHVzZXI6") {
+		t.Errorf("got %q, want the proxy credentials redacted", out)
 	}
 }
