@@ -475,13 +475,14 @@ func (a *app) readBody(ctx context.Context, arg string) (text, where string, err
 		// Read in the background, so SIGTERM stops us while a pipe
 		// that never closes still holds stdin.
 		type result struct {
-			b   []byte
-			err error
+			text string
+			err  error
 		}
 		done := make(chan result, 1)
 		go func() {
-			b, err := io.ReadAll(a.stdin)
-			done <- result{b, err}
+			var b strings.Builder
+			_, err := io.Copy(&b, a.stdin)
+			done <- result{b.String(), err}
 		}()
 		select {
 		case <-ctx.Done():
@@ -490,17 +491,34 @@ func (a *app) readBody(ctx context.Context, arg string) (text, where string, err
 			if r.err != nil {
 				return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", r.err)
 			}
-			return string(r.b), "--body - (stdin)", nil
+			return r.text, "--body - (stdin)", nil
 		}
 	case strings.HasPrefix(arg, "@"):
 		where := "--body " + arg
-		b, err := os.ReadFile(arg[1:])
+		text, err := readFileString(arg[1:])
 		if err != nil {
 			return "", where, fmt.Errorf("%s: %w", where, errors.Unwrap(err))
 		}
-		return string(b), where, nil
+		return text, where, nil
 	}
 	return arg, "--body", nil
+}
+
+// readFileString reads a whole file into a string without the second copy
+// string(os.ReadFile(name)) makes: for a 10 MiB --body @file, 10 MiB less
+// memory and some 2,500 page faults fewer.
+func readFileString(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var b strings.Builder
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		b.Grow(int(fi.Size()))
+	}
+	_, err = io.Copy(&b, f)
+	return b.String(), err
 }
 
 func (a *app) send(c *cli.Context) (err error) {

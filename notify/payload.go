@@ -29,8 +29,12 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // Body is a parsed --body.
 type Body struct {
-	Raw    string         // the text exactly as given
-	Object map[string]any // the JSON object, or {"message": text} for plain text
+	Raw string // the text exactly as given
+	// Object is the JSON object, or {"message": text} for plain text.
+	// Top-level values longer than 4 KiB may be kept undecoded, as their
+	// JSON text, in a value whose MarshalJSON writes what encoding/json
+	// writes for the decoded value; Payload decodes them.
+	Object map[string]any
 }
 
 // ParseBody parses the text of --body. A JSON object is used as is; text
@@ -48,7 +52,16 @@ func ParseBody(text, where string) (*Body, error) {
 		return b, nil
 	}
 	if trimmed[0] == '[' {
-		return nil, &InputError{Where: where, Err: errors.New("want a JSON object, got an array")}
+		if json.Valid([]byte(trimmed)) {
+			return nil, &InputError{Where: where, Err: errors.New("want a JSON object, got an array")}
+		}
+		// Not JSON at all ("[Pipeline] …"): say where it stops parsing.
+		_, err := decodeObject(text)
+		return nil, &InputError{Where: where, Err: err}
+	}
+	if obj, ok := splitObject(text, rawMin); ok {
+		b.Object = obj
+		return b, nil
 	}
 	obj, err := decodeObject(text)
 	if err != nil {
@@ -184,9 +197,17 @@ func (f Field) object() map[string]any {
 }
 
 // merge lays src over dst: objects merge key by key, anything else replaces.
+// A raw value of the body is decoded only when it is an object that meets
+// another object.
 func merge(dst, src map[string]any) {
 	for k, v := range src {
+		if r, ok := v.(rawValue); ok && r.isObject() && isObject(dst[k]) {
+			v = r.decode()
+		}
 		if sm, ok := v.(map[string]any); ok {
+			if r, ok := dst[k].(rawValue); ok && r.isObject() {
+				dst[k] = r.decode()
+			}
 			if dm, ok := dst[k].(map[string]any); ok {
 				merge(dm, sm)
 				continue
@@ -197,6 +218,17 @@ func merge(dst, src map[string]any) {
 		}
 		dst[k] = v
 	}
+}
+
+// isObject reports whether v is a JSON object, decoded or raw.
+func isObject(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		return true
+	case rawValue:
+		return v.isObject()
+	}
+	return false
 }
 
 // Input is what the user asked to send.
@@ -223,13 +255,24 @@ func NewID() string {
 // for "job-status-notification" the flat map of strings the replaced plugin
 // sent.
 func Payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any, error) {
+	p, err := payload(c, s, in)
+	for k, v := range p {
+		if r, ok := v.(rawValue); ok {
+			p[k] = r.decode()
+		}
+	}
+	return p, err
+}
+
+// payload is Payload with the body's large values still raw, for Build to
+// write through. Only the payload's top level holds raw values: merge
+// places the body's top-level values there or decodes them.
+func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any, error) {
 	switch s.Format {
 	case "job-status-notification":
 		return legacyPayload(c, s, in), nil
 	case "jobnotify", "":
 		p := c.Map()
-		p["id"] = in.ID
-		p["timestamp"] = in.Time.UTC().Format(time.RFC3339)
 		if in.Status != "" {
 			p["status"] = in.Status
 		}
@@ -240,6 +283,11 @@ func Payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 		for _, f := range in.Fields {
 			merge(p, f.object())
 		}
+		// id and timestamp are jobnotify's, set last: the id must stay
+		// the Idempotency-Key (choose it with --id), so a body that
+		// happens to have an "id" does not break deduplication.
+		p["id"] = in.ID
+		p["timestamp"] = in.Time.UTC().Format(time.RFC3339)
 		return p, nil
 	default:
 		return nil, &InputError{Where: "format", Err: fmt.Errorf("unknown format %q", s.Format)}
@@ -262,6 +310,8 @@ func legacyPayload(c envcollect.Context, s *config.Settings, in Input) map[strin
 	flat["jobExecuteStatus"] = status
 	if n := c.Env["BUILD_NUMBER"]; n != "" {
 		flat["buildNo"] = n
+	} else if b, ok := c.Sections["build"].(map[string]any); ok && b["number"] != nil {
+		flat["buildNo"] = fmt.Sprint(b["number"]) // GitHub's run number, GitLab's pipeline IID
 	}
 	if in.Body != nil {
 		flat["body"] = in.Body.Raw

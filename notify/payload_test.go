@@ -638,3 +638,47 @@ func TestNewID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// TestParseBodyBracketText: text that starts with [ but is not JSON is an
+// error naming where it stops parsing; a real array says so.
+func TestParseBodyBracketText(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"[Pipeline] deploy failed", "line 1, column 2"},
+		{"[1,\n2", "line 2"},
+		{"[1, 2]", "got an array"},
+	}
+	for _, tt := range tests {
+		_, err := ParseBody(tt.text, "--body")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseBody(%q): got %v, want an error containing %q", tt.text, err, tt.want)
+		}
+	}
+}
+
+// TestPayloadIDIsJobnotifys: a body or field "id" cannot make the payload's
+// id differ from the Idempotency-Key.
+func TestPayloadIDIsJobnotifys(t *testing.T) {
+	s := resolve(t, "", urlOverride("http://127.0.0.1:9/"), nil)
+	in := Input{ID: "the-id", Time: time.Date(2026, 11, 27, 3, 20, 0, 0, time.UTC),
+		Body: mustBody(t, `{"id": "from-body", "timestamp": "yesterday"}`), Fields: mustFields(t, "id=from-field")}
+	r, err := Build(testContext(), s, in, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := jsonOf(t, string(r.Body)).(map[string]any)
+	if p["id"] != "the-id" || r.Header.Get("Idempotency-Key") != "the-id" || p["timestamp"] != "2026-11-27T03:20:00Z" {
+		t.Errorf("got id %v, timestamp %v, Idempotency-Key %q; want the-id, 2026-11-27T03:20:00Z, the-id", p["id"], p["timestamp"], r.Header.Get("Idempotency-Key"))
+	}
+}
+
+func TestLegacyBuildNoOutsideJenkins(t *testing.T) {
+	c := envcollect.Collect([]string{"GITHUB_ACTIONS=true", "GITHUB_RUN_NUMBER=7", "GITHUB_RUN_ID=99", "GITHUB_REPOSITORY=team/app", "GITHUB_SERVER_URL=https://github.com"}, envcollect.Options{})
+	s := resolve(t, "format = \"job-status-notification\"\n", urlOverride("http://127.0.0.1:9/"), nil)
+	p, err := Payload(c, s, Input{ID: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p["buildNo"] != "7" {
+		t.Errorf("buildNo: got %v, want 7 (GitHub's run number)", p["buildNo"])
+	}
+}

@@ -41,7 +41,7 @@ func Build(c envcollect.Context, s *config.Settings, in Input, version string) (
 	if f := formatters[s.Format]; f != nil {
 		return buildFormatted(f, c, s, in, version)
 	}
-	p, err := Payload(c, s, in)
+	p, err := payload(c, s, in)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func Build(c envcollect.Context, s *config.Settings, in Input, version string) (
 	var query string
 	if s.Method == http.MethodGet {
 		query = Query(p)
-	} else if body, err = encodeJSON(p); err != nil {
+	} else if body, err = encodePayload(p); err != nil { // the body's large values written through
 		return nil, &InputError{Where: "payload", Err: err}
 	}
 	return NewRequest(s, s.Method, in.ID, body, query, version)
@@ -149,6 +149,8 @@ func flatten(prefix string, v any, out map[string]string) {
 		for i, e := range v {
 			flatten(join(strconv.Itoa(i)), e, out)
 		}
+	case rawValue:
+		flatten(prefix, v.decode(), out)
 	case string:
 		out[prefix] = v
 	case nil:

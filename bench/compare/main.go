@@ -30,15 +30,32 @@ import (
 )
 
 type options struct {
-	jobnotify, nodocs, minpost, curl, gnuTime string
-	url, dir                                  string
-	rounds, bigRounds, warmup, rssRuns        int
+	jobnotify, label, minpost, curl, gnuTime string
+	variants                                 variants
+	url, dir                                 string
+	rounds, bigRounds, warmup, rssRuns       int
+}
+
+// variants are other builds of jobnotify, "LABEL=PATH", timed beside the
+// headline build in the small groups.
+type variants [][2]string
+
+func (v *variants) String() string { return fmt.Sprint(*v) }
+
+func (v *variants) Set(s string) error {
+	label, path, ok := strings.Cut(s, "=")
+	if !ok || label == "" || path == "" {
+		return fmt.Errorf("want LABEL=PATH, got %q", s)
+	}
+	*v = append(*v, [2]string{label, path})
+	return nil
 }
 
 func main() {
 	var o options
 	flag.StringVar(&o.jobnotify, "jobnotify", "", "jobnotify binary")
-	flag.StringVar(&o.nodocs, "nodocs", "", "jobnotify built with -tags urfave_cli_no_docs (optional)")
+	flag.StringVar(&o.label, "label", "jobnotify send", "label of the -jobnotify rows")
+	flag.Var(&o.variants, "variant", "another build, `LABEL=PATH`, timed in the small groups; repeatable")
 	flag.StringVar(&o.minpost, "minpost", "", "bench/minpost binary")
 	flag.StringVar(&o.curl, "curl", "", "curl binary; empty skips the curl rows")
 	flag.StringVar(&o.gnuTime, "gnu-time", "", "GNU time binary for peak RSS; empty samples /proc instead")
@@ -110,17 +127,17 @@ func run(o options, w io.Writer) error {
 
 	groups := []*group{
 		{name: "1. small send", rounds: o.rounds, cmds: withCurl(
-			&command{label: "jobnotify send", argv: jn(o.jobnotify, small...)},
+			&command{label: o.label, argv: jn(o.jobnotify, small...)},
 			&command{label: "curl -sS -X POST", argv: curl(f.smallPayload)},
 			&command{label: "bench/minpost", argv: minpost(f.smallPayload)},
 		)},
 		{name: "2a. 1 MiB --body @file", rounds: o.bigRounds, cmds: withCurl(
-			&command{label: "jobnotify send", argv: jn(o.jobnotify, "--body", "@"+f.body1)},
+			&command{label: o.label, argv: jn(o.jobnotify, "--body", "@"+f.body1)},
 			&command{label: "curl --data-binary @file", argv: curl(f.body1)},
 			&command{label: "bench/minpost", argv: minpost(f.body1)},
 		)},
 		{name: "2b. 10 MiB --body @file", rounds: o.bigRounds, cmds: withCurl(
-			&command{label: "jobnotify send", argv: jn(o.jobnotify, "--body", "@"+f.body10)},
+			&command{label: o.label, argv: jn(o.jobnotify, "--body", "@"+f.body10)},
 			&command{label: "curl --data-binary @file", argv: curl(f.body10)},
 			&command{label: "bench/minpost", argv: minpost(f.body10)},
 		)},
@@ -129,14 +146,14 @@ func run(o options, w io.Writer) error {
 			{label: "jobnotify send, 3 attempts", argv: jn(o.jobnotify, "--target", "fast", "--header", "X-Bench-Fail: 2", "--body", "@"+f.body10)},
 		}},
 		{name: "3. send --dry-run (no network)", rounds: o.rounds, cmds: []*command{
-			{label: "jobnotify send --dry-run", argv: jn(o.jobnotify, append(small, "--dry-run")...)},
+			{label: o.label + " --dry-run", argv: jn(o.jobnotify, append(small, "--dry-run")...)},
 		}},
 	}
-	if o.nodocs != "" {
+	for _, v := range o.variants {
 		g := groups[0]
-		g.cmds = append(g.cmds, &command{label: "jobnotify built -tags urfave_cli_no_docs", argv: jn(o.nodocs, small...)})
+		g.cmds = append(g.cmds, &command{label: v[0], argv: jn(v[1], small...)})
 		g = groups[len(groups)-1]
-		g.cmds = append(g.cmds, &command{label: "… built -tags urfave_cli_no_docs", argv: jn(o.nodocs, append(small, "--dry-run")...)})
+		g.cmds = append(g.cmds, &command{label: v[0] + " --dry-run", argv: jn(v[1], append(small, "--dry-run")...)})
 	}
 
 	for _, g := range groups {
