@@ -17,11 +17,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/notify"
 )
 
 // DefaultAddr is where a receiver listens when Options.Addr is "".
@@ -279,43 +279,8 @@ func truncate(text []byte) []byte {
 	return fmt.Appendf(text[:cut:cut], "\n(… %d more bytes)", len(text)-cut)
 }
 
-// escape makes text safe for one line of a terminal: control characters,
-// ANSI escapes, invisible formatting characters and invalid UTF-8 are
-// written as \xNN or \uNNNN.
-func escape(s string) string {
-	return escapeLines([]byte(s), false)
-}
+// escape makes text safe for one line of a terminal (notify.Escape).
+func escape(s string) string { return notify.Escape([]byte(s)) }
 
 // escapeText is escape for a body: newlines and tabs stay.
-func escapeText(b []byte) string {
-	return escapeLines(b, true)
-}
-
-func escapeLines(b []byte, keepLines bool) string {
-	var s strings.Builder
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&s, `\x%02x`, b[0])
-		case keepLines && (r == '\n' || r == '\t'):
-			s.WriteRune(r)
-		case keepLines && r == '\r' && len(b) > 1 && b[1] == '\n':
-			// a CRLF line end: the LF alone does
-		case r == '\n':
-			s.WriteString(`\n`)
-		case r == '\r':
-			s.WriteString(`\r`)
-		case r == '\t':
-			s.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&s, `\x%02x`, r)
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			fmt.Fprintf(&s, `\u%04x`, r)
-		default:
-			s.Write(b[:n])
-		}
-		b = b[n:]
-	}
-	return s.String()
-}
+func escapeText(b []byte) string { return notify.EscapeLines(b) }

@@ -517,21 +517,32 @@ func portOf(u *url.URL) string {
 
 // Escape renders bytes from a server on one line: control characters, ANSI
 // escapes, bidi overrides and invalid UTF-8 become visible escapes.
-func Escape(b []byte) string {
+func Escape(b []byte) string { return escape(b, false) }
+
+// EscapeLines is Escape for text shown as several lines (a body in
+// listen's output): line breaks and tabs stay, a CRLF line end becomes a
+// plain line break, everything else is escaped as Escape does.
+func EscapeLines(b []byte) string { return escape(b, true) }
+
+func escape(b []byte, keepLines bool) string {
 	var s strings.Builder
 	for len(b) > 0 {
 		r, n := utf8.DecodeRune(b)
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&s, `\x%02x`, b[0])
+		case keepLines && (r == '\n' || r == '\t'):
+			s.WriteRune(r)
+		case keepLines && r == '\r' && len(b) > 1 && b[1] == '\n':
+			// a CRLF line end: the LF alone does
 		case r == '\n':
 			s.WriteString(`\n`)
 		case r == '\r':
 			s.WriteString(`\r`)
 		case r == '\t':
 			s.WriteString(`\t`)
-		case r == '\\':
-			s.WriteString(`\\`)
+		case r == '\\' && !keepLines:
+			s.WriteString(`\\`) // on one line, so \n written by a server is not a line break's escape
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&s, `\x%02x`, r)
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
