@@ -266,8 +266,20 @@ fish:  jobnotify completion fish > ~/.config/fish/completions/jobnotify.fish`,
 	}
 }
 
+// noArgs refuses positional arguments a command does not take, so a
+// forgotten flag name is an error rather than silently ignored.
+func noArgs(c *cli.Context) error {
+	if c.Args().Present() {
+		return fmt.Errorf("unexpected argument %q (see 'jobnotify %s --help')", c.Args().First(), c.Command.Name)
+	}
+	return nil
+}
+
 // listen runs the local receiver until SIGINT or SIGTERM.
 func (a *app) listen(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
 	f, err := a.loadConfig(c)
 	if err != nil {
 		return err
@@ -560,6 +572,9 @@ func (a *app) send(c *cli.Context) (err error) {
 		a.logf("warning: not sending config header(s) %s: they were configured for another host than %s (pass them with --header to send them)",
 			strings.Join(s.Dropped, ", "), notify.Origin(s.URL))
 	}
+	if c.IsSet("phase") && s.Format != "notification-plugin" {
+		return fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
+	}
 	in := notify.Input{ID: c.String("id"), Status: strings.TrimSpace(c.String("status")), Phase: c.String("phase"), Time: time.Now()}
 	if in.ID == "" {
 		in.ID = notify.NewID()
@@ -648,8 +663,8 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 // flush resends every saved notification, oldest first, under the current
 // config; delivered files go, failed ones stay with their error updated.
 func (a *app) flush(c *cli.Context) error {
-	if c.Args().Present() {
-		return fmt.Errorf("unexpected argument %q (see 'jobnotify flush --help')", c.Args().First())
+	if err := noArgs(c); err != nil {
+		return err
 	}
 	f, err := a.loadConfig(c)
 	if err != nil {
@@ -776,6 +791,9 @@ func roundMS(d time.Duration) string {
 }
 
 func (a *app) validate(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
 	if p, err := config.Find(global(c, "config"), a.env); err != nil {
 		return err
 	} else if p == "" {
@@ -839,6 +857,9 @@ func orEmpty(m map[string]any) map[string]any {
 }
 
 func (a *app) printEnv(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
 	s, err := a.settings(c, config.Overrides{})
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestNoLeakInEdgeCases covers the paths where a secret once escaped: a
@@ -148,4 +150,48 @@ func TestSignalWhileReadingStdin(t *testing.T) {
 		t.Fatalf("exit: got %v, want 143; stderr: %s%s", err, buf, rest)
 	}
 	wantRequests(t, srv, 0)
+}
+
+// TestBashCompletion sources the bash script and completes, as a shell
+// does on Tab: flags after "--" are listed and no command runs (urfave/cli
+// would run it, and listen would never return).
+func TestBashCompletion(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash on this machine")
+	}
+	tests := []struct{ words, want string }{
+		{"jobnotify se", "send"},
+		{"jobnotify send --ur", "--url"},
+		{"jobnotify listen --", "--fail"},
+		{"jobnotify send --", "--status"},
+	}
+	for _, tt := range tests {
+		script := `source <(jobnotify completion bash); COMP_WORDS=(` + tt.words + `); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _jobnotify; echo "${COMPREPLY[*]}"`
+		// A generous bound, so a completion that runs the command instead
+		// (listen never returns) fails the test rather than hanging it.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "bash", "-c", script)
+		cmd.Env = []string{"PATH=" + filepath.Dir(binary) + ":/usr/bin:/bin", "HOME=" + t.TempDir()}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tt.words, err, out)
+		}
+		if !strings.Contains(string(out), tt.want) || strings.Contains(string(out), "listening") {
+			t.Errorf("%s<TAB>: got %q, want %q among the completions", tt.words, out, tt.want)
+		}
+	}
+}
+
+func TestPhaseNeedsNotificationPlugin(t *testing.T) {
+	r := jobnotify(t, runOpts{}, "send", "-n", "--url", "http://127.0.0.1:9/x", "--phase", "STARTED")
+	wantCode(t, r, 2)
+	if !strings.Contains(r.stderr, "--phase") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	r = jobnotify(t, runOpts{}, "send", "-n", "--url", "http://127.0.0.1:9/x", "--format", "notification-plugin", "--phase", "QUEUED")
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, `"phase":"QUEUED"`) {
+		t.Errorf("stdout: %s", r.stdout)
+	}
 }

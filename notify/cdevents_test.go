@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -408,5 +409,53 @@ func TestCDEventsOutsideCI(t *testing.T) {
 	}
 	if got := ftGet(ev, "subject", "content", "uri"); got != "urn:jobnotify:id%20with%20spaces%2Fand%20slashes" {
 		t.Errorf("uri: got %v", got)
+	}
+}
+
+// TestCDEventsTaskRunOutsideJenkins: on GitHub Actions and GitLab CI a
+// task run is named after the CI job, and its subject id differs from the
+// pipeline run's.
+func TestCDEventsTaskRunOutsideJenkins(t *testing.T) {
+	for _, tt := range []struct{ file, task string }{
+		{"../testdata/github-actions.env", "GITHUB_JOB"},
+		{"../testdata/gitlab-ci.env", "CI_JOB_NAME"},
+	} {
+		b, err := os.ReadFile(tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		environ := strings.Split(strings.TrimSpace(string(b)), "\n")
+		s := resolve(t, "url = \"http://127.0.0.1:9/\"\nformat = \"cdevents\"\ncdevents_subject = \"taskrun\"", config.Overrides{}, nil)
+		c := envcollect.Collect(environ, s.Env)
+		r, err := Build(c, s, Input{ID: "n1", Status: "SUCCESS", Time: testTime}, "1.2.3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := ftObject(t, r.Body)
+		for _, e := range cdValidate("$", ev, cdSchemas["dev.cdevents.taskrun.finished.0.3.0"]) {
+			t.Error(e)
+		}
+		task, _ := ftGet(ev, "subject", "content", "taskName").(string)
+		if want := c.Env[tt.task]; want == "" || task != want {
+			t.Errorf("%s: taskName %q, want %s = %q", tt.file, task, tt.task, want)
+		}
+		run := ftGet(ev, "subject", "content", "pipelineRun", "id")
+		if id := ftGet(ev, "subject", "id"); id == run {
+			t.Errorf("%s: the task run's subject id %v equals the pipeline run's", tt.file, id)
+		}
+	}
+}
+
+func TestCEHeaderEncoding(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"jenkins-team-app-42", "jenkins-team-app-42"},
+		{"Mÿ Jöb 100%", "M%C3%BF%20J%C3%B6b%20100%25"},
+		{`say "hi"`, "say%20%22hi%22"},
+		{"tab\there", "tab%09here"},
+	}
+	for _, tt := range tests {
+		if got := ceHeader(tt.in); got != tt.want {
+			t.Errorf("ceHeader(%q): got %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -200,7 +200,7 @@ func cloudEvent(f *formatInput) ([]byte, http.Header, error) {
 	if f.S.Options.CloudEventsMode == "binary" {
 		h := jsonHeader("application/json")
 		for k, v := range attrs {
-			h.Set("ce-"+k, v)
+			h.Set("ce-"+k, ceHeader(v))
 		}
 		b, err := encodeJSON(f.Payload)
 		return b, h, err
@@ -236,7 +236,7 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 	case "UNSTABLE":
 		predicate, outcome = "finished", cmp.Or(f.S.Options.CDEventsUnstable, "failure")
 	default:
-		return nil, nil, &InputError{Where: "--status", Err: fmt.Errorf("%q has no CDEvents meaning; the cdevents format accepts QUEUED, STARTED, RUNNING, SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT or none", f.In.Status)}
+		return nil, nil, &InputError{Where: "--status", Err: fmt.Errorf("%q has no CDEvents meaning; the cdevents format accepts QUEUED, STARTED, START, RUNNING, SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT or none", f.In.Status)}
 	}
 	if taskrun && predicate == "queued" {
 		return nil, nil, &InputError{Where: "--status", Err: fmt.Errorf("QUEUED: CDEvents has no taskrun.queued event (cdevents_subject = %q)", "taskrun")}
@@ -258,7 +258,9 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 	content := map[string]any{"uri": uri}
 	subjectID := runID
 	if taskrun {
-		stage := cmp.Or(f.env("STAGE_NAME"), f.payloadText("build", "stage"))
+		// The task: Jenkins' stage, else the CI job (GitLab's job name is
+		// unique in its pipeline, GitHub's job id in its workflow run).
+		stage := cmp.Or(f.env("STAGE_NAME"), f.env("CI_JOB_NAME"), f.env("GITHUB_JOB"), f.payloadText("build", "stage"))
 		setIf(content, "taskName", stage)
 		content["pipelineRun"] = map[string]any{"id": runID, "source": f.source()}
 		if stage != "" {
@@ -293,10 +295,27 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 	}
 	h := jsonHeader("application/json")
 	h.Set("ce-specversion", "1.0")
-	h.Set("ce-id", f.In.ID)
-	h.Set("ce-source", f.source())
+	h.Set("ce-id", ceHeader(f.In.ID))
+	h.Set("ce-source", ceHeader(f.source()))
 	h.Set("ce-type", typ)
-	h.Set("ce-subject", subjectID)
+	h.Set("ce-subject", ceHeader(subjectID))
 	h.Set("ce-time", f.timestamp())
 	return b, h, nil
+}
+
+// ceHeader encodes a CloudEvents attribute for an HTTP header as the HTTP
+// protocol binding requires: space, '"', '%' and every byte outside
+// printable ASCII percent-encoded (UTF-8 first), so a job named
+// "Mÿ Jöb 100%" arrives intact.
+func ceHeader(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
