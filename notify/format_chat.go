@@ -53,7 +53,8 @@ const (
 	discordContentMax  = 2000
 	discordDescMax     = 4096
 	discordTitleMax    = 256
-	discordFieldMax    = 1024
+	discordFieldMax    = 300  // Discord allows 1024; 300 keeps the embed readable, as elsewhere
+	discordEmbedMax    = 6000 // all of an embed's text together, or Discord refuses the message
 	chatMessageMax     = 4096 // Teams and Google Chat: no hard field limit, but a whole message is ~28 KB
 	chatFactMax        = 300  // a detail such as a change title
 	chatEllipsis       = "…"
@@ -410,15 +411,14 @@ func discord(f *formatInput) ([]byte, http.Header, error) {
 		code: func(s string) string { return "`" + s + "`" },
 		link: func(t, u string) string { return "[" + t + "](<" + u + ">)" },
 	}
+	title := fit(m.title(), discordTitleMax, plainMarkup.esc)
 	embed := map[string]any{
-		"title":     fit(m.title(), discordTitleMax, plainMarkup.esc),
+		"title":     title,
 		"color":     m.style.color,
 		"timestamp": f.timestamp(),
 	}
 	setIf(embed, "url", m.buildURL)
-	if m.message != "" {
-		embed["description"] = fit(m.message, discordDescMax, plainMarkup.esc)
-	}
+	used := utf8.RuneCountInString(title)
 	var fields []any
 	for _, d := range m.details() {
 		v := fit(d.value, discordFieldMax-len("``"), plainMarkup.esc)
@@ -430,9 +430,14 @@ func discord(f *formatInput) ([]byte, http.Header, error) {
 			v = "[" + v + "](<" + d.url + ">)"
 		}
 		fields = append(fields, map[string]any{"name": d.name, "value": v, "inline": d.name != "Change"})
+		used += utf8.RuneCountInString(d.name) + utf8.RuneCountInString(v)
 	}
 	if len(fields) > 0 {
 		embed["fields"] = fields
+	}
+	if m.message != "" {
+		// The description gets what the embed's total leaves.
+		embed["description"] = fit(m.message, min(discordDescMax, discordEmbedMax-used), plainMarkup.esc)
 	}
 	msg := map[string]any{
 		"content":          m.line(discordMarkup, discordContentMax),

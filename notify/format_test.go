@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -897,5 +898,25 @@ func TestFormatsDoc(t *testing.T) {
 		if !documented[f] {
 			t.Errorf("format %s is not in docs/formats.md", f)
 		}
+	}
+}
+
+// TestDiscordEmbedTotal: however long the title, fields and message, the
+// embed's text stays within Discord's 6,000 characters.
+func TestDiscordEmbedTotal(t *testing.T) {
+	long := strings.Repeat("ü", 5000)
+	environ := []string{"JOB_NAME=" + long, "BUILD_NUMBER=42", "BUILD_URL=https://ci/job/x/42/", "CHANGE_ID=1", "CHANGE_TITLE=" + long, "STAGE_NAME=" + long, "BRANCH_NAME=" + long}
+	msg := ftChat(t, "discord", environ, "FAILURE", long)
+	embed := ftGet(msg, "embeds", 0).(map[string]any)
+	total := len([]rune(fmt.Sprint(embed["title"]))) + len([]rune(fmt.Sprint(embed["description"])))
+	for _, f := range embed["fields"].([]any) {
+		fm := f.(map[string]any)
+		total += len([]rune(fmt.Sprint(fm["name"]))) + len([]rune(fmt.Sprint(fm["value"])))
+	}
+	if total > 6000 {
+		t.Errorf("embed text: got %d characters, want at most 6000", total)
+	}
+	if d := fmt.Sprint(embed["description"]); !strings.HasSuffix(d, "…") {
+		t.Errorf("description not cut: %d characters", len([]rune(d)))
 	}
 }
