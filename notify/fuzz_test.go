@@ -74,10 +74,24 @@ func FuzzParseBody(f *testing.F) {
 			t.Fatalf("encoding %#v: %v", b.Object, err)
 		}
 		again, err := ParseBody(string(enc), "--body")
-		if err != nil || !reflect.DeepEqual(again.Object, b.Object) {
+		// Large values stay raw text, whose spacing a round trip may
+		// change: compare what they mean.
+		if err != nil || !reflect.DeepEqual(fzDecoded(again.Object), fzDecoded(b.Object)) {
 			t.Errorf("re-parsing %s: got %#v, %v; want %#v", enc, again, err, b.Object)
 		}
 	})
+}
+
+// fzDecoded returns m with its raw (undecoded) values decoded.
+func fzDecoded(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if r, ok := v.(rawValue); ok {
+			v = r.decode()
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // fzCheckPosition checks a message names "line L, column C" with L a line
