@@ -812,7 +812,7 @@ func (a *app) validate(c *cli.Context) error {
 	headers := map[string]string{}
 	for _, h := range s.Headers {
 		v := h.Value
-		if notify.Sensitive(h.Name) {
+		if config.Sensitive(h.Name) {
 			v = "***"
 		}
 		headers[h.Name] = v

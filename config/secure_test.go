@@ -13,6 +13,13 @@ func TestSecureSensitive(t *testing.T) {
 		name string
 		want bool
 	}{
+		{"Accept", false},
+		{"Webhook-Id", false},
+		{"Webhook-Signature", true},
+		{"X-Amz-Access-Key", true},
+		{"X-Apikey", true},
+		{"X-Client-Secret", true},
+		{"X-Request-Id", false},
 		{"Authorization", true},
 		{"authorization", true},
 		{"Proxy-Authorization", true},

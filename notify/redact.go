@@ -206,7 +206,7 @@ func (w *Writer) Flush() error {
 func Secrets(s *config.Settings) []string {
 	out := append([]string(nil), s.Secrets...)
 	for _, h := range s.Headers {
-		if !Sensitive(h.Name) {
+		if !config.Sensitive(h.Name) {
 			continue
 		}
 		out = append(out, h.Value)

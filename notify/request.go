@@ -197,9 +197,6 @@ func Origin(raw string) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
-// Sensitive reports whether a header's value is a secret; see config.Sensitive.
-func Sensitive(name string) bool { return config.Sensitive(name) }
-
 // Dump writes the request as it would go on the wire, with sensitive header
 // values as ***: the request line, headers in sorted order, a blank line
 // and the body.
@@ -235,7 +232,7 @@ func writeHeaders(b *strings.Builder, prefix string, h http.Header, also string)
 	sort.Strings(names)
 	for _, k := range names {
 		for _, v := range h[k] {
-			if Sensitive(k) || also != "" && http.CanonicalHeaderKey(also) == k {
+			if config.Sensitive(k) || also != "" && http.CanonicalHeaderKey(also) == k {
 				v = "***"
 			}
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
