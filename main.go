@@ -84,9 +84,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if err == nil {
 		return 0
 	}
-	if !a.reported {
-		fmt.Fprintf(errw, "jobnotify: %v\n", err)
-	}
+	fmt.Fprintf(errw, "jobnotify: %v\n", err)
 	return exitCode(ctx, err)
 }
 
@@ -122,7 +120,6 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	red            *notify.Redactor
-	reported       bool // the error was already printed
 	quiet, verbose bool
 }
 
