@@ -522,6 +522,32 @@ func TestRedirects(t *testing.T) {
 	}
 }
 
+// signalAfter starts cmd, reads its stderr up to a line containing want,
+// then sends sig. It returns the lines read and the rest of stderr, read
+// to the end; the caller waits for cmd.
+func signalAfter(t testing.TB, cmd *exec.Cmd, want string, sig syscall.Signal) (lines []string, rest []byte) {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), want) {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ = io.ReadAll(stderr)
+	return lines, rest
+}
+
 // TestSignals: SIGTERM or SIGINT during a retry wait stops at once with
 // 143 or 130. The wait is a minute long, so only the signal can end it.
 func TestSignals(t *testing.T) {
@@ -533,26 +559,8 @@ func TestSignals(t *testing.T) {
 			srv := newRecorder(t, status(503))
 			cfg := fmt.Sprintf("url = %q\n[retry]\nmin_wait = \"60s\"\nmax_wait = \"60s\"\nmax_time = \"5m\"\n", srv.URL)
 			cmd := command(t, runOpts{config: cfg}, "send")
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			sc := bufio.NewScanner(stderr)
-			var lines []string
-			for sc.Scan() {
-				lines = append(lines, sc.Text())
-				if strings.Contains(sc.Text(), "retrying in") {
-					break
-				}
-			}
-			if err := cmd.Process.Signal(tt.sig); err != nil {
-				t.Fatal(err)
-			}
-			rest, _ := io.ReadAll(stderr)
-			err = cmd.Wait()
+			lines, rest := signalAfter(t, cmd, "retrying in", tt.sig)
+			err := cmd.Wait()
 			ee, ok := err.(*exec.ExitError)
 			if !ok || ee.ExitCode() != tt.code {
 				t.Fatalf("exit: got %v, want code %d\nstderr: %s%s", err, tt.code, strings.Join(lines, "\n"), rest)

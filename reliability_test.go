@@ -542,25 +542,7 @@ func TestReliabSignalSavesToSpool(t *testing.T) {
 		spool := filepath.Join(t.TempDir(), "spool")
 		cfg := fmt.Sprintf("url = %q\n[retry]\nmin_wait = \"60s\"\nmax_wait = \"60s\"\nmax_time = \"5m\"\n[spool]\ndir = %q\n", srv.URL, spool) + tokenHeaders
 		cmd := command(t, runOpts{config: cfg, env: tokenEnv}, "send", "-s", "ABORTED")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stderr)
-		var lines []string
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-			if strings.Contains(sc.Text(), "retrying in") {
-				break
-			}
-		}
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		rest, _ := io.ReadAll(stderr)
+		lines, rest := signalAfter(t, cmd, "retrying in", syscall.SIGTERM)
 		cmd.Wait()
 		all := strings.Join(lines, "\n") + "\n" + string(rest)
 		if code := cmd.ProcessState.ExitCode(); code != 143 {
