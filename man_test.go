@@ -17,8 +17,8 @@ var updateDocs = flag.Bool("update", false, "rewrite docs/jobnotify.1 from the C
 // so the binary does not link a Markdown renderer on every invocation.
 // Refresh it with: go test -run TestManPage -update .
 func TestManPage(t *testing.T) {
-	a := &app{stdout: io.Discard, stderr: io.Discard}
-	got, err := a.newApp().ToManWithSection(1)
+	a := newApp(nil, nil, io.Discard, io.Discard)
+	got, err := a.cli().ToManWithSection(1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,45 @@
 package main
 
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+)
+
+func (a *app) completionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print a shell completion script: bash, zsh or fish",
+		UsageText: "jobnotify completion bash|zsh|fish",
+		Description: `bash:  source <(jobnotify completion bash)
+zsh:   jobnotify completion zsh > "${fpath[1]}/_jobnotify"
+fish:  jobnotify completion fish > ~/.config/fish/completions/jobnotify.fish`,
+		Action: a.completion,
+	}
+}
+
+// completion prints a shell completion script.
+func (a *app) completion(c *cli.Context) error {
+	switch sh := c.Args().First(); sh {
+	case "bash":
+		_, err := io.WriteString(a.stdout, bashCompletion)
+		return err
+	case "zsh":
+		_, err := io.WriteString(a.stdout, zshCompletion)
+		return err
+	case "fish":
+		script, err := c.App.ToFishCompletion()
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(a.stdout, script)
+		return err
+	default:
+		return fmt.Errorf("completion: want bash, zsh or fish, got %q", sh)
+	}
+}
+
 // The bash and zsh scripts ask the binary itself for completions: urfave/cli
 // answers --generate-bash-completion with the commands or flags that fit.
 // They never pass a bare "--": urfave/cli turns completion off after one,

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/notify"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise it comes from the module version go install recorded.
+var version = ""
+
+func getVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return strings.TrimPrefix(bi.Main.Version, "v")
+	}
+	return "dev"
+}
+
+// app holds what the commands share: the process's inputs, its redacted
+// outputs, and the environment variable behind each flag that has one.
+type app struct {
+	environ        []string
+	env            map[string]string
+	stdin          io.Reader
+	stdout, stderr *notify.Writer
+	red            *notify.Redactor
+	quiet, verbose bool
+
+	// envVars maps a flag's name to its JOBNOTIFY_* variable. It is
+	// filled from the flags' declarations (see takeEnvVars), so each
+	// variable is named once, beside its flag.
+	envVars map[string]string
+}
+
+func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
+	env := envMap(environ)
+	red := notify.NewRedactor(notify.ProxySecrets(env)...)
+	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(stderr), red: red, envVars: map[string]string{}}
+}
+
+// flushOutput writes out the last, unterminated line of each output.
+func (a *app) flushOutput() {
+	a.stdout.Flush()
+	a.stderr.Flush()
+}
+
+func envMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func (a *app) logf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "jobnotify: "+format+"\n", args...)
+}
+
+// globalFlags are the flags of every command. They are accepted before
+// the command's name and after it; either way, a flag on the command line
+// beats its environment variable (see value).
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default: $JOBNOTIFY_CONFIG, then $XDG_CONFIG_HOME/jobnotify/config.toml or ~/.config/jobnotify/config.toml, then /etc/jobnotify/config.toml)"},
+		&cli.StringFlag{Name: "target", Usage: "use the [targets.`NAME`] table of the config", EnvVars: []string{"JOBNOTIFY_TARGET"}},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print request headers and the response"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only"},
+	}
+}
+
+// takeEnvVars moves each flag's EnvVars into a.envVars and names the
+// variable in the flag's usage instead. urfave/cli would read them from
+// the process environment; run reads them from the environment it was
+// given, in value, the one place where a flag beats its variable.
+func (a *app) takeEnvVars(flags []cli.Flag) []cli.Flag {
+	for _, f := range flags {
+		var vars *[]string
+		var usage *string
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			vars, usage = &f.EnvVars, &f.Usage
+		case *cli.BoolFlag:
+			vars, usage = &f.EnvVars, &f.Usage
+		case *cli.IntFlag:
+			vars, usage = &f.EnvVars, &f.Usage
+		case *cli.DurationFlag:
+			vars, usage = &f.EnvVars, &f.Usage
+		default:
+			continue
+		}
+		if len(*vars) == 0 {
+			continue
+		}
+		name := f.Names()[0]
+		a.envVars[name] = (*vars)[0]
+		*usage += " [$" + (*vars)[0] + "]"
+		*vars = nil
+	}
+	return flags
+}
+
+// value returns a flag's value and where it came from: the command line
+// (before or after the command's name; after wins), else the flag's
+// environment variable. ok is false when neither gave it.
+func (a *app) value(c *cli.Context, name string) (v, where string, ok bool) {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return fmt.Sprint(x.Value(name)), "--" + name, true
+		}
+	}
+	if ev := a.envVars[name]; ev != "" {
+		if v, ok := a.env[ev]; ok && v != "" {
+			return v, "$" + ev, true
+		}
+	}
+	return "", "", false
+}
+
+// str is value without its source: "" when not given.
+func (a *app) str(c *cli.Context, name string) string {
+	v, _, _ := a.value(c, name)
+	return v
+}
+
+// cli builds the command-line interface: the root and one command per
+// cmd_*.go file.
+func (a *app) cli() *cli.App {
+	usageErr := func(c *cli.Context, err error, _ bool) error {
+		return fmt.Errorf("%w (see 'jobnotify %s --help')", err, strings.TrimPrefix(c.Command.FullName(), "jobnotify "))
+	}
+	commands := []*cli.Command{a.sendCommand(), a.flushCommand(), a.listenCommand(), a.completionCommand(),
+		a.validateCommand(), a.envCommand(), a.versionCommand()}
+	for _, cmd := range commands {
+		cmd.OnUsageError = usageErr
+		if cmd.Name != "version" && cmd.Name != "completion" {
+			cmd.Flags = append(globalFlags(), cmd.Flags...)
+		}
+		cmd.Flags = a.takeEnvVars(cmd.Flags)
+	}
+	return &cli.App{
+		Name:                      "jobnotify",
+		Usage:                     "send one notification about a CI build to a configured HTTP endpoint",
+		UsageText:                 "jobnotify [--config FILE] [--target NAME] [--verbose | --quiet] COMMAND [options]",
+		Version:                   getVersion(),
+		Writer:                    a.stdout,
+		ErrWriter:                 a.stderr,
+		Reader:                    a.stdin,
+		HideVersion:               true, // its -v alias would take --verbose's
+		Flags:                     a.takeEnvVars(append(globalFlags(), &cli.BoolFlag{Name: "version", Usage: "print the version"})),
+		DisableSliceFlagSeparator: true, // --field msg=a,b is one field
+		HideHelpCommand:           true,
+		EnableBashCompletion:      true, // --generate-bash-completion, which the bash and zsh scripts call
+		OnUsageError:              usageErr,
+		ExitErrHandler:            func(*cli.Context, error) {}, // exit codes are decided in run
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				return a.printVersion(c)
+			}
+			if c.Args().Present() {
+				return fmt.Errorf("unknown command %q (commands: send, flush, listen, validate, env, completion, version)", c.Args().First())
+			}
+			return errors.New("no command given (try 'jobnotify --help')")
+		},
+		Commands: commands,
+	}
+}
+
+// noArgs refuses positional arguments a command does not take, so a
+// forgotten flag name is an error rather than silently ignored.
+func noArgs(c *cli.Context) error {
+	if c.Args().Present() {
+		return fmt.Errorf("unexpected argument %q (see 'jobnotify %s --help')", c.Args().First(), c.Command.Name)
+	}
+	return nil
+}
+
+// loadConfig finds and parses the config file; nil when there is none
+// (and none was named). Its warnings go to stderr.
+func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
+	a.verbose, a.quiet = a.str(c, "verbose") == "true", a.str(c, "quiet") == "true"
+	if a.verbose && a.quiet {
+		return nil, errors.New("--verbose and --quiet: choose one")
+	}
+	path, err := config.Find(a.str(c, "config"), a.env)
+	if err != nil || path == "" {
+		if a.verbose && err == nil {
+			a.logf("config: none (looked in %s)", strings.Join(config.Candidates(a.env), ", "))
+		}
+		return nil, err
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if a.verbose {
+		a.logf("config: %s", path)
+	}
+	if !a.quiet {
+		for _, w := range f.Warnings {
+			a.logf("warning: %s", w)
+		}
+	}
+	return f, nil
+}
+
+// resolve computes the settings for a target and teaches the redactor
+// their secrets.
+func (a *app) resolve(f *config.File, target string, ov config.Overrides) (*config.Settings, error) {
+	s, err := config.Resolve(f, target, ov, a.env)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			a.red.Add(ce.Secrets...)
+		}
+		return nil, err
+	}
+	a.red.Add(notify.Secrets(s)...)
+	return s, nil
+}
+
+// settings loads the config (optional unless named) and resolves it for
+// the target the command line or $JOBNOTIFY_TARGET names.
+func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, error) {
+	f, err := a.loadConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	return a.resolve(f, a.str(c, "target"), ov)
+}
+
+// client returns a delivery client for s, its lines going to stderr.
+func (a *app) client(s *config.Settings) (*notify.Client, error) {
+	proxy, err := notify.Proxy(a.env)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := notify.NewTransport(s.TLS, proxy)
+	if err != nil {
+		return nil, err
+	}
+	if s.TLS.InsecureSkipVerify {
+		// Printed even with --quiet: it is the one warning that must not be missed.
+		a.logf("WARNING: TLS certificate verification is off ([tls] insecure_skip_verify): anyone on the network path can read and change this notification")
+	}
+	cl := notify.NewClient(s)
+	cl.Transport = tr
+	cl.Redact = a.red.String
+	if !a.quiet {
+		cl.Log = func(line string) { a.logf("%s", line) }
+	}
+	if a.verbose {
+		cl.Debug = func(line string) {
+			for _, l := range strings.Split(line, "\n") {
+				a.logf("%s", l)
+			}
+		}
+	}
+	return cl, nil
+}

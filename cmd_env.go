@@ -1,0 +1,42 @@
+package main
+
+import (
+	"cmp"
+	"encoding/json"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
+)
+
+func (a *app) envCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "env",
+		Usage:  "print as JSON the build context send would include (no network)",
+		Action: a.printEnv,
+	}
+}
+
+func (a *app) printEnv(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	s, err := a.settings(c, config.Overrides{})
+	if err != nil {
+		return err
+	}
+	bc := envcollect.Collect(a.environ, envOptions(s))
+	if !a.quiet {
+		// On stderr: stdout is exactly the context send would include.
+		a.logf("CI system: %s", cmp.Or(bc.System, "none detected (Jenkins allow-list)"))
+	}
+	return a.printJSON(bc.Map())
+}
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

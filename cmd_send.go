@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/notify"
+)
+
+func (a *app) sendCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "send",
+		Usage:     "send one notification",
+		UsageText: "jobnotify send [--status STATUS] [--body BODY] [--field K=V]... [options]",
+		Description: `Sends the build's context, the status and your body to the configured endpoint,
+retrying on network errors, timeouts, 408, 429 and 5xx (except 501).
+
+Exit status: 0 delivered (or --dry-run, or --soft-fail); 1 delivery failed;
+2 bad usage, config or input (nothing was sent); 130/143 interrupted.
+
+Examples:
+   jobnotify send --status SUCCESS --field stage=deploy
+   jobnotify send -s FAILURE --body 'Deploy to prod failed'
+   jobnotify send --body @result.json --field 'tests:=42'
+   jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
+			&cli.StringFlag{Name: "body", Aliases: []string{"b"}, Usage: "a JSON object; @FILE reads a file, - reads stdin; other text is sent as {\"message\": TEXT}"},
+			&cli.StringSliceFlag{Name: "field", Aliases: []string{"f"}, Usage: "add K=V (a string) or K:=JSON (raw JSON); a.b=c nests; repeatable"},
+			&cli.StringFlag{Name: "url", Usage: "endpoint `URL`", EnvVars: []string{"JOBNOTIFY_URL"}},
+			&cli.StringFlag{Name: "method", Aliases: []string{"X"}, Usage: "GET, POST, PUT, PATCH or DELETE (default: POST)", EnvVars: []string{"JOBNOTIFY_METHOD"}},
+			&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add or replace a header, 'Name: value' ('Name:' removes it); repeatable"},
+			&cli.DurationFlag{Name: "timeout", Usage: "per attempt, e.g. 10s (default: 10s)", EnvVars: []string{"JOBNOTIFY_TIMEOUT"}},
+			&cli.IntFlag{Name: "attempts", Usage: "total attempts including the first (default: 4)", EnvVars: []string{"JOBNOTIFY_ATTEMPTS"}},
+			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key (default: a random UUID)", EnvVars: []string{"JOBNOTIFY_ID"}},
+			&cli.StringFlag{Name: "format", Usage: "payload format: " + strings.Join(config.Formats, ", ") + " (default: jobnotify)", EnvVars: []string{"JOBNOTIFY_FORMAT"}},
+			&cli.StringFlag{Name: "phase", Usage: "notification-plugin phase: QUEUED, STARTED, COMPLETED or FINALIZED (default: from --status)"},
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
+			&cli.BoolFlag{Name: "soft-fail", Usage: "a failed delivery prints a warning and exits 0", EnvVars: []string{"JOBNOTIFY_SOFT_FAIL"}},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: one result object on stdout"},
+		},
+		Action: a.send,
+	}
+}
+
+// sendOptions are send's flags, read once.
+type sendOptions struct {
+	overrides config.Overrides
+	input     notify.Input
+	body      string // --body as given; "" for none
+	hasBody   bool
+	fields    []string
+	phaseSet  bool
+	dryRun    bool
+	json      bool
+}
+
+// sendOptions reads send's flags, and the variables behind them, into
+// plain values.
+func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
+	var o sendOptions
+	if c.Args().Present() {
+		return o, fmt.Errorf("unexpected argument %q: fields are given with --field K=V (see 'jobnotify send --help')", c.Args().First())
+	}
+	switch out := c.String("output"); out {
+	case "json":
+		o.json = true
+	case "text":
+	default:
+		return o, fmt.Errorf("--output: %q is not text or json", out)
+	}
+	var err error
+	if o.overrides, err = a.overrides(c); err != nil {
+		return o, err
+	}
+	o.input = notify.Input{ID: a.str(c, "id"), Status: strings.TrimSpace(a.str(c, "status")), Phase: c.String("phase")}
+	o.body, o.hasBody = c.String("body"), c.IsSet("body")
+	o.fields = c.StringSlice("field")
+	o.phaseSet = c.IsSet("phase")
+	o.dryRun = c.Bool("dry-run")
+	return o, nil
+}
+
+// overrides turns the flags and JOBNOTIFY_* variables that set config
+// keys into config overrides.
+func (a *app) overrides(c *cli.Context) (config.Overrides, error) {
+	var ov config.Overrides
+	from := map[string]string{} // config key -> the flag or variable that set it
+	ov.Where = func(key string) string { return cmp.Or(from[key], key) }
+	str := func(name, key string) *string {
+		v, where, ok := a.value(c, name)
+		if !ok {
+			return nil
+		}
+		from[key] = where
+		return &v
+	}
+	ov.URL, ov.Method, ov.Format = str("url", "url"), str("method", "method"), str("format", "format")
+	if v := str("timeout", "timeout"); v != nil {
+		d, err := time.ParseDuration(*v)
+		if err != nil {
+			return ov, &config.Error{Where: from["timeout"], Err: fmt.Errorf("invalid duration %q (want a Go duration such as 10s or 1m30s)", *v)}
+		}
+		cd := config.Duration(d)
+		ov.Timeout = &cd
+	}
+	if v := str("attempts", "retry.attempts"); v != nil {
+		n, err := strconv.Atoi(*v)
+		if err != nil {
+			return ov, &config.Error{Where: from["retry.attempts"], Err: fmt.Errorf("%q is not a whole number", *v)}
+		}
+		ov.Retry.Attempts = &n
+	}
+	if v := str("soft-fail", "soft_fail"); v != nil {
+		b, err := strconv.ParseBool(*v)
+		if err != nil {
+			return ov, &config.Error{Where: from["soft_fail"], Err: fmt.Errorf("%q is not true or false", *v)}
+		}
+		ov.SoftFail = &b
+	}
+	for _, h := range c.StringSlice("header") {
+		hd, err := config.NewHeader(h, "--header")
+		if err != nil {
+			return ov, err
+		}
+		ov.Headers = append(ov.Headers, hd)
+	}
+	return ov, nil
+}
+
+func (a *app) send(c *cli.Context) (err error) {
+	o, err := a.sendOptions(c)
+	var res *notify.Result
+	if o.json {
+		defer func() {
+			if res == nil && err != nil {
+				res = &notify.Result{ErrorClass: "input", Error: err.Error()}
+			}
+			if res != nil {
+				b, _ := json.Marshal(res)
+				fmt.Fprintf(a.stdout, "%s\n", b)
+			}
+		}()
+	}
+	if err != nil {
+		return err
+	}
+	s, err := a.settings(c, o.overrides)
+	if err != nil {
+		return err
+	}
+	if err := s.NeedURL(); err != nil {
+		return err
+	}
+	if len(s.Dropped) > 0 && !a.quiet {
+		a.logf("warning: not sending config header(s) %s: they were configured for another host than %s (pass them with --header to send them)",
+			strings.Join(s.Dropped, ", "), notify.Origin(s.URL))
+	}
+	if o.phaseSet && s.Format != "notification-plugin" {
+		return fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
+	}
+	in := o.input
+	in.Time = time.Now()
+	if in.ID == "" {
+		in.ID = notify.NewID()
+	}
+	if o.hasBody {
+		text, where, err := a.readBody(c.Context, o.body)
+		if err != nil {
+			return err
+		}
+		if in.Body, err = notify.ParseBody(text, where); err != nil {
+			return err
+		}
+	}
+	for _, arg := range o.fields {
+		f, err := notify.ParseField(arg)
+		if err != nil {
+			return err
+		}
+		in.Fields = append(in.Fields, f)
+	}
+	bc := envcollect.Collect(a.environ, envOptions(s))
+	req, err := notify.Build(bc, s, in, getVersion())
+	if err != nil {
+		return err
+	}
+	if o.dryRun {
+		if o.json {
+			res = &notify.Result{ID: req.ID}
+			return nil
+		}
+		req.Sign(time.Now())
+		return req.Dump(a.stdout)
+	}
+	client, err := a.client(s)
+	if err != nil {
+		return err
+	}
+	res, err = client.Send(c.Context, req)
+	if err != nil {
+		if s.SpoolDir != "" {
+			a.save(s, req, res, err)
+		}
+		var de *notify.DeliveryError
+		if errors.As(err, &de) && s.SoftFail && de.Class != notify.ClassInterrupted {
+			a.logf("warning: %v (soft fail: exit 0)", err)
+			return nil
+		}
+		return err
+	}
+	if !a.quiet {
+		a.logf("%s %s -> %s (%s, %s)", req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode),
+			plural(res.Attempts, "attempt"), roundMS(res.Elapsed))
+	}
+	return nil
+}
+
+// readBody returns the text of --body: literal, @FILE, or - for stdin.
+func (a *app) readBody(ctx context.Context, arg string) (text, where string, err error) {
+	switch {
+	case arg == "-":
+		// Read in the background, so SIGTERM stops us while a pipe
+		// that never closes still holds stdin.
+		type result struct {
+			text string
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			var b strings.Builder
+			_, err := io.Copy(&b, a.stdin)
+			done <- result{b.String(), err}
+		}()
+		select {
+		case <-ctx.Done():
+			return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", context.Cause(ctx))
+		case r := <-done:
+			if r.err != nil {
+				return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", r.err)
+			}
+			return r.text, "--body - (stdin)", nil
+		}
+	case strings.HasPrefix(arg, "@"):
+		where := "--body " + arg
+		text, err := readFileString(arg[1:])
+		if err != nil {
+			return "", where, fmt.Errorf("%s: %w", where, errors.Unwrap(err))
+		}
+		return text, where, nil
+	}
+	return arg, "--body", nil
+}
+
+// readFileString reads a whole file into a string without the second copy
+// string(os.ReadFile(name)) makes: for a 10 MiB --body @file, 10 MiB less
+// memory and some 2,500 page faults fewer.
+func readFileString(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var b strings.Builder
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		b.Grow(int(fi.Size()))
+	}
+	_, err = io.Copy(&b, f)
+	return b.String(), err
+}
+
+// save keeps a notification whose delivery failed in the spool, saying where.
+func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error) {
+	rec := &notify.Spooled{
+		Target: s.Target, Format: s.Format, Method: req.Method, ID: req.ID,
+		Created: time.Now().UTC(), LastError: a.red.String(sendErr.Error()),
+		Query: req.Query, Body: req.Body, Header: req.FormatHeader,
+	}
+	if res != nil {
+		rec.Attempts = res.Attempts
+	}
+	// The spool never holds an expanded secret: a [fields] value from
+	// ${VAR} in the body keeps the notification out of it.
+	for _, secret := range s.Secrets {
+		if len(secret) >= notify.MinSecret && (bytes.Contains(req.Body, []byte(secret)) || strings.Contains(req.Query, secret)) {
+			a.logf("not saved to the spool: the payload holds a value from a ${VAR} in the config, which the spool must not store")
+			return
+		}
+	}
+	path, err := notify.Spool{Dir: s.SpoolDir}.Save(rec)
+	if err != nil {
+		a.logf("could not save the notification to the spool: %v", err)
+		return
+	}
+	a.logf("saved to the spool: %s (resend with 'jobnotify flush')", path)
+	if fi, err := os.Stat(s.SpoolDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		a.logf("warning: the spool directory %s can be read by others (mode %04o): chmod 700 it", s.SpoolDir, fi.Mode().Perm())
+	}
+}
+
+// envOptions is the [env] table plus the variables behind ${VAR}
+// expansions, which never enter a payload.
+func envOptions(s *config.Settings) envcollect.Options {
+	o := s.Env
+	o.Exclude = append(append([]string(nil), o.Exclude...), s.SecretVars...)
+	return o
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func roundMS(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return d.Round(10 * time.Millisecond).String()
+}

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// spooled is a spool file as the test reads it, independently of notify.
+type spooled struct {
+	path string
+	raw  []byte
+	mode os.FileMode
+	rec  struct {
+		Version   int    `json:"version"`
+		Target    string `json:"target"`
+		Method    string `json:"method"`
+		ID        string `json:"id"`
+		Attempts  int    `json:"attempts"`
+		LastError string `json:"last_error"`
+		Query     string `json:"query"`
+		Body      []byte `json:"body"`
+	}
+}
+
+// spoolFiles returns the notifications in dir (not dot files), checking
+// the directory is 0700.
+func spoolFiles(t testing.TB, dir string) []spooled {
+	t.Helper()
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatalf("spool: %v", err)
+	}
+	if m := fi.Mode().Perm(); m != 0o700 {
+		t.Errorf("spool dir mode: got %04o, want 0700", m)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []spooled
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		s := spooled{path: filepath.Join(dir, e.Name())}
+		if s.raw, err = os.ReadFile(s.path); err != nil {
+			t.Fatal(err)
+		}
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.mode = info.Mode().Perm()
+		_ = json.Unmarshal(s.raw, &s.rec) // foreign files stay zero
+		out = append(out, s)
+	}
+	return out
+}
+
+// wantSpooled checks that dir holds exactly one notification, 0600, with
+// no header value or secret in it, and returns it.
+func wantSpooled(t testing.TB, dir string) spooled {
+	t.Helper()
+	files := spoolFiles(t, dir)
+	if len(files) != 1 {
+		t.Fatalf("spool files: got %d, want 1", len(files))
+	}
+	f := files[0]
+	if f.mode != 0o600 {
+		t.Errorf("spool file mode: got %04o, want 0600", f.mode)
+	}
+	for _, bad := range append(leaks(string(f.raw)), "canary-query-token", "Bearer") {
+		if strings.Contains(string(f.raw), bad) {
+			t.Errorf("spool file holds %q:\n%s", bad, f.raw)
+		}
+	}
+	return f
+}
+
+// spoolConfig is a config that sends to url, once, and spools to dir. It
+// holds a literal API key and the canary token.
+func spoolConfig(url, dir string) string {
+	return fmt.Sprintf("url = %q\n[retry]\nattempts = 1\n[spool]\ndir = %q\n", url, dir) +
+		tokenHeaders + "X-Api-Key = \"canary-literal-apikey\"\n"
+}
+
+// spoolOne sends one notification to a dead endpoint so that it is saved.
+func spoolOne(t testing.TB, dir string, env []string, args ...string) result {
+	t.Helper()
+	r := jobnotify(t, runOpts{config: spoolConfig(deadURL(t), dir), env: append(env, tokenEnv...)}, append([]string{"send"}, args...)...)
+	wantCode(t, r, 1)
+	wantStderr(t, r, "connection refused", "saved to the spool")
+	noLeaks(t, r)
+	return r
+}
+
+func TestSpoolAndFlush(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	spoolOne(t, dir, nil, "--id", "spool-id-1", "-s", "FAILURE", "-b", `{"msg": "bytes \u00e9 kept"}`)
+	f := wantSpooled(t, dir)
+	if f.rec.ID != "spool-id-1" || f.rec.Method != "POST" || f.rec.Attempts != 1 || f.rec.LastError == "" {
+		t.Errorf("spooled: id %q method %q attempts %d last_error %q", f.rec.ID, f.rec.Method, f.rec.Attempts, f.rec.LastError)
+	}
+	if p := decode(t, f.rec.Body); p["id"] != "spool-id-1" || p["status"] != "FAILURE" {
+		t.Errorf("spooled body: %s", f.rec.Body)
+	}
+
+	// --soft-fail: exit 0, and the notification is still kept.
+	r := jobnotify(t, runOpts{config: spoolConfig(deadURL(t), dir), env: tokenEnv}, "send", "--soft-fail", "--id", "spool-id-2")
+	wantCode(t, r, 0)
+	wantStderr(t, r, "saved to the spool")
+	if n := len(spoolFiles(t, dir)); n != 2 {
+		t.Fatalf("spool files after --soft-fail: got %d, want 2", n)
+	}
+
+	srv := newRecorder(t)
+	r = jobnotify(t, runOpts{config: spoolConfig(srv.URL+"/hook", dir), env: tokenEnv}, "flush")
+	wantCode(t, r, 0)
+	reqs := wantRequests(t, srv, 2)
+	wantToken(t, reqs)
+	if got := reqs[0].Header.Get("Idempotency-Key"); got != "spool-id-1" {
+		t.Errorf("first flushed Idempotency-Key: got %q, want spool-id-1 (oldest first)", got)
+	}
+	if !bytes.Equal(reqs[0].Body, f.rec.Body) {
+		t.Errorf("flushed body differs from the spooled bytes:\n%s\n%s", reqs[0].Body, f.rec.Body)
+	}
+	if reqs[0].Header.Get("X-Api-Key") != "canary-literal-apikey" || reqs[0].URL.Path != "/hook" {
+		t.Errorf("flush did not use the current config's URL and headers")
+	}
+	if n := len(spoolFiles(t, dir)); n != 0 {
+		t.Errorf("spool files after flush: got %d, want 0", n)
+	}
+	wantStderr(t, r, "flushed spool-id-1")
+	noLeaks(t, r)
+}
+
+func TestFlushPartialFailure(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	spoolOne(t, dir, nil, "--id", "partial-ok")
+	spoolOne(t, dir, nil, "--id", "partial-rejected")
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Idempotency-Key") == "partial-rejected" {
+			w.WriteHeader(400)
+			io.WriteString(w, "rejected by the test")
+		}
+	})
+	r := jobnotify(t, runOpts{config: spoolConfig(srv.URL, dir), env: tokenEnv}, "flush")
+	wantCode(t, r, 1)
+	wantRequests(t, srv, 2)
+	f := wantSpooled(t, dir)
+	if f.rec.ID != "partial-rejected" || f.rec.Attempts != 2 || !strings.Contains(f.rec.LastError, "400 Bad Request") {
+		t.Errorf("left in the spool: id %q attempts %d last_error %q; want partial-rejected, 2, a 400", f.rec.ID, f.rec.Attempts, f.rec.LastError)
+	}
+	wantStderr(t, r, "400 Bad Request")
+	noLeaks(t, r)
+}
+
+// TestReliabConcurrentFlush: two flushes at once deliver each
+// notification exactly once.
+func TestConcurrentFlush(t *testing.T) {
+	const n = 20
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := spoolConfig(deadURL(t), dir)
+	for i := range n {
+		r := jobnotify(t, runOpts{config: cfg, env: tokenEnv}, "send", "-q", "--id", fmt.Sprintf("concurrent-%02d", i))
+		wantCode(t, r, 1)
+	}
+	if got := len(spoolFiles(t, dir)); got != n {
+		t.Fatalf("spooled: got %d, want %d", got, n)
+	}
+	srv := newRecorder(t)
+	flushCfg := spoolConfig(srv.URL, dir)
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for range 2 {
+		cmd := command(t, runOpts{config: flushCfg, env: tokenEnv}, "flush")
+		var b bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &b, &b
+		cmds, outs = append(cmds, cmd), append(outs, &b)
+	}
+	for _, cmd := range cmds {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, cmd := range cmds {
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("flush %d: exit %d\n%s", i+1, code, outs[i])
+		}
+		noLeaks(t, result{stderr: outs[i].String()})
+	}
+	count := map[string]int{}
+	for _, req := range srv.requests() {
+		count[req.Header.Get("Idempotency-Key")]++
+	}
+	for i := range n {
+		if id := fmt.Sprintf("concurrent-%02d", i); count[id] != 1 {
+			t.Errorf("%s delivered %d times, want 1", id, count[id])
+		}
+	}
+	if len(count) != n {
+		t.Errorf("delivered ids: got %d, want %d", len(count), n)
+	}
+	if got := len(spoolFiles(t, dir)); got != 0 {
+		t.Errorf("spool files left: %d", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("spool dir not empty: %v", entries)
+	}
+}
+
+// TestReliabFlushForeignFiles: files flush cannot read are reported and
+// left alone, and do not stop the others.
+func TestFlushForeignFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	spoolOne(t, dir, nil, "--id", "among-strangers")
+	foreign := map[string]string{
+		"00000000000000000000-corrupt.json": `{"version": 1, "id": "trunc`,
+		"notes.txt":                         "admin notes: do not delete\n",
+	}
+	for name, text := range foreign {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := newRecorder(t)
+	r := jobnotify(t, runOpts{config: spoolConfig(srv.URL, dir), env: tokenEnv}, "flush")
+	wantCode(t, r, 1)
+	if got := wantRequests(t, srv, 1)[0].Header.Get("Idempotency-Key"); got != "among-strangers" {
+		t.Errorf("delivered %q", got)
+	}
+	for name, text := range foreign {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || string(b) != text {
+			t.Errorf("%s: got %q, %v; want it left as it was", name, b, err)
+		}
+		wantStderr(t, r, name)
+	}
+	if n := len(spoolFiles(t, dir)); n != 2 {
+		t.Errorf("files left: got %d, want the 2 foreign ones", n)
+	}
+	noLeaks(t, r)
+}
+
+// TestReliabFlushRotatedToken: flush takes headers from the config and
+// environment of the flush, not of the failed send.
+func TestFlushRotatedToken(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := spoolConfig(deadURL(t), dir)
+	r := jobnotify(t, runOpts{config: cfg, env: []string{"NOTIFY_TOKEN=canary-old-token-0000"}}, "send", "--id", "rotated")
+	wantCode(t, r, 1)
+	if strings.Contains(r.stderr, "canary-old-token-0000") {
+		t.Errorf("stderr shows the old token: %s", r.stderr)
+	}
+	f := wantSpooled(t, dir)
+	if strings.Contains(string(f.raw), "canary-old-token-0000") {
+		t.Errorf("the spool file holds the old token")
+	}
+	srv := newRecorder(t)
+	r = jobnotify(t, runOpts{config: spoolConfig(srv.URL, dir), env: tokenEnv}, "flush")
+	wantCode(t, r, 0)
+	wantToken(t, wantRequests(t, srv, 1))
+	noLeaks(t, r)
+}
+
+func TestFlushDryRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	spoolOne(t, dir, nil, "--id", "dry-flush")
+	srv := newRecorder(t)
+	r := jobnotify(t, runOpts{config: spoolConfig(srv.URL, dir), env: tokenEnv}, "flush", "--dry-run")
+	wantCode(t, r, 0)
+	wantRequests(t, srv, 0)
+	for _, want := range []string{"POST " + srv.URL + "\n", "Idempotency-Key: dry-flush\n", "Authorization: ***\n", "X-Api-Key: ***\n", `"id":"dry-flush"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("flush --dry-run lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	wantSpooled(t, dir)
+	noLeaks(t, r)
+}
+
+func TestFlushGET(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	spoolOne(t, dir, jenkinsEnv(t), "-X", "GET", "--id", "spooled-get", "-s", "UNSTABLE", "-f", "stage=test")
+	f := wantSpooled(t, dir)
+	if f.rec.Method != "GET" || f.rec.Query == "" || len(f.rec.Body) != 0 {
+		t.Fatalf("spooled GET: method %q, query %q, body %d bytes", f.rec.Method, f.rec.Query, len(f.rec.Body))
+	}
+	spooledQuery, err := url.ParseQuery(f.rec.Query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newRecorder(t)
+	r := jobnotify(t, runOpts{config: spoolConfig(srv.URL+"/hook?keep=me", dir), env: tokenEnv}, "flush")
+	wantCode(t, r, 0)
+	req := wantRequests(t, srv, 1)[0]
+	q := req.URL.Query()
+	if req.Method != "GET" || len(req.Body) != 0 || q.Get("keep") != "me" {
+		t.Errorf("flushed %s with %d body bytes, keep=%q", req.Method, len(req.Body), q.Get("keep"))
+	}
+	q.Del("keep")
+	if q.Encode() != spooledQuery.Encode() {
+		t.Errorf("flushed query differs from the spooled one:\ngot  %s\nwant %s", q.Encode(), spooledQuery.Encode())
+	}
+	for k, want := range map[string]string{"id": "spooled-get", "status": "UNSTABLE", "stage": "test", "build.number": "42"} {
+		if got := q.Get(k); got != want {
+			t.Errorf("query %s: got %q, want %q", k, got, want)
+		}
+	}
+	noLeaks(t, r)
+}
+
+// TestSpoolRefusesExpandedSecrets: a payload carrying a ${VAR} value from
+// [fields] is not written to the spool, and send says so.
+func TestSpoolRefusesExpandedSecrets(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := fmt.Sprintf("url = %q\n[fields]\nf = \"${FIELDSEC}\"\n[spool]\ndir = %q\n", deadURL(t), dir) + fast
+	r := jobnotify(t, runOpts{config: cfg, env: []string{"FIELDSEC=CanaryFieldSec"}}, "send", "--attempts", "1")
+	wantCode(t, r, 1)
+	if !strings.Contains(r.stderr, "not saved to the spool") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the spool holds %d files, want none", len(entries))
+	}
+}
