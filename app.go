@@ -101,7 +101,7 @@ func (a *app) takeEnvVars(flags []cli.Flag) []cli.Flag {
 		default:
 			continue
 		}
-		if len(*vars) == 0 {
+		if len(*vars) == 0 || (*vars)[0] == "" {
 			continue
 		}
 		name := f.Names()[0]

@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,22 +34,16 @@ Examples:
    jobnotify send -s FAILURE --body 'Deploy to prod failed'
    jobnotify send --body @result.json --field 'tests:=42'
    jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
 			&cli.StringFlag{Name: "body", Aliases: []string{"b"}, Usage: "a JSON object; @FILE reads a file, - reads stdin; other text is sent as {\"message\": TEXT}"},
 			&cli.StringSliceFlag{Name: "field", Aliases: []string{"f"}, Usage: "add K=V (a string) or K:=JSON (raw JSON); a.b=c nests; repeatable"},
-			&cli.StringFlag{Name: "url", Usage: "endpoint `URL`", EnvVars: []string{"JOBNOTIFY_URL"}},
-			&cli.StringFlag{Name: "method", Aliases: []string{"X"}, Usage: "GET, POST, PUT, PATCH or DELETE (default: POST)", EnvVars: []string{"JOBNOTIFY_METHOD"}},
 			&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add or replace a header, 'Name: value' ('Name:' removes it); repeatable"},
-			&cli.DurationFlag{Name: "timeout", Usage: "per attempt, e.g. 10s (default: 10s)", EnvVars: []string{"JOBNOTIFY_TIMEOUT"}},
-			&cli.IntFlag{Name: "attempts", Usage: "total attempts including the first (default: 4)", EnvVars: []string{"JOBNOTIFY_ATTEMPTS"}},
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key (default: a random UUID)", EnvVars: []string{"JOBNOTIFY_ID"}},
-			&cli.StringFlag{Name: "format", Usage: "payload format: " + strings.Join(config.Formats, ", ") + " (default: jobnotify)", EnvVars: []string{"JOBNOTIFY_FORMAT"}},
 			&cli.StringFlag{Name: "phase", Usage: "notification-plugin phase: QUEUED, STARTED, COMPLETED or FINALIZED (default: from --status)"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
-			&cli.BoolFlag{Name: "soft-fail", Usage: "a failed delivery prints a warning and exits 0", EnvVars: []string{"JOBNOTIFY_SOFT_FAIL"}},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: one result object on stdout"},
-		},
+		}, keyFlags()...),
 		Action: a.send,
 	}
 }
@@ -94,42 +86,34 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	return o, nil
 }
 
+// keyFlags are the flags that override config keys, made from the
+// config's table of keys, which names each one's flag and variable.
+func keyFlags() []cli.Flag {
+	var flags []cli.Flag
+	for _, f := range config.Flags() {
+		var aliases []string
+		if f.Short != "" {
+			aliases = []string{f.Short}
+		}
+		if f.Bool {
+			flags = append(flags, &cli.BoolFlag{Name: f.Name, Aliases: aliases, Usage: f.Usage, EnvVars: []string{f.Env}})
+		} else {
+			flags = append(flags, &cli.StringFlag{Name: f.Name, Aliases: aliases, Usage: f.Usage, EnvVars: []string{f.Env}})
+		}
+	}
+	return flags
+}
+
 // overrides turns the flags and JOBNOTIFY_* variables that set config
-// keys into config overrides.
+// keys, and --header, into config overrides.
 func (a *app) overrides(c *cli.Context) (config.Overrides, error) {
 	var ov config.Overrides
-	from := map[string]string{} // config key -> the flag or variable that set it
-	ov.Where = func(key string) string { return cmp.Or(from[key], key) }
-	str := func(name, key string) *string {
-		v, where, ok := a.value(c, name)
-		if !ok {
-			return nil
+	for _, f := range config.Flags() {
+		if v, where, ok := a.value(c, f.Name); ok {
+			if err := ov.Set(f.Key, v, where); err != nil {
+				return ov, err
+			}
 		}
-		from[key] = where
-		return &v
-	}
-	ov.URL, ov.Method, ov.Format = str("url", "url"), str("method", "method"), str("format", "format")
-	if v := str("timeout", "timeout"); v != nil {
-		d, err := time.ParseDuration(*v)
-		if err != nil {
-			return ov, &config.Error{Where: from["timeout"], Err: fmt.Errorf("invalid duration %q (want a Go duration such as 10s or 1m30s)", *v)}
-		}
-		cd := config.Duration(d)
-		ov.Timeout = &cd
-	}
-	if v := str("attempts", "retry.attempts"); v != nil {
-		n, err := strconv.Atoi(*v)
-		if err != nil {
-			return ov, &config.Error{Where: from["retry.attempts"], Err: fmt.Errorf("%q is not a whole number", *v)}
-		}
-		ov.Retry.Attempts = &n
-	}
-	if v := str("soft-fail", "soft_fail"); v != nil {
-		b, err := strconv.ParseBool(*v)
-		if err != nil {
-			return ov, &config.Error{Where: from["soft_fail"], Err: fmt.Errorf("%q is not true or false", *v)}
-		}
-		ov.SoftFail = &b
 	}
 	for _, h := range c.StringSlice("header") {
 		hd, err := config.NewHeader(h, "--header")

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -287,7 +286,7 @@ func answerOK(s *rawServer, c *net.TCPConn, br *bufio.Reader) {
 	}
 }
 
-// TestReliabRawFaults: a first connection that fails at the byte level is
+// TestRawFaults: a first connection that fails at the byte level is
 // retried, and the retry carries the same id and the same bytes.
 func TestRawFaults(t *testing.T) {
 	blob := strings.Repeat("0123456789abcdef", 4<<20/16) // 4 MiB
@@ -375,7 +374,7 @@ func TestRawFaults(t *testing.T) {
 	}
 }
 
-// TestReliabNeverAnswers: a server that accepts and reads but never
+// TestNeverAnswers: a server that accepts and reads but never
 // answers costs one per-attempt timeout per attempt.
 func TestNeverAnswers(t *testing.T) {
 	srv := newRawServer(t, func(s *rawServer, n int, c *net.TCPConn, br *bufio.Reader) {
@@ -447,7 +446,7 @@ func TestTrickledBody(t *testing.T) {
 	})
 }
 
-// TestReliabTruncatedSuccess: a 200 whose body ends early was delivered.
+// TestTruncatedSuccess: a 200 whose body ends early was delivered.
 func TestTruncatedSuccess(t *testing.T) {
 	srv := newRawServer(t, func(s *rawServer, n int, c *net.TCPConn, br *bufio.Reader) {
 		if _, err := s.readRequest(br); err == nil {
@@ -509,7 +508,7 @@ func TestRetryAfterLimits(t *testing.T) {
 	}
 }
 
-// TestReliabMaxTimeMidAttempt: max_time ends an attempt that the
+// TestMaxTimeMidAttempt: max_time ends an attempt that the
 // per-attempt timeout (a minute) would let run on.
 func TestMaxTimeMidAttempt(t *testing.T) {
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
@@ -521,7 +520,7 @@ func TestMaxTimeMidAttempt(t *testing.T) {
 	noLeaks(t, r)
 }
 
-// TestReliabHugeErrorBody: a 100 MiB body on a 500 is not read to the
+// TestHugeErrorBody: a 100 MiB body on a 500 is not read to the
 // end, and not held in memory.
 func TestHugeErrorBody(t *testing.T) {
 	const size = 100 << 20
@@ -555,18 +554,7 @@ func TestHugeErrorBody(t *testing.T) {
 			t.Errorf("response %d: the server wrote %d bytes (error %v): the client read the whole body", i+1, o.written, o.err)
 		}
 	}
-	// A child's ru_maxrss also counts the memory of the process it was
-	// forked from, up to its exec: this test process, which can be large
-	// under -race. So the bound is 100 MiB or this process's own peak.
-	var self syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err != nil {
-		t.Fatal(err)
-	}
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		if limit := max(100<<10, self.Maxrss); ru.Maxrss > limit {
-			t.Errorf("peak RSS: got %d MiB, want at most %d MiB", ru.Maxrss>>10, limit>>10)
-		}
-	}
+	wantPeakRSS(t, ps, 100<<20)
 	wantStderr(t, r, "delivery failed after 2 attempts: 500 Internal Server Error: EEEE")
 	if len(r.stderr) > 4<<10 {
 		t.Errorf("stderr is %d bytes: the body was not cut to a snippet", len(r.stderr))
@@ -574,7 +562,7 @@ func TestHugeErrorBody(t *testing.T) {
 	noLeaks(t, r)
 }
 
-// TestReliabEscapedServerOutput: what a server says cannot colour the
+// TestEscapedServerOutput: what a server says cannot colour the
 // build log, overwrite a line or forge a Jenkins log line.
 func TestEscapedServerOutput(t *testing.T) {
 	const body = "\x1b[31mred\x1b[0m done\rOVERWRITTEN\n[Pipeline] echo forged\n"

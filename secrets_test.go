@@ -95,7 +95,7 @@ include = ["DEPLOY_*", "*"]
 	}
 }
 
-// TestReliabConfigMode: a literal secret in a file others can read is
+// TestConfigMode: a literal secret in a file others can read is
 // worth a warning; a file anyone can change is refused.
 func TestConfigMode(t *testing.T) {
 	tests := []struct {

@@ -94,7 +94,7 @@ func TestSignalMidRequest(t *testing.T) {
 	}
 }
 
-// TestReliabSignalSavesToSpool: SIGTERM mid-wait or mid-request exits 143
+// TestSignalSavesToSpool: SIGTERM mid-wait or mid-request exits 143
 // and keeps the notification.
 func TestSignalSavesToSpool(t *testing.T) {
 	t.Run("during a wait", func(t *testing.T) {

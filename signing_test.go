@@ -191,7 +191,7 @@ func TestSigningDryRunAndValidate(t *testing.T) {
 	wantRequests(t, srv, 0)
 }
 
-// TestReliabBadSigning: a signing table that cannot work is a config
+// TestBadSigning: a signing table that cannot work is a config
 // error: exit 2, nothing sent, no secret in the message.
 func TestBadSigning(t *testing.T) {
 	const badSecret = "whsec_canary!!not*base64"

@@ -164,7 +164,7 @@ func TestFlushPartialFailure(t *testing.T) {
 	noLeaks(t, r)
 }
 
-// TestReliabConcurrentFlush: two flushes at once deliver each
+// TestConcurrentFlush: two flushes at once deliver each
 // notification exactly once.
 func TestConcurrentFlush(t *testing.T) {
 	const n = 20
@@ -219,7 +219,7 @@ func TestConcurrentFlush(t *testing.T) {
 	}
 }
 
-// TestReliabFlushForeignFiles: files flush cannot read are reported and
+// TestFlushForeignFiles: files flush cannot read are reported and
 // left alone, and do not stop the others.
 func TestFlushForeignFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "spool")
@@ -252,7 +252,7 @@ func TestFlushForeignFiles(t *testing.T) {
 	noLeaks(t, r)
 }
 
-// TestReliabFlushRotatedToken: flush takes headers from the config and
+// TestFlushRotatedToken: flush takes headers from the config and
 // environment of the flush, not of the failed send.
 func TestFlushRotatedToken(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "spool")

@@ -38,6 +38,20 @@ func mustResolve(t testing.TB, f *File, target string, ov Overrides, env map[str
 	return s
 }
 
+// over returns overrides of key, value pairs, each as if from its flag:
+// "--" and the key's last part ("--attempts" for retry.attempts).
+func over(t testing.TB, kv ...string) Overrides {
+	t.Helper()
+	var o Overrides
+	for i := 0; i < len(kv); i += 2 {
+		flag := "--" + kv[i][strings.LastIndex(kv[i], ".")+1:]
+		if err := o.Set(kv[i], kv[i+1], flag); err != nil {
+			t.Fatalf("Set(%q, %q): %v", kv[i], kv[i+1], err)
+		}
+	}
+	return o
+}
+
 func mustHeader(t testing.TB, s string) Header {
 	t.Helper()
 	h, err := NewHeader(s, "--header")
@@ -49,7 +63,7 @@ func mustHeader(t testing.TB, s string) Header {
 
 func TestDefault(t *testing.T) {
 	u := "https://127.0.0.1/hook"
-	s := mustResolve(t, nil, "", Overrides{Table: Table{URL: &u}}, nil)
+	s := mustResolve(t, nil, "", over(t, "url", u), nil)
 	if s.Path != "" || s.Target != "" {
 		t.Errorf("got path %q target %q, want both empty", s.Path, s.Target)
 	}
@@ -134,18 +148,9 @@ exclude = ["APP_DEBUG"]
 func TestResolvePrecedence(t *testing.T) {
 	f := mustLoad(t, layeredConfig)
 	flagURL := "https://api.example.com:443/flag"
-	flagTimeout := Duration(9 * time.Second)
-	overrides := Overrides{
-		Table: Table{
-			URL:      &flagURL,
-			Method:   ptr("delete"),
-			Timeout:  &flagTimeout,
-			SoftFail: ptr(true),
-			Format:   ptr("job-status-notification"),
-			Retry:    RetryTable{Attempts: ptr(7)},
-		},
-		Headers: []Header{mustHeader(t, "AUTHORIZATION: Bearer flag"), mustHeader(t, "X-Flag: flag")},
-	}
+	overrides := over(t, "url", flagURL, "method", "delete", "timeout", "9s", "soft_fail", "true",
+		"format", "job-status-notification", "retry.attempts", "7")
+	overrides.Headers = []Header{mustHeader(t, "AUTHORIZATION: Bearer flag"), mustHeader(t, "X-Flag: flag")}
 
 	type want struct {
 		url      string
@@ -228,7 +233,7 @@ func TestResolvePrecedence(t *testing.T) {
 		},
 		{
 			name: "override false beats config true",
-			ov:   Overrides{Table: Table{SoftFail: ptr(false)}},
+			ov:   over(t, "soft_fail", "false"),
 			want: want{
 				url: "https://api.example.com/top", method: "PUT", timeout: 5 * time.Second,
 				softFail: false, format: "job-status-notification",
@@ -292,10 +297,10 @@ extra = "x"
 		t.Errorf("second: got include %q, want %q", second.Env.Include, want)
 	}
 	wantFile := map[string]any{"who": "${WHO}", "nested": map[string]any{"who": "${WHO}"}}
-	if !reflect.DeepEqual(f.Fields, wantFile) {
-		t.Errorf("file: got fields %v after Resolve, want %v", f.Fields, wantFile)
+	if !reflect.DeepEqual(f.top["fields"], wantFile) {
+		t.Errorf("file: got fields %v after Resolve, want %v", f.top["fields"], wantFile)
 	}
-	if got := f.Headers["Authorization"]; got != "Bearer ${TOKEN}" {
+	if got := f.top["headers"].(map[string]string)["Authorization"]; got != "Bearer ${TOKEN}" {
 		t.Errorf("file: got Authorization %q after Resolve, want it unexpanded", got)
 	}
 }
@@ -386,7 +391,7 @@ url = "https://api.example.com/chat"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u := "https://127.0.0.1/"
-			s, err := Resolve(tt.f, tt.target, Overrides{Table: Table{URL: &u}}, nil)
+			s, err := Resolve(tt.f, tt.target, over(t, "url", u), nil)
 			if s != nil {
 				t.Errorf("got settings %+v, want nil", s)
 			}
@@ -396,25 +401,21 @@ url = "https://api.example.com/chat"
 }
 
 func TestResolveOverrideErrors(t *testing.T) {
-	where := func(k string) string { return "--" + strings.ReplaceAll(k, "retry.", "") }
 	tests := []struct {
 		name string
-		ov   Table
+		ov   []string // key, value pairs
 		want []string
 	}{
-		{name: "bad method", ov: Table{Method: ptr("FETCH")}, want: []string{"--method", `"FETCH"`}},
-		{name: "bad format", ov: Table{Format: ptr("smoke-signals")}, want: []string{"--format", `"smoke-signals"`}},
-		{name: "zero attempts", ov: Table{Retry: RetryTable{Attempts: ptr(0)}}, want: []string{"--attempts"}},
-		{name: "zero timeout", ov: Table{Timeout: ptr(Duration(0))}, want: []string{"--timeout"}},
-		{name: "negative timeout", ov: Table{Timeout: ptr(Duration(-time.Second))}, want: []string{"--timeout"}},
-		{name: "relative url", ov: Table{URL: ptr("/hook")}, want: []string{"--url", "http"}},
+		{name: "bad method", ov: []string{"method", "FETCH"}, want: []string{"--method", `"FETCH"`}},
+		{name: "bad format", ov: []string{"format", "smoke-signals"}, want: []string{"--format", `"smoke-signals"`}},
+		{name: "zero attempts", ov: []string{"retry.attempts", "0"}, want: []string{"--attempts"}},
+		{name: "zero timeout", ov: []string{"timeout", "0s"}, want: []string{"--timeout"}},
+		{name: "negative timeout", ov: []string{"timeout", "-1s"}, want: []string{"--timeout"}},
+		{name: "relative url", ov: []string{"url", "/hook"}, want: []string{"--url", "http"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ov := Overrides{Table: tt.ov, Where: where}
-			if ov.URL == nil {
-				ov.URL = ptr("https://127.0.0.1/")
-			}
+			ov := over(t, append([]string{"url", "https://127.0.0.1/"}, tt.ov...)...)
 			_, err := Resolve(nil, "", ov, nil)
 			checkErr(t, err, tt.want, []string{".toml"})
 		})
@@ -565,7 +566,7 @@ id = "${ID}"
 			name: "override url is not expanded",
 			src: `url = "https://api.example.com/${ID}"
 `,
-			ov:          Overrides{Table: Table{URL: ptr("https://api.example.com/${UNSET_X}")}},
+			ov:          over(t, "url", "https://api.example.com/${UNSET_X}"),
 			wantURL:     "https://api.example.com/${UNSET_X}",
 			wantHeaders: map[string]string{},
 		},
@@ -575,7 +576,7 @@ id = "${ID}"
 [headers]
 X-Id = "${ID}"
 `,
-			ov:          Overrides{Table: Table{URL: ptr("https://api.example.com/flag")}},
+			ov:          over(t, "url", "https://api.example.com/flag"),
 			wantURL:     "https://api.example.com/flag",
 			wantHeaders: map[string]string{"X-Id": "hook-9"},
 			wantVars:    []string{"ID"},
@@ -873,7 +874,9 @@ func TestNewHeader(t *testing.T) {
 
 func TestResolveEmptyHeaderNameFromFlag(t *testing.T) {
 	h := mustHeader(t, ": canary-secret")
-	_, err := Resolve(nil, "", Overrides{Table: Table{URL: ptr("https://127.0.0.1/")}, Headers: []Header{h}}, nil)
+	ov := over(t, "url", "https://127.0.0.1/")
+	ov.Headers = []Header{h}
+	_, err := Resolve(nil, "", ov, nil)
 	checkErr(t, err, []string{"--header", "empty header name"}, []string{"canary-secret"})
 }
 
@@ -1046,7 +1049,7 @@ Authorization = "Bearer ${TOKEN}"
 			f := mustLoad(t, tt.src)
 			var ov Overrides
 			if tt.url != "" {
-				ov.URL = ptr(tt.url)
+				ov = over(t, "url", tt.url)
 			}
 			for _, h := range tt.flagHeaders {
 				ov.Headers = append(ov.Headers, mustHeader(t, h))
@@ -1101,10 +1104,10 @@ func TestResolveURLValidation(t *testing.T) {
 			t.Run(tt.name+"/"+from, func(t *testing.T) {
 				var (
 					f  *File
-					ov = Overrides{Where: func(k string) string { return "--" + k }}
+					ov Overrides
 				)
 				if from == "flag" {
-					ov.URL = ptr(tt.url)
+					ov = over(t, "url", tt.url)
 				} else {
 					f = mustLoad(t, "url = '"+tt.url+"'\n")
 				}

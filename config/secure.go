@@ -64,22 +64,23 @@ func (f *File) checkMode(mode fs.FileMode) error {
 // literalSecretKey names the first key, in any table, holding a literal
 // secret: a sensitive header's value or a signing secret.
 func (f *File) literalSecretKey() string {
-	check := func(prefix string, t Table) string {
-		for _, name := range sortedKeys(t.Headers) {
-			if Sensitive(name) && literalSecret(t.Headers[name]) {
+	check := func(prefix string, l layer) string {
+		headers, _ := l["headers"].(map[string]string)
+		for _, name := range sortedKeys(headers) {
+			if Sensitive(name) && literalSecret(headers[name]) {
 				return prefix + "headers." + name
 			}
 		}
-		if t.Signing.Secret != nil && literalSecret(*t.Signing.Secret) {
+		if secret, ok := l["signing.secret"].(string); ok && literalSecret(secret) {
 			return prefix + "signing.secret"
 		}
 		return ""
 	}
-	if k := check("", f.Table); k != "" {
+	if k := check("", f.top); k != "" {
 		return k
 	}
-	for _, n := range sortedKeys(f.Targets) {
-		if k := check("targets."+n+".", f.Targets[n]); k != "" {
+	for _, n := range f.Targets() {
+		if k := check("targets."+n+".", f.targets[n]); k != "" {
 			return k
 		}
 	}

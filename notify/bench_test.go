@@ -47,9 +47,13 @@ func benchBody(size int) string {
 
 func benchSettings(b *testing.B, method string) *config.Settings {
 	b.Helper()
-	u, m := "https://api.example.com/pipeline/status", method
 	var ov config.Overrides
-	ov.URL, ov.Method = &u, &m
+	if err := ov.Set("url", "https://api.example.com/pipeline/status", "--url"); err != nil {
+		b.Fatal(err)
+	}
+	if err := ov.Set("method", method, "--method"); err != nil {
+		b.Fatal(err)
+	}
 	h, err := config.NewHeader("Authorization: Bearer bench-token-0123456789", "--header")
 	if err != nil {
 		b.Fatal(err)

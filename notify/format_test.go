@@ -184,7 +184,7 @@ func TestGoldenFormats(t *testing.T) {
 		})
 		seen[strings.SplitN(strings.TrimPrefix(fc.toml, "format = \""), "\"", 2)[0]] = true
 	}
-	for _, f := range config.Formats {
+	for _, f := range config.Formats() {
 		if !seen[f] {
 			t.Errorf("format %s has no golden case", f)
 		}
@@ -614,7 +614,7 @@ func TestCheckTemplate(t *testing.T) {
 
 // The event and chat formats need a body: config refuses GET for them.
 func TestBodyFormatsRefuseGET(t *testing.T) {
-	for _, f := range config.BodyFormats {
+	for _, f := range config.BodyFormats() {
 		toml := "url = \"http://127.0.0.1:9/\"\nmethod = \"GET\"\nformat = \"" + f + "\"\ntemplate = \"{}\"\n"
 		file, err := config.Parse("test.toml", []byte(toml))
 		if err == nil {
@@ -894,7 +894,7 @@ func TestFormatsDoc(t *testing.T) {
 	for _, d := range formatDocs {
 		documented[d.format] = true
 	}
-	for _, f := range config.Formats {
+	for _, f := range config.Formats() {
 		if !documented[f] {
 			t.Errorf("format %s is not in docs/formats.md", f)
 		}

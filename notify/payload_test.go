@@ -121,7 +121,11 @@ func resolve(tb testing.TB, tomlText string, ov config.Overrides, env map[string
 
 // urlOverride is the overrides of a --url flag.
 func urlOverride(u string) config.Overrides {
-	return config.Overrides{Table: config.Table{URL: &u}}
+	var ov config.Overrides
+	if err := ov.Set("url", u, "--url"); err != nil {
+		panic(err)
+	}
+	return ov
 }
 
 func mustBody(tb testing.TB, text string) *Body {

@@ -196,7 +196,10 @@ x-team = "platform"`,
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ov := config.Overrides{Table: config.Table{Method: &tt.method}}
+			var ov config.Overrides
+			if err := ov.Set("method", tt.method, "--method"); err != nil {
+				t.Fatal(err)
+			}
 			for _, h := range tt.headers {
 				hd, err := config.NewHeader(h, "--header")
 				if err != nil {

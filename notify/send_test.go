@@ -97,7 +97,9 @@ func testClient(attempts int) (*Client, *logLines) {
 func request(tb testing.TB, method, rawURL string, headers ...string) *Request {
 	tb.Helper()
 	ov := urlOverride(rawURL)
-	ov.Method = &method
+	if err := ov.Set("method", method, "--method"); err != nil {
+		tb.Fatal(err)
+	}
 	for _, h := range headers {
 		hd, err := config.NewHeader(h, "--header")
 		if err != nil {

@@ -11,109 +11,32 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
 )
 
-// Formats are the payload formats jobnotify can send.
-var Formats = []string{"jobnotify", "job-status-notification", "notification-plugin", "cdevents", "cloudevents",
-	"slack", "teams", "googlechat", "discord", "template"}
-
-// BodyFormats are the formats that need a request body: with GET they
-// are a config error.
-var BodyFormats = []string{"notification-plugin", "cdevents", "cloudevents", "slack", "teams", "googlechat", "discord", "template"}
-
-// Methods are the HTTP methods jobnotify sends with.
-var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
-
-// Table is one level of settings: the file's top level, a [targets.NAME]
-// table, or the overrides from flags and JOBNOTIFY_* variables. A nil
-// pointer or map means "not set here".
-type Table struct {
-	URL      *string           `toml:"url"`
-	Method   *string           `toml:"method"`
-	Timeout  *Duration         `toml:"timeout"`
-	SoftFail *bool             `toml:"soft_fail"`
-	Format   *string           `toml:"format"`
-	Headers  map[string]string `toml:"headers"`
-	Fields   map[string]any    `toml:"fields"`
-	Retry    RetryTable        `toml:"retry"`
-	Env      EnvTable          `toml:"env"`
-	// Options of the event, chat and template formats.
-	Template         *string `toml:"template"`          // format "template": Go text/template source
-	TemplateFile     *string `toml:"template_file"`     // or a file holding it, relative to the config file
-	ContentType      *string `toml:"content_type"`      // format "template": default application/json
-	CDEventsSubject  *string `toml:"cdevents_subject"`  // "pipelinerun" (default) or "taskrun"
-	CDEventsUnstable *string `toml:"cdevents_unstable"` // outcome of UNSTABLE: "failure" (default) or "success"
-	CloudEventsMode  *string `toml:"cloudevents_mode"`  // "structured" (default) or "binary"
-
-	Signing SigningTable `toml:"signing"`
-	Spool   SpoolTable   `toml:"spool"`
-	TLS     TLSTable     `toml:"tls"`
-}
-
-// SigningTable is the [signing] table.
-type SigningTable struct {
-	Scheme *string `toml:"scheme"` // "standard-webhooks" or "hmac-sha256"
-	Secret *string `toml:"secret"` // standard-webhooks: whsec_ secrets separated by spaces
-	Header *string `toml:"header"` // hmac-sha256 only; default X-Hub-Signature-256
-}
-
-// SpoolTable is the [spool] table.
-type SpoolTable struct {
-	Dir *string `toml:"dir"` // where failed notifications are saved
-}
-
-// TLSTable is the [tls] table. Relative paths are relative to the config file.
-type TLSTable struct {
-	CAFile             *string `toml:"ca_file"`
-	CertFile           *string `toml:"cert_file"`
-	KeyFile            *string `toml:"key_file"`
-	InsecureSkipVerify *bool   `toml:"insecure_skip_verify"`
-}
-
-// RetryTable is the [retry] table.
-type RetryTable struct {
-	Attempts *int      `toml:"attempts"`
-	MinWait  *Duration `toml:"min_wait"`
-	MaxWait  *Duration `toml:"max_wait"`
-	MaxTime  *Duration `toml:"max_time"`
-}
-
-// EnvTable is the [env] table.
-type EnvTable struct {
-	Include []string `toml:"include"`
-	Exclude []string `toml:"exclude"`
-}
-
-// File is a parsed config file.
+// File is a parsed config file: its top level and its targets, each a
+// layer of the keys it sets.
 type File struct {
-	Table
-	Targets map[string]Table `toml:"targets"`
-
 	// Path is where the file was read from. It is not a key of the file.
-	Path string `toml:"-"`
+	Path string
 	// Warnings are problems worth a line on stderr that do not stop a
 	// send, such as a literal secret in a file others can read.
-	Warnings []string `toml:"-"`
-	data     []byte
+	Warnings []string
+
+	top     layer
+	targets map[string]layer
+	data    []byte
 }
 
-// Duration is a time.Duration written in TOML as a Go duration string.
-type Duration time.Duration
+// A layer is one level of settings — the file's top level, a
+// [targets.NAME] table, or the command line — as the keys it sets, each
+// with its value already checked and converted (see keys).
+type layer map[string]any
 
-// UnmarshalText parses a Go duration such as "10s" or "1m30s".
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("invalid duration %q (want a Go duration such as 10s or 1m30s)", b)
-	}
-	*d = Duration(v)
-	return nil
-}
+// Targets lists the names of the file's [targets.NAME] tables, sorted.
+func (f *File) Targets() []string { return sortedKeys(f.targets) }
 
 // Error is a problem with the configuration or the command line. Where is
 // the flag, or the file, line and key, that the problem is in.
@@ -183,10 +106,13 @@ func Load(path string) (*File, error) {
 	return f, nil
 }
 
-// Parse parses data as a config file named path.
+// Parse parses data as a config file named path. Every key is checked
+// against the table of keys, in the order the file has them: the first
+// unknown key or value of the wrong type is the error, with its line.
 func Parse(path string, data []byte) (*File, error) {
-	f := &File{Path: path, data: data}
-	md, err := toml.Decode(string(data), f)
+	f := &File{Path: path, data: data, top: layer{}, targets: map[string]layer{}}
+	var doc map[string]any
+	md, err := toml.Decode(string(data), &doc)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
@@ -203,12 +129,10 @@ func Parse(path string, data []byte) (*File, error) {
 		}
 		return nil, &Error{Where: path, Err: err}
 	}
-	for _, k := range md.Undecoded() {
-		if inFields(k) {
-			continue // [fields] holds any value; the decoder leaves nested keys undecoded
+	for _, k := range md.Keys() {
+		if err := f.take(doc, k); err != nil {
+			return nil, err
 		}
-		k = k[:unknownPart(k)+1] // "targets.chat.heders", not "….heders.Authorization"
-		return nil, &Error{Where: f.where(k.String()), Err: fmt.Errorf("unknown key %q%s", k.String(), suggest(k))}
 	}
 	if err := f.check(); err != nil {
 		return nil, err
@@ -226,53 +150,110 @@ func secretKey(key string) bool {
 	return n >= 2 && (parts[n-2] == "headers" && Sensitive(parts[n-1]) || parts[n-2] == "signing" && parts[n-1] == "secret")
 }
 
-// check validates what can be checked without the environment: every table,
-// not just the one a send will use, so a typo in any target fails validate.
-func (f *File) check() error {
-	names := make([]string, 0, len(f.Targets))
-	for n := range f.Targets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	tables := []struct {
-		prefix string
-		t      Table
-	}{{"", f.Table}}
-	for _, n := range names {
-		tables = append(tables, struct {
-			prefix string
-			t      Table
-		}{"targets." + n + ".", f.Targets[n]})
-	}
-	for i, tb := range tables {
-		s := Default()
-		if i > 0 {
-			// A target is used over the top level, so check it that way:
-			// a target's min_wait is compared with the top level's max_wait.
-			if err := s.apply(f.Table, f.layerWhere("")); err != nil {
-				return err
-			}
+// take files one key of the document, as md.Keys lists them (tables, and
+// keys inside them), into its layer.
+func (f *File) take(doc map[string]any, k toml.Key) error {
+	l, prefix, rel := f.top, "", []string(k)
+	if k[0] == "targets" {
+		targets, ok := doc["targets"].(map[string]any)
+		if !ok {
+			return &Error{Where: f.where("targets"), Err: errors.New("want [targets.NAME] tables")}
 		}
-		if err := s.apply(tb.t, f.layerWhere(tb.prefix)); err != nil {
-			return err
+		if len(k) == 1 {
+			return nil
 		}
-		if err := s.checkStatic(); err != nil {
-			return err
+		if _, ok := targets[k[1]].(map[string]any); !ok {
+			return &Error{Where: f.where("targets." + k[1]), Err: errors.New("want a table of settings")}
+		}
+		if f.targets[k[1]] == nil {
+			f.targets[k[1]] = layer{}
+		}
+		l, prefix, rel = f.targets[k[1]], "targets."+k[1]+".", k[2:]
+		if len(rel) == 0 {
+			return nil
 		}
 	}
+	switch place(rel) {
+	case placeTable:
+		return nil
+	case placeInMap:
+		// [fields.build] lists no key "fields": take the table from one
+		// of its keys.
+		k, rel = k[:len(k)-len(rel)+1], rel[:1]
+		if _, done := l[rel[0]]; done {
+			return nil
+		}
+	case placeUnknown:
+		unknown := strings.Join(rel[:unknownPart(rel)+1], ".")
+		return &Error{Where: f.where(prefix + unknown), Err: fmt.Errorf("unknown key %q%s", prefix+unknown, suggest(rel[unknownPart(rel)]))}
+	}
+	name := strings.Join(rel, ".")
+	kk, _ := lookupKey(name)
+	v, err := kk.parse(valueAt(doc, k))
+	if err != nil {
+		var se *subKeyError
+		if errors.As(err, &se) {
+			name, err = name+"."+se.sub, se.err
+		}
+		return &Error{Where: f.where(prefix + name), Err: err}
+	}
+	l[kk.name] = v
 	return nil
 }
 
-// inFields reports whether k lies inside a [fields] table, at the top level
-// or in a target, where any key is allowed.
-func inFields(k toml.Key) bool {
-	switch {
-	case len(k) > 1 && k[0] == "fields":
-		return true
-	case len(k) > 3 && k[0] == "targets" && k[2] == "fields":
-		return true
+// subKeyError is a problem with one entry of a table key (one header).
+type subKeyError struct {
+	sub string
+	err error
+}
+
+func (e *subKeyError) Error() string { return e.sub + ": " + e.err.Error() }
+
+// Where a key of the file stands in the table of keys.
+const (
+	placeKey     = iota // a key of the table
+	placeTable          // a table of keys: retry, env, signing, spool, tls
+	placeInMap          // inside headers or fields, where any key is the user's
+	placeUnknown        // none of these
+)
+
+func place(rel []string) int {
+	name := strings.Join(rel, ".")
+	for _, k := range keys() {
+		switch {
+		case k.name == name:
+			return placeKey
+		case strings.HasPrefix(k.name, name+"."):
+			return placeTable
+		case k.isMap && strings.HasPrefix(name, k.name+"."):
+			return placeInMap
+		}
 	}
-	return false
+	return placeUnknown
+}
+
+// unknownPart returns the index of the first part of an unknown key that
+// is not a key or table at its place: 0 for heders.Authorization.
+func unknownPart(rel []string) int {
+	for i := range rel {
+		if place(rel[:i+1]) == placeUnknown {
+			return i
+		}
+	}
+	return len(rel) - 1
+}
+
+// valueAt returns the value of key k in the decoded document.
+func valueAt(doc map[string]any, k toml.Key) any {
+	var v any = doc
+	for _, p := range k {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
 }
 
 // where names a key of the file with its line, for error messages.
@@ -290,32 +271,10 @@ func (f *File) layerWhere(prefix string) func(string) string {
 	return func(key string) string { return f.where(prefix + key) }
 }
 
-var known = []string{"url", "method", "timeout", "soft_fail", "format", "headers", "fields", "retry", "env", "targets",
-	"attempts", "min_wait", "max_wait", "max_time", "include", "exclude", "signing", "spool", "tls",
-	"scheme", "secret", "header", "dir", "ca_file", "cert_file", "key_file", "insecure_skip_verify",
-	"template", "template_file", "content_type", "cdevents_subject", "cdevents_unstable", "cloudevents_mode"}
-
-// unknownPart returns the index of the first part of an undecoded key that
-// is not a known key at its place: 2 for targets.chat.heders.Authorization.
-func unknownPart(k toml.Key) int {
-	i := 0
-	if len(k) > 2 && k[0] == "targets" {
-		i = 2 // targets.NAME. holds a table like the top level
-	}
-	switch k[i] {
-	case "retry", "env", "signing", "spool", "tls":
-		if i+1 < len(k) {
-			i++
-		}
-	}
-	return i
-}
-
 // suggest offers the known key closest to an unknown one.
-func suggest(k toml.Key) string {
-	last := k[len(k)-1]
+func suggest(last string) string {
 	best, bestD := "", 3
-	for _, w := range known {
+	for _, w := range knownNames() {
 		if d := distance(last, w); d < bestD && d > 0 {
 			best, bestD = w, d
 		}
@@ -363,6 +322,26 @@ func redactURL(raw string) string {
 	}
 	u.Fragment = ""
 	return u.String()
+}
+
+// displayURL renders a URL without userinfo and with every query value as ***.
+func displayURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		q := strings.Split(c.RawQuery, "&")
+		for i, kv := range q {
+			if k, _, ok := strings.Cut(kv, "="); ok {
+				q[i] = k + "=***"
+			}
+		}
+		c.RawQuery = strings.Join(q, "&")
+	}
+	return c.String()
 }
 
 // keyLine finds the line that defines a dotted key (such as

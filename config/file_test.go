@@ -308,29 +308,27 @@ func TestParseSample(t *testing.T) {
 	if f.Path != path {
 		t.Errorf("got Path %q, want %q", f.Path, path)
 	}
-	dur := func(d time.Duration) *Duration { x := Duration(d); return &x }
-	want := Table{
-		URL:      ptr("https://api.example.com/pipeline/status"),
-		Method:   ptr("POST"),
-		Timeout:  dur(10 * time.Second),
-		SoftFail: ptr(false),
-		Format:   ptr("jobnotify"),
-		Headers:  map[string]string{"Authorization": "Bearer ${NOTIFY_TOKEN}"},
-		Fields:   map[string]any{"team": "platform"},
-		Retry: RetryTable{
-			Attempts: ptr(4),
-			MinWait:  dur(time.Second),
-			MaxWait:  dur(30 * time.Second),
-			MaxTime:  dur(60 * time.Second),
-		},
-		Env: EnvTable{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
+	want := layer{
+		"url":            "https://api.example.com/pipeline/status",
+		"method":         "POST",
+		"timeout":        10 * time.Second,
+		"soft_fail":      false,
+		"format":         "jobnotify",
+		"headers":        map[string]string{"Authorization": "Bearer ${NOTIFY_TOKEN}"},
+		"fields":         map[string]any{"team": "platform"},
+		"retry.attempts": 4,
+		"retry.min_wait": time.Second,
+		"retry.max_wait": 30 * time.Second,
+		"retry.max_time": 60 * time.Second,
+		"env.include":    []string{"DEPLOY_*"},
+		"env.exclude":    []string{"*_INTERNAL"},
 	}
-	if !reflect.DeepEqual(f.Table, want) {
-		t.Errorf("got top level %+v, want %+v", f.Table, want)
+	if !reflect.DeepEqual(f.top, want) {
+		t.Errorf("got top level %+v, want %+v", f.top, want)
 	}
-	wantTargets := map[string]Table{"chat": {URL: ptr("https://chat.example.com/hooks/${CHAT_HOOK_ID}")}}
-	if !reflect.DeepEqual(f.Targets, wantTargets) {
-		t.Errorf("got targets %+v, want %+v", f.Targets, wantTargets)
+	wantTargets := map[string]layer{"chat": {"url": "https://chat.example.com/hooks/${CHAT_HOOK_ID}"}}
+	if !reflect.DeepEqual(f.targets, wantTargets) {
+		t.Errorf("got targets %+v, want %+v", f.targets, wantTargets)
 	}
 }
 
@@ -344,7 +342,7 @@ func TestParseAccepts(t *testing.T) {
 			name: "empty file",
 			src:  "",
 			check: func(t *testing.T, f *File) {
-				if !reflect.DeepEqual(f.Table, Table{}) || len(f.Targets) != 0 {
+				if len(f.top) != 0 || len(f.targets) != 0 {
 					t.Errorf("got %+v, want an empty file", f)
 				}
 			},
@@ -353,8 +351,8 @@ func TestParseAccepts(t *testing.T) {
 			name: "comments only",
 			src:  "# nothing here\n\n# yet\n",
 			check: func(t *testing.T, f *File) {
-				if f.URL != nil {
-					t.Errorf("got url %q, want unset", *f.URL)
+				if u, ok := f.top["url"]; ok {
+					t.Errorf("got url %q, want unset", u)
 				}
 			},
 		},
@@ -362,8 +360,8 @@ func TestParseAccepts(t *testing.T) {
 			name: "lower-case method is accepted",
 			src:  `method = "get"`,
 			check: func(t *testing.T, f *File) {
-				if f.Method == nil || *f.Method != "get" {
-					t.Errorf("got method %v, want \"get\" as written", f.Method)
+				if f.top["method"] != "get" {
+					t.Errorf("got method %v, want \"get\" as written", f.top["method"])
 				}
 			},
 		},
@@ -381,8 +379,8 @@ method = "PATCH"
 method = "delete"
 `,
 			check: func(t *testing.T, f *File) {
-				if len(f.Targets) != 5 {
-					t.Errorf("got %d targets, want 5", len(f.Targets))
+				if len(f.Targets()) != 5 {
+					t.Errorf("got %d targets, want 5", len(f.Targets()))
 				}
 			},
 		},
@@ -390,8 +388,8 @@ method = "delete"
 			name: "legacy format",
 			src:  `format = "job-status-notification"`,
 			check: func(t *testing.T, f *File) {
-				if *f.Format != "job-status-notification" {
-					t.Errorf("got format %q, want job-status-notification", *f.Format)
+				if f.top["format"] != "job-status-notification" {
+					t.Errorf("got format %q, want job-status-notification", f.top["format"])
 				}
 			},
 		},
@@ -420,11 +418,11 @@ more = { e = "v" }
 					"table":  map[string]any{"c": "z"},
 					"items":  []map[string]any{{"d": "w"}},
 				}
-				if !reflect.DeepEqual(f.Fields, want) {
-					t.Errorf("got fields %#v, want %#v", f.Fields, want)
+				if !reflect.DeepEqual(f.top["fields"], want) {
+					t.Errorf("got fields %#v, want %#v", f.top["fields"], want)
 				}
 				wantT := map[string]any{"more": map[string]any{"e": "v"}}
-				if got := f.Targets["t"].Fields; !reflect.DeepEqual(got, wantT) {
+				if got := f.targets["t"]["fields"]; !reflect.DeepEqual(got, wantT) {
 					t.Errorf("got target fields %#v, want %#v", got, wantT)
 				}
 			},
@@ -437,7 +435,7 @@ max_wait = "60s"
 min_wait = "45s"
 `,
 			check: func(t *testing.T, f *File) {
-				if got := time.Duration(*f.Targets["slow"].Retry.MinWait); got != 45*time.Second {
+				if got := f.targets["slow"]["retry.min_wait"]; got != 45*time.Second {
 					t.Errorf("got min_wait %s, want 45s", got)
 				}
 			},
@@ -448,8 +446,8 @@ min_wait = "45s"
 "X-Custom_Header.1~!#$%&'*+^|" = "v"
 `,
 			check: func(t *testing.T, f *File) {
-				if len(f.Headers) != 1 {
-					t.Errorf("got headers %v, want one", f.Headers)
+				if h := f.top["headers"].(map[string]string); len(h) != 1 {
+					t.Errorf("got headers %v, want one", h)
 				}
 			},
 		},
@@ -461,8 +459,8 @@ exclude = ["*_INTERNAL"]
 `,
 			check: func(t *testing.T, f *File) {
 				want := []string{"DEPLOY_*", "APP_[A-Z]*", "X?"}
-				if !reflect.DeepEqual(f.Env.Include, want) {
-					t.Errorf("got include %q, want %q", f.Env.Include, want)
+				if got := f.top["env.include"]; !reflect.DeepEqual(got, want) {
+					t.Errorf("got include %q, want %q", got, want)
 				}
 			},
 		},
@@ -736,7 +734,7 @@ max_wait = "5s"
 			src: `[env]
 include = ["DEPLOY_[*"]
 `,
-			want: []string{":1:", "env", `"DEPLOY_[*"`, "pattern"},
+			want: []string{":2:", "env.include", `"DEPLOY_[*"`, "pattern"},
 		},
 		{
 			name: "bad exclude pattern",
@@ -750,7 +748,7 @@ exclude = ["\\"]
 			src: `[targets.chat.env]
 include = ["["]
 `,
-			want: []string{":1:", "targets.chat.env", "pattern"},
+			want: []string{":2:", "targets.chat.env.include", "pattern"},
 		},
 
 		// Type mismatches name the key and the line.
@@ -759,14 +757,14 @@ include = ["["]
 			src: `[retry]
 attempts = "4"
 `,
-			want: []string{"line 2", "retry.attempts"},
+			want: []string{":2:", "retry.attempts", "want a whole number, got a string"},
 		},
 		{
 			name: "header value not a string",
 			src: `[headers]
 X-Count = 1
 `,
-			want: []string{"line 2", "headers.X-Count"},
+			want: []string{":2:", "headers.X-Count", "want a string, got an integer"},
 		},
 	}
 	for _, tt := range tests {
@@ -787,16 +785,16 @@ func TestParseErrorIsFirstUnknownKeyOnly(t *testing.T) {
 	checkErr(t, err, []string{"cfg.toml:1:", "heders"}, []string{"methd"})
 }
 
-func TestDurationUnmarshalText(t *testing.T) {
+func TestParseDuration(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    Duration
+		want    time.Duration
 		wantErr bool
 	}{
-		{name: "seconds", in: "10s", want: Duration(10 * time.Second)},
-		{name: "compound", in: "1m30s", want: Duration(90 * time.Second)},
-		{name: "milliseconds", in: "250ms", want: Duration(250 * time.Millisecond)},
+		{name: "seconds", in: "10s", want: 10 * time.Second},
+		{name: "compound", in: "1m30s", want: 90 * time.Second},
+		{name: "milliseconds", in: "250ms", want: 250 * time.Millisecond},
 		{name: "zero", in: "0", want: 0},
 		{name: "no unit", in: "10", wantErr: true},
 		{name: "empty", in: "", wantErr: true},
@@ -804,11 +802,10 @@ func TestDurationUnmarshalText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var d Duration
-			err := d.UnmarshalText([]byte(tt.in))
+			d, err := parseDuration(tt.in)
 			if tt.wantErr {
 				if err == nil {
-					t.Fatalf("got %s, want an error", time.Duration(d))
+					t.Fatalf("got %s, want an error", d)
 				}
 				if !strings.Contains(err.Error(), `"`+tt.in+`"`) {
 					t.Errorf("got error %q, want it to quote the input %q", err, tt.in)
@@ -819,7 +816,7 @@ func TestDurationUnmarshalText(t *testing.T) {
 				t.Fatalf("got error %v, want none", err)
 			}
 			if d != tt.want {
-				t.Errorf("got %s, want %s", time.Duration(d), time.Duration(tt.want))
+				t.Errorf("got %s, want %s", d, tt.want)
 			}
 		})
 	}

@@ -1,0 +1,444 @@
+package config
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// keys is the one table of the file's keys. Each entry says where its
+// value goes in Settings and, for a key that send can override, its flag
+// and environment variable. Everything else that names a key is derived
+// from this table: which keys are known (and the suggestion for a typo),
+// how each layer is laid over the one below, the flag and variable in an
+// error message, send's flags, and validate's output.
+//
+// Order matters where one key reads another: url comes before headers,
+// which remember the URL they were configured with; template before
+// template_file, which replaces it.
+func keys() []key {
+	return []key{
+		text("url", func(s *Settings) *string { return &s.URL }).
+			override("url", "", "JOBNOTIFY_URL", "endpoint `URL`").display(showURL),
+		text("method", func(s *Settings) *string { return &s.Method }).upper().
+			override("method", "X", "JOBNOTIFY_METHOD", "GET, POST, PUT, PATCH or DELETE (default: POST)"),
+		duration("timeout", func(s *Settings) *time.Duration { return &s.Timeout }).
+			override("timeout", "", "JOBNOTIFY_TIMEOUT", "per attempt, e.g. 10s (default: 10s)"),
+		boolean("soft_fail", func(s *Settings) *bool { return &s.SoftFail }).
+			override("soft-fail", "", "JOBNOTIFY_SOFT_FAIL", "a failed delivery prints a warning and exits 0"),
+		text("format", func(s *Settings) *string { return &s.Format }).trim().
+			override("format", "", "JOBNOTIFY_FORMAT", "payload format: "+strings.Join(formats, ", ")+" (default: jobnotify)"),
+		headersKey(),
+		fieldsKey(),
+		number("retry.attempts", func(s *Settings) *int { return &s.Retry.Attempts }).
+			override("attempts", "", "JOBNOTIFY_ATTEMPTS", "total attempts including the first (default: 4)"),
+		duration("retry.min_wait", func(s *Settings) *time.Duration { return &s.Retry.MinWait }),
+		duration("retry.max_wait", func(s *Settings) *time.Duration { return &s.Retry.MaxWait }),
+		duration("retry.max_time", func(s *Settings) *time.Duration { return &s.Retry.MaxTime }),
+		patterns("env.include", func(s *Settings) *[]string { return &s.Env.Include }),
+		patterns("env.exclude", func(s *Settings) *[]string { return &s.Env.Exclude }),
+		templateKey(),
+		filePath("template_file", func(s *Settings) *string { return &s.templateFile }).then(func(s *Settings, where string) {
+			s.Options.Template, s.Options.TemplateName = "", where
+		}),
+		text("content_type", func(s *Settings) *string { return &s.Options.ContentType }).trim(),
+		text("cdevents_subject", func(s *Settings) *string { return &s.Options.CDEventsSubject }).trim(),
+		text("cdevents_unstable", func(s *Settings) *string { return &s.Options.CDEventsUnstable }).trim(),
+		text("cloudevents_mode", func(s *Settings) *string { return &s.Options.CloudEventsMode }).trim(),
+		text("signing.scheme", func(s *Settings) *string { return &s.Signing.Scheme }).trim(),
+		text("signing.secret", func(s *Settings) *string { return &s.signingSecret }).display(func(s *Settings) any {
+			if s.Signing.Scheme == "" {
+				return nil
+			}
+			return len(s.Signing.Keys) // how many, never what
+		}).showAs("secrets"),
+		text("signing.header", func(s *Settings) *string { return &s.Signing.Header }).trim(),
+		filePath("spool.dir", func(s *Settings) *string { return &s.SpoolDir }),
+		filePath("tls.ca_file", func(s *Settings) *string { return &s.TLS.CAFile }),
+		filePath("tls.cert_file", func(s *Settings) *string { return &s.TLS.CertFile }),
+		filePath("tls.key_file", func(s *Settings) *string { return &s.TLS.KeyFile }),
+		boolean("tls.insecure_skip_verify", func(s *Settings) *bool { return &s.TLS.InsecureSkipVerify }),
+	}
+}
+
+// A key is one key of the config file.
+type key struct {
+	name string // dotted, as written in the file: "retry.attempts"
+	// Flag is send's flag for the key and Env its variable; "" for none.
+	// Usage is the flag's help text, Short a one-letter alias.
+	flag, short, env, usage string
+
+	parse   func(v any) (any, error)                             // a TOML value to the Go value set stores
+	fromEnv func(text string) (any, error)                       // a flag's or variable's text to the same; nil for none
+	set     func(s *Settings, v any, at func(key string) string) // at names a key with its place
+	show    func(s *Settings) any                                // validate's output; nil when not shown
+	shown   string                                               // the name in validate's output; "" for the key's own
+	isPath  bool                                                 // relative to the config file's directory
+	isMap   bool                                                 // any key below it is the user's (headers, fields)
+	isBool  bool                                                 // its flag takes no value
+}
+
+func (k key) override(flag, short, env, usage string) key {
+	k.flag, k.short, k.env, k.usage = flag, short, env, usage
+	return k
+}
+
+func (k key) display(show func(s *Settings) any) key { k.show = show; return k }
+func (k key) showAs(name string) key                 { k.shown = name; return k }
+
+// then runs after set, for a key whose value changes another.
+func (k key) then(f func(s *Settings, where string)) key {
+	set := k.set
+	k.set = func(s *Settings, v any, at func(string) string) { set(s, v, at); f(s, at(k.name)) }
+	return k
+}
+
+// trim and upper normalise a text key's value as it is set.
+func (k key) trim() key { return k.mapText(strings.TrimSpace) }
+func (k key) upper() key {
+	return k.mapText(func(v string) string { return strings.ToUpper(strings.TrimSpace(v)) })
+}
+
+func (k key) mapText(f func(string) string) key {
+	set := k.set
+	k.set = func(s *Settings, v any, at func(string) string) { set(s, f(v.(string)), at) }
+	return k
+}
+
+// Flag describes one of send's flags that overrides a config key.
+type Flag struct {
+	Key   string // the config key, as given to Overrides.Set
+	Name  string // the flag, without dashes
+	Short string // a one-letter alias; "" for none
+	Env   string // its JOBNOTIFY_* variable
+	Usage string
+	Bool  bool // takes no value
+}
+
+// Flags lists the flags that override config keys, in the table's order.
+func Flags() []Flag {
+	var out []Flag
+	for _, k := range keys() {
+		if k.flag != "" {
+			out = append(out, Flag{Key: k.name, Name: k.flag, Short: k.short, Env: k.env, Usage: k.usage, Bool: k.isBool})
+		}
+	}
+	return out
+}
+
+func lookupKey(name string) (key, bool) {
+	for _, k := range keys() {
+		if k.name == name {
+			return k, true
+		}
+	}
+	return key{}, false
+}
+
+// The kinds of value a key can hold. Each takes its value from TOML and
+// from text (a flag or variable), and stores it through a pointer into
+// Settings; its show is the value itself.
+
+func text(name string, p func(*Settings) *string) key {
+	return key{
+		name:    name,
+		parse:   func(v any) (any, error) { return want[string](v, "a string") },
+		fromEnv: func(t string) (any, error) { return t, nil },
+		set:     func(s *Settings, v any, _ func(string) string) { *p(s) = v.(string) },
+		show: func(s *Settings) any {
+			if *p(s) == "" {
+				return nil
+			}
+			return *p(s)
+		},
+	}
+}
+
+func filePath(name string, p func(*Settings) *string) key {
+	k := text(name, p)
+	k.isPath = true
+	return k
+}
+
+func number(name string, p func(*Settings) *int) key {
+	return key{
+		name: name,
+		parse: func(v any) (any, error) {
+			n, err := want[int64](v, "a whole number")
+			return int(n), err
+		},
+		fromEnv: func(t string) (any, error) {
+			n, err := strconv.Atoi(strings.TrimSpace(t))
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a whole number", t)
+			}
+			return n, nil
+		},
+		set:  func(s *Settings, v any, _ func(string) string) { *p(s) = v.(int) },
+		show: func(s *Settings) any { return *p(s) },
+	}
+}
+
+func duration(name string, p func(*Settings) *time.Duration) key {
+	return key{
+		name: name,
+		parse: func(v any) (any, error) {
+			t, err := want[string](v, `a duration such as "10s"`)
+			if err != nil {
+				return nil, err
+			}
+			return parseDuration(t)
+		},
+		fromEnv: func(t string) (any, error) { return parseDuration(t) },
+		set:     func(s *Settings, v any, _ func(string) string) { *p(s) = v.(time.Duration) },
+		show:    func(s *Settings) any { return p(s).String() },
+	}
+}
+
+// parseDuration reads a Go duration such as "10s" or "1m30s".
+func parseDuration(t string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(t))
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (want a Go duration such as 10s or 1m30s)", t)
+	}
+	return d, nil
+}
+
+func boolean(name string, p func(*Settings) *bool) key {
+	return key{
+		name:  name,
+		parse: func(v any) (any, error) { return want[bool](v, "true or false") },
+		fromEnv: func(t string) (any, error) {
+			b, err := strconv.ParseBool(strings.TrimSpace(t))
+			if err != nil {
+				return nil, fmt.Errorf("%q is not true or false", t)
+			}
+			return b, nil
+		},
+		set:    func(s *Settings, v any, _ func(string) string) { *p(s) = v.(bool) },
+		show:   func(s *Settings) any { return *p(s) },
+		isBool: true,
+	}
+}
+
+// patterns is a list of glob patterns; each layer adds to the one below.
+func patterns(name string, p func(*Settings) *[]string) key {
+	return key{
+		name: name,
+		parse: func(v any) (any, error) {
+			list, err := want[[]any](v, "a list of strings")
+			if err != nil {
+				return nil, err
+			}
+			out := make([]string, 0, len(list))
+			for _, e := range list {
+				s, ok := e.(string)
+				if !ok {
+					return nil, fmt.Errorf("want a list of strings, got %s in it", tomlType(e))
+				}
+				if err := validPattern(s); err != nil {
+					return nil, err
+				}
+				out = append(out, s)
+			}
+			return out, nil
+		},
+		set:  func(s *Settings, v any, _ func(string) string) { *p(s) = append(*p(s), v.([]string)...) },
+		show: func(s *Settings) any { return append([]string{}, *p(s)...) },
+	}
+}
+
+// headersKey is the [headers] table: merged name by name over the layer
+// below, each header remembering the URL it was configured with.
+func headersKey() key {
+	return key{
+		name:  "headers",
+		isMap: true,
+		parse: func(v any) (any, error) {
+			m, err := want[map[string]any](v, "a table of header names and values")
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]string, len(m))
+			for name, e := range m {
+				s, ok := e.(string)
+				if !ok {
+					return nil, &subKeyError{sub: name, err: fmt.Errorf("want a string, got %s", tomlType(e))}
+				}
+				if err := CheckHeader(name, ""); err != nil {
+					return nil, &subKeyError{sub: name, err: err}
+				}
+				out[name] = s
+			}
+			return out, nil
+		},
+		set: func(s *Settings, v any, at func(string) string) {
+			m := v.(map[string]string)
+			for _, name := range sortedKeys(m) {
+				s.setHeader(Header{Name: name, Value: m[name], where: at("headers." + name), fromFile: true, url: s.URL})
+			}
+		},
+		show: func(s *Settings) any {
+			out := map[string]string{}
+			for _, h := range s.Headers {
+				v := h.Value
+				if Sensitive(h.Name) {
+					v = "***"
+				}
+				out[h.Name] = v
+			}
+			return out
+		},
+	}
+}
+
+// fieldsKey is the [fields] table: static fields merged key by key.
+func fieldsKey() key {
+	return key{
+		name:  "fields",
+		isMap: true,
+		parse: func(v any) (any, error) { return want[map[string]any](v, "a table") },
+		set: func(s *Settings, v any, _ func(string) string) {
+			m := v.(map[string]any)
+			if len(m) == 0 {
+				return
+			}
+			if s.Fields == nil {
+				s.Fields = map[string]any{}
+			}
+			for _, k := range sortedKeys(m) {
+				s.Fields[k] = m[k]
+			}
+		},
+		show: func(s *Settings) any {
+			if s.Fields == nil {
+				return map[string]any{}
+			}
+			return s.Fields
+		},
+	}
+}
+
+// templateKey is format "template"'s source, which replaces a
+// template_file of the layer below.
+func templateKey() key {
+	k := text("template", func(s *Settings) *string { return &s.Options.Template }).then(func(s *Settings, where string) {
+		s.Options.TemplateName, s.templateFile = where, ""
+	})
+	k.show = nil // the source itself is long; template_file or the config says where it is
+	return k
+}
+
+// want returns v as a T, or an error naming what was wanted.
+func want[T any](v any, what string) (T, error) {
+	t, ok := v.(T)
+	if !ok {
+		return t, fmt.Errorf("want %s, got %s", what, tomlType(v))
+	}
+	return t, nil
+}
+
+// tomlType names a decoded TOML value's type as TOML does.
+func tomlType(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	case []any, []map[string]any:
+		return "an array"
+	case map[string]any:
+		return "a table"
+	default:
+		return "a date or time"
+	}
+}
+
+// showURL is the URL as validate prints it: no userinfo, query values as ***.
+func showURL(s *Settings) any {
+	if s.URL == "" {
+		return nil
+	}
+	return displayURL(s.URL)
+}
+
+// Show returns the resolved settings as validate prints them: every key of
+// the table that has something to show, nested by its dots; tables with
+// nothing set are left out. Secrets are *** or counted, never shown.
+func (s *Settings) Show() map[string]any {
+	out := map[string]any{"config": s.Path, "target": s.Target}
+	for _, k := range keys() {
+		if k.show == nil {
+			continue
+		}
+		v := k.show(s)
+		if v == nil {
+			continue
+		}
+		parts := strings.Split(k.name, ".")
+		if k.shown != "" {
+			parts[len(parts)-1] = k.shown
+		}
+		m := out
+		for _, p := range parts[:len(parts)-1] {
+			sub, ok := m[p].(map[string]any)
+			if !ok {
+				sub = map[string]any{}
+				m[p] = sub
+			}
+			m = sub
+		}
+		m[parts[len(parts)-1]] = v
+	}
+	for _, t := range []string{"signing", "spool", "tls"} {
+		if sub, ok := out[t].(map[string]any); ok && allZero(sub) {
+			delete(out, t)
+		}
+	}
+	return out
+}
+
+// allZero reports whether a table of shown values has nothing set.
+func allZero(m map[string]any) bool {
+	for _, v := range m {
+		if v != false {
+			return false
+		}
+	}
+	return true
+}
+
+// knownNames lists every key's last part and the tables, for suggestions.
+func knownNames() []string {
+	names := []string{"targets"}
+	for _, k := range keys() {
+		for _, p := range strings.Split(k.name, ".") {
+			if !slices.Contains(names, p) {
+				names = append(names, p)
+			}
+		}
+	}
+	return names
+}
+
+// Formats are the payload formats jobnotify can send.
+func Formats() []string { return slices.Clone(formats) }
+
+// BodyFormats are the formats that need a request body: with GET they are
+// a config error.
+func BodyFormats() []string { return slices.Clone(bodyFormats) }
+
+var (
+	formats = []string{"jobnotify", "job-status-notification", "notification-plugin", "cdevents", "cloudevents",
+		"slack", "teams", "googlechat", "discord", "template"}
+	// bodyFormats need a request body: with GET they are a config error.
+	bodyFormats = []string{"notification-plugin", "cdevents", "cloudevents", "slack", "teams", "googlechat", "discord", "template"}
+	methods     = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+)
