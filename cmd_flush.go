@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/spool"
 )
 
 func (a *app) flushCommand() *cli.Command {
@@ -45,85 +47,43 @@ func (a *app) flush(c *cli.Context) error {
 		return errors.New("spool.dir: not set, so there is no spool to flush")
 	}
 	dry := c.Bool("dry-run")
-	sp := notify.Spool{Dir: base.SpoolDir}
-	names, err := sp.List()
-	if err != nil {
-		return err
-	}
-	unreadable := 0
-	for _, name := range names {
-		if c.Context.Err() != nil {
-			break
-		}
-		claimed, err := sp.Claim(name)
-		if errors.Is(err, notify.ErrClaimed) {
-			continue
-		} else if err != nil {
-			a.logf("%s: %v", name, err)
-			continue
-		}
-		rec, err := sp.Load(claimed)
-		if err != nil {
-			unreadable++
-			a.logf("skipping %s: %v (left in place)", name, err)
-			_ = sp.Unclaim(claimed, name, nil)
-			continue
-		}
+	deliver := func(ctx context.Context, name string, rec *spool.Record) (int, error) {
 		s, req, err := a.spooledRequest(f, rec)
 		if err != nil {
-			a.logf("skipping %s: %v (left in place)", name, err)
-			_ = sp.Unclaim(claimed, name, nil)
-			continue
+			return 0, err
 		}
 		if dry {
 			req.Sign(time.Now())
 			fmt.Fprintf(a.stdout, "# %s\n", name)
 			_ = req.Dump(a.stdout)
-			_ = sp.Unclaim(claimed, name, nil)
-			continue
+			return 0, spool.ErrKeep
 		}
 		client, err := a.client(s)
 		if err != nil {
-			_ = sp.Unclaim(claimed, name, nil)
-			return err
+			return 0, spool.Abort(err)
 		}
-		res, err := client.Send(c.Context, req)
-		if err == nil {
-			if err := sp.Remove(claimed); err != nil {
-				a.logf("%s: delivered, but could not remove it: %v", name, err)
-			}
-			if !a.quiet {
-				a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode), plural(res.Attempts, "attempt"))
-			}
-			continue
+		res, err := client.Send(ctx, req)
+		if err == nil && !a.quiet {
+			a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode), plural(res.Attempts, "attempt"))
 		}
-		rec.Attempts += res.Attempts
-		rec.LastError = a.red.String(err.Error())
-		if uerr := sp.Unclaim(claimed, name, rec); uerr != nil {
-			a.logf("%s: %v", name, uerr)
-		}
-		a.logf("%s: %v (kept)", name, err)
+		return res.Attempts, err
 	}
-	if dry {
-		return nil
+	err = a.spool(base.SpoolDir).Flush(c.Context, deliver)
+	var left *spool.LeftError
+	if dry && errors.As(err, &left) {
+		return nil // a dry run leaves every file, as it should
 	}
-	left, err := sp.List()
-	if err != nil {
-		return err
-	}
-	if len(left) > 0 {
-		msg := fmt.Sprintf("%d file(s) still in %s", len(left), sp.Dir)
-		if unreadable > 0 {
-			msg += fmt.Sprintf(", %d of them not notifications (left alone)", unreadable)
-		}
-		return &notify.DeliveryError{Class: "spool", Err: errors.New(msg)}
-	}
-	return nil
+	return err
+}
+
+// spool returns the spool in dir, its lines going to stderr.
+func (a *app) spool(dir string) spool.Dir {
+	return spool.Dir{Path: dir, Log: func(line string) { a.logf("%s", line) }, Redact: a.red.String}
 }
 
 // spooledRequest rebuilds a saved notification's request: its id, method
 // and bytes, with URL, headers and signing from the current config.
-func (a *app) spooledRequest(f *config.File, rec *notify.Spooled) (*config.Settings, *notify.Request, error) {
+func (a *app) spooledRequest(f *config.File, rec *spool.Record) (*config.Settings, *notify.Request, error) {
 	s, err := a.resolve(f, rec.Target, config.Overrides{})
 	if err != nil {
 		return nil, nil, err

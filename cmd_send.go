@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/spool"
 )
 
 func (a *app) sendCommand() *cli.Command {
@@ -266,33 +266,17 @@ func readFileString(name string) (string, error) {
 	return b.String(), err
 }
 
-// save keeps a notification whose delivery failed in the spool, saying where.
+// save keeps a notification whose delivery failed in the spool.
 func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error) {
-	rec := &notify.Spooled{
+	rec := &spool.Record{
 		Target: s.Target, Format: s.Format, Method: req.Method, ID: req.ID,
-		Created: time.Now().UTC(), LastError: a.red.String(sendErr.Error()),
+		Created: time.Now().UTC(), LastError: sendErr.Error(),
 		Query: req.Query, Body: req.Body, Header: req.FormatHeader,
 	}
 	if res != nil {
 		rec.Attempts = res.Attempts
 	}
-	// The spool never holds an expanded secret: a [fields] value from
-	// ${VAR} in the body keeps the notification out of it.
-	for _, secret := range s.Secrets {
-		if len(secret) >= notify.MinSecret && (bytes.Contains(req.Body, []byte(secret)) || strings.Contains(req.Query, secret)) {
-			a.logf("not saved to the spool: the payload holds a value from a ${VAR} in the config, which the spool must not store")
-			return
-		}
-	}
-	path, err := notify.Spool{Dir: s.SpoolDir}.Save(rec)
-	if err != nil {
-		a.logf("could not save the notification to the spool: %v", err)
-		return
-	}
-	a.logf("saved to the spool: %s (resend with 'jobnotify flush')", path)
-	if fi, err := os.Stat(s.SpoolDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		a.logf("warning: the spool directory %s can be read by others (mode %04o): chmod 700 it", s.SpoolDir, fi.Mode().Perm())
-	}
+	a.spool(s.SpoolDir).Keep(rec, s.Secrets)
 }
 
 // envOptions is the [env] table plus the variables behind ${VAR}

@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/spool"
 )
 
 func main() {
@@ -62,15 +63,18 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 }
 
 // exitCode decides the exit code: 130/143 when a signal stopped us, 1 for
-// a failed delivery, 2 for everything else (usage, config, input), which
+// a failed delivery (or a spool that flush left files in), 2 for everything else (usage, config, input), which
 // always fails before anything is sent.
 func exitCode(ctx context.Context, err error) int {
 	var sig signalError
 	if errors.As(context.Cause(ctx), &sig) {
 		return 128 + int(sig.sig)
 	}
-	var de *notify.DeliveryError
-	if errors.As(err, &de) {
+	var (
+		de   *notify.DeliveryError
+		left *spool.LeftError
+	)
+	if errors.As(err, &de) || errors.As(err, &left) {
 		return 1
 	}
 	return 2

@@ -1,4 +1,4 @@
-package notify
+package spool
 
 import (
 	"bytes"
@@ -16,28 +16,28 @@ import (
 )
 
 // spRecord returns a record created at t.
-func spRecord(id string, t time.Time) *Spooled {
-	return &Spooled{
+func spRecord(id string, t time.Time) *Record {
+	return &Record{
 		Format: "jobnotify", Method: "POST", ID: id, Created: t, Attempts: 4,
 		LastError: "503 Service Unavailable", Body: []byte(`{"id":"` + id + `"}`),
 	}
 }
 
 // spDir returns a spool directory that does not exist yet.
-func spDir(t testing.TB) Spool {
+func spDir(t testing.TB) Dir {
 	t.Helper()
-	return Spool{Dir: filepath.Join(t.TempDir(), "spool")}
+	return Dir{Path: filepath.Join(t.TempDir(), "spool")}
 }
 
 // spSave saves rec and returns its file name.
-func spSave(t testing.TB, sp Spool, rec *Spooled) string {
+func spSave(t testing.TB, sp Dir, rec *Record) string {
 	t.Helper()
 	path, err := sp.Save(rec)
 	if err != nil {
 		t.Fatalf("Save: %v", err)
 	}
-	if filepath.Dir(path) != sp.Dir {
-		t.Fatalf("Save: got path %s, want it in %s", path, sp.Dir)
+	if filepath.Dir(path) != sp.Path {
+		t.Fatalf("Save: got path %s, want it in %s", path, sp.Path)
 	}
 	return filepath.Base(path)
 }
@@ -87,7 +87,7 @@ func TestSpoolSave(t *testing.T) {
 		names = append(names, spSave(t, sp, spRecord(fmt.Sprintf("id-%d", i), c)))
 	}
 
-	fi, err := os.Stat(sp.Dir)
+	fi, err := os.Stat(sp.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestSpoolSave(t *testing.T) {
 		t.Errorf("got directory mode %04o, want 0700", got)
 	}
 	for _, n := range names {
-		fi, err := os.Stat(filepath.Join(sp.Dir, n))
+		fi, err := os.Stat(filepath.Join(sp.Path, n))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func TestSpoolSave(t *testing.T) {
 			t.Errorf("got name %q, want a visible .json name", n)
 		}
 	}
-	if got := spEntries(t, sp.Dir); len(got) != len(created) {
+	if got := spEntries(t, sp.Path); len(got) != len(created) {
 		t.Errorf("got directory entries %q, want only the %d saved files (no temporary files left)", got, len(created))
 	}
 
@@ -149,7 +149,7 @@ func TestSpoolSaveKeepsIDsInTheirName(t *testing.T) {
 func TestSpoolRoundTrip(t *testing.T) {
 	sp := spDir(t)
 	body := []byte{'{', 0xff, 0xfe, 0x00, '"', '\\', '\n', 0xc3, 0x28, 0xe2, 0x82, '}'} // not UTF-8, not JSON
-	in := &Spooled{
+	in := &Record{
 		Target: "chat", Format: "job-status-notification", Method: "PUT", ID: "3b0c5c1e-id",
 		Created: time.Date(2026, 11, 27, 3, 20, 0, 123456789, time.UTC), Attempts: 7,
 		LastError: "attempt 7: 503 ***", Query: "a=1&b=%FF", Body: body,
@@ -202,7 +202,7 @@ func TestSpoolList(t *testing.T) {
 	// A claim by a process that died goes back; one by a live process
 	// (this one) stays claimed.
 	dead := spDeadPID(t)
-	if err := os.Rename(filepath.Join(sp.Dir, stale), filepath.Join(sp.Dir, fmt.Sprintf(".claim-%d-%s", dead, stale))); err != nil {
+	if err := os.Rename(filepath.Join(sp.Path, stale), filepath.Join(sp.Path, fmt.Sprintf(".claim-%d-%s", dead, stale))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sp.Claim(live); err != nil {
@@ -211,14 +211,14 @@ func TestSpoolList(t *testing.T) {
 	// Things List must skip: dot-files, temporary files, directories,
 	// symlinks, malformed claims.
 	for _, n := range []string{".tmp-123", ".hidden.json", ".claim-notapid-x.json", ".claim-42"} {
-		if err := os.WriteFile(filepath.Join(sp.Dir, n), []byte("{}"), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(sp.Path, n), []byte("{}"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Mkdir(filepath.Join(sp.Dir, "00000000000000000001-dir.json"), 0o700); err != nil {
+	if err := os.Mkdir(filepath.Join(sp.Path, "00000000000000000001-dir.json"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(filepath.Join(sp.Dir, oldest), filepath.Join(sp.Dir, "00000000000000000002-link.json")); err != nil {
+	if err := os.Symlink(filepath.Join(sp.Path, oldest), filepath.Join(sp.Path, "00000000000000000002-link.json")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -230,10 +230,10 @@ func TestSpoolList(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(sp.Dir, stale)); err != nil {
+	if _, err := os.Stat(filepath.Join(sp.Path, stale)); err != nil {
 		t.Errorf("stale claim not put back under its name: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(sp.Dir, fmt.Sprintf(".claim-%d-%s", os.Getpid(), live))); err != nil {
+	if _, err := os.Stat(filepath.Join(sp.Path, fmt.Sprintf(".claim-%d-%s", os.Getpid(), live))); err != nil {
 		t.Errorf("live claim was touched: %v", err)
 	}
 	// The one put back can be claimed and loaded like any other.
@@ -299,7 +299,7 @@ func TestSpoolClaimIsExclusive(t *testing.T) {
 
 func TestSpoolLoadRejects(t *testing.T) {
 	sp := spDir(t)
-	if err := os.MkdirAll(sp.Dir, 0o700); err != nil {
+	if err := os.MkdirAll(sp.Path, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -317,7 +317,7 @@ func TestSpoolLoadRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(sp.Dir, ".claim-1-"+strings.ReplaceAll(tt.name, " ", "_"))
+			p := filepath.Join(sp.Path, ".claim-1-"+strings.ReplaceAll(tt.name, " ", "_"))
 			if err := os.WriteFile(p, []byte(tt.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -330,7 +330,7 @@ func TestSpoolLoadRejects(t *testing.T) {
 			}
 		})
 	}
-	if _, err := sp.Load(filepath.Join(sp.Dir, "missing")); err == nil {
+	if _, err := sp.Load(filepath.Join(sp.Path, "missing")); err == nil {
 		t.Error("Load of a missing file: got no error, want one")
 	}
 }
@@ -352,10 +352,10 @@ func TestSpoolUnclaim(t *testing.T) {
 	if err := sp.Unclaim(claimed, n, loaded); err != nil {
 		t.Fatal(err)
 	}
-	if got := spEntries(t, sp.Dir); !slices.Equal(got, []string{n}) {
+	if got := spEntries(t, sp.Path); !slices.Equal(got, []string{n}) {
 		t.Errorf("got entries %q, want only %s (no claim, no temporary file)", got, n)
 	}
-	if fi, err := os.Stat(filepath.Join(sp.Dir, n)); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(filepath.Join(sp.Path, n)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("got %v, %v; want a 0600 file", fi, err)
 	}
 	claimed, err = sp.Claim(n)
@@ -378,7 +378,7 @@ func TestSpoolUnclaim(t *testing.T) {
 	if err := sp.Unclaim(claimed, n, nil); err != nil {
 		t.Fatal(err)
 	}
-	after, err := os.ReadFile(filepath.Join(sp.Dir, n))
+	after, err := os.ReadFile(filepath.Join(sp.Path, n))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,9 @@
-package notify
+// Package spool keeps the notifications whose delivery failed, one file
+// each in a directory, and sends them again: Keep is the policy of what
+// may be saved, Flush the loop that resends. A file never holds a header
+// or an expanded secret: at flush time URL, headers and signing come from
+// the config.
+package spool
 
 import (
 	"encoding/json"
@@ -15,10 +20,10 @@ import (
 	"time"
 )
 
-// Spooled is a notification saved after a failed delivery: enough to send
+// Record is a notification saved after a failed delivery: enough to send
 // it again with the same id and bytes. It never holds headers or expanded
 // secrets: URL, headers and signing come from the config at flush time.
-type Spooled struct {
+type Record struct {
 	Version   int       `json:"version"`          // 1
 	Target    string    `json:"target,omitempty"` // [targets.NAME] it was sent with; "" for the top level
 	Format    string    `json:"format"`
@@ -35,10 +40,16 @@ type Spooled struct {
 	Body   []byte      `json:"body,omitempty"` // the exact body bytes (base64 in the file)
 }
 
-// Spool is a directory of saved notifications, one file each. Files whose
+// Dir is a directory of saved notifications, one file each. Files whose
 // names start with "." are temporary files and claims.
-type Spool struct {
-	Dir string
+type Dir struct {
+	Path string
+	// Log receives one line for each notification Keep or Flush could not
+	// handle as usual; nil discards them.
+	Log func(line string)
+	// Redact removes secrets from an error's text before a file records it;
+	// nil keeps the text as it is.
+	Redact func(string) string
 }
 
 // ErrClaimed means another flush took the file first.
@@ -46,12 +57,12 @@ var ErrClaimed = errors.New("claimed by another flush")
 
 // Save writes rec atomically (temporary file, fsync, rename) as a 0600
 // file in a 0700 directory, and returns its path.
-func (sp Spool) Save(rec *Spooled) (string, error) {
-	if err := os.MkdirAll(sp.Dir, 0o700); err != nil {
+func (sp Dir) Save(rec *Record) (string, error) {
+	if err := os.MkdirAll(sp.Path, 0o700); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
 	}
 	name := fmt.Sprintf("%020d-%s.json", rec.Created.UnixNano(), safeName(rec.ID))
-	path := filepath.Join(sp.Dir, name)
+	path := filepath.Join(sp.Path, name)
 	return path, sp.write(path, rec)
 }
 
@@ -62,16 +73,16 @@ func safeName(id string) string {
 			return r
 		}
 		return '_'
-	}, truncate(id, 64))
+	}, cut(id, 64))
 }
 
-func (sp Spool) write(path string, rec *Spooled) error {
+func (sp Dir) write(path string, rec *Record) error {
 	rec.Version = 1
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	tmp, err := os.CreateTemp(sp.Dir, ".tmp-*")
+	tmp, err := os.CreateTemp(sp.Path, ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
@@ -94,7 +105,7 @@ func (sp Spool) write(path string, rec *Spooled) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	if d, err := os.Open(sp.Dir); err == nil {
+	if d, err := os.Open(sp.Path); err == nil {
 		_ = d.Sync() // make the rename itself durable
 		d.Close()
 	}
@@ -103,8 +114,8 @@ func (sp Spool) write(path string, rec *Spooled) error {
 
 // List returns the names of the saved notifications, oldest first. Claims
 // left by a flush that died are first put back.
-func (sp Spool) List() ([]string, error) {
-	entries, err := os.ReadDir(sp.Dir)
+func (sp Dir) List() ([]string, error) {
+	entries, err := os.ReadDir(sp.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -116,7 +127,7 @@ func (sp Spool) List() ([]string, error) {
 		n := e.Name()
 		if strings.HasPrefix(n, ".claim-") {
 			if pid, orig, ok := parseClaim(n); ok && !alive(pid) {
-				if os.Rename(filepath.Join(sp.Dir, n), filepath.Join(sp.Dir, orig)) == nil {
+				if os.Rename(filepath.Join(sp.Path, n), filepath.Join(sp.Path, orig)) == nil {
 					names = append(names, orig)
 				}
 			}
@@ -154,9 +165,9 @@ func alive(pid int) bool {
 // Claim takes a saved notification for this process by renaming it, so
 // two flushes never send the same file. It returns the claimed path, or
 // ErrClaimed when another flush was first.
-func (sp Spool) Claim(name string) (string, error) {
-	claimed := filepath.Join(sp.Dir, fmt.Sprintf(".claim-%d-%s", os.Getpid(), name))
-	if err := os.Rename(filepath.Join(sp.Dir, name), claimed); err != nil {
+func (sp Dir) Claim(name string) (string, error) {
+	claimed := filepath.Join(sp.Path, fmt.Sprintf(".claim-%d-%s", os.Getpid(), name))
+	if err := os.Rename(filepath.Join(sp.Path, name), claimed); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", ErrClaimed
 		}
@@ -166,12 +177,12 @@ func (sp Spool) Claim(name string) (string, error) {
 }
 
 // Load reads a claimed file. A file that is not a notification is an error.
-func (sp Spool) Load(claimed string) (*Spooled, error) {
+func (sp Dir) Load(claimed string) (*Record, error) {
 	b, err := os.ReadFile(claimed)
 	if err != nil {
 		return nil, err
 	}
-	var rec Spooled
+	var rec Record
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("not a jobnotify spool file: %w", err)
 	}
@@ -183,16 +194,24 @@ func (sp Spool) Load(claimed string) (*Spooled, error) {
 
 // Unclaim puts a claimed file back under its name, with rec's new content
 // when rec is not nil.
-func (sp Spool) Unclaim(claimed, name string, rec *Spooled) error {
+func (sp Dir) Unclaim(claimed, name string, rec *Record) error {
 	if rec != nil {
 		if err := sp.write(claimed, rec); err != nil {
 			return err
 		}
 	}
-	return os.Rename(claimed, filepath.Join(sp.Dir, name))
+	return os.Rename(claimed, filepath.Join(sp.Path, name))
 }
 
 // Remove deletes a claimed file once its notification was delivered.
-func (sp Spool) Remove(claimed string) error {
+func (sp Dir) Remove(claimed string) error {
 	return os.Remove(claimed)
+}
+
+// cut shortens s to n bytes, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
