@@ -282,9 +282,7 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 // envOptions is the [env] table plus the variables behind ${VAR}
 // expansions, which never enter a payload.
 func envOptions(s *config.Settings) envcollect.Options {
-	o := s.Env
-	o.Exclude = append(append([]string(nil), o.Exclude...), s.SecretVars...)
-	return o
+	return envcollect.Options{Include: s.Env.Include, Exclude: append(append([]string(nil), s.Env.Exclude...), s.SecretVars...)}
 }
 
 func plural(n int, word string) string {

@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/jobnotify/jobnotify/envcollect"
 )
 
 // Settings are the resolved settings of one send. Which key of the file
@@ -29,7 +27,7 @@ type Settings struct {
 	Headers  []Header      // configured then command-line headers, in that order
 	Fields   map[string]any
 	Retry    Retry
-	Env      envcollect.Options
+	Env      Env
 	Signing  Signing
 	Options  FormatOptions
 	SpoolDir string // where failed notifications are saved; "" for nowhere
@@ -74,6 +72,13 @@ type TLS struct {
 	CAFile             string // PEM CA certificates added to the system roots
 	CertFile, KeyFile  string // client certificate and key for mutual TLS
 	InsecureSkipVerify bool   // no certificate verification at all
+}
+
+// Env is the resolved [env] table: which variables a payload's env adds
+// to the built-in allow-list, and which it leaves out.
+type Env struct {
+	Include []string // glob patterns added to the allow-list
+	Exclude []string // glob patterns or names left out; exclude always wins
 }
 
 // Retry is the resolved [retry] table.

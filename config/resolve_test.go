@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jobnotify/jobnotify/envcollect"
 )
 
 // headerMap returns the headers as canonical name -> value, failing the
@@ -90,7 +88,7 @@ func TestDefault(t *testing.T) {
 		t.Errorf("got headers %v fields %v secrets %d vars %v dropped %v, want all empty",
 			s.Headers, s.Fields, len(s.Secrets), s.SecretVars, s.Dropped)
 	}
-	if !reflect.DeepEqual(s.Env, envcollect.Options{}) {
+	if !reflect.DeepEqual(s.Env, Env{}) {
 		t.Errorf("got env %+v, want none", s.Env)
 	}
 }
@@ -161,7 +159,7 @@ func TestResolvePrecedence(t *testing.T) {
 		retry    Retry
 		headers  map[string]string
 		fields   map[string]any
-		env      envcollect.Options
+		env      Env
 	}
 	tests := []struct {
 		name   string
@@ -177,7 +175,7 @@ func TestResolvePrecedence(t *testing.T) {
 				retry:   Retry{Attempts: 2, MinWait: 2 * time.Second, MaxWait: 20 * time.Second, MaxTime: 40 * time.Second},
 				headers: map[string]string{"Authorization": "Bearer top", "X-Top": "top"},
 				fields:  map[string]any{"team": "platform", "shared": "top"},
-				env:     envcollect.Options{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
+				env:     Env{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
 			},
 		},
 		{
@@ -189,7 +187,7 @@ func TestResolvePrecedence(t *testing.T) {
 				retry:   Retry{Attempts: 3, MinWait: 3 * time.Second, MaxWait: 20 * time.Second, MaxTime: 40 * time.Second},
 				headers: map[string]string{"Authorization": "Bearer chat", "X-Top": "top", "X-Chat": "chat"},
 				fields:  map[string]any{"team": "platform", "shared": "chat", "room": "ops"},
-				env:     envcollect.Options{Include: []string{"DEPLOY_*", "APP_*"}, Exclude: []string{"*_INTERNAL", "APP_DEBUG"}},
+				env:     Env{Include: []string{"DEPLOY_*", "APP_*"}, Exclude: []string{"*_INTERNAL", "APP_DEBUG"}},
 			},
 		},
 		{
@@ -201,7 +199,7 @@ func TestResolvePrecedence(t *testing.T) {
 				retry:   Retry{Attempts: 2, MinWait: 2 * time.Second, MaxWait: 20 * time.Second, MaxTime: 40 * time.Second},
 				headers: map[string]string{"Authorization": "Bearer top", "X-Top": "top"},
 				fields:  map[string]any{"team": "platform", "shared": "top"},
-				env:     envcollect.Options{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
+				env:     Env{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
 			},
 		},
 		{
@@ -216,7 +214,7 @@ func TestResolvePrecedence(t *testing.T) {
 					"Authorization": "Bearer flag", "X-Top": "top", "X-Chat": "chat", "X-Flag": "flag",
 				},
 				fields: map[string]any{"team": "platform", "shared": "chat", "room": "ops"},
-				env:    envcollect.Options{Include: []string{"DEPLOY_*", "APP_*"}, Exclude: []string{"*_INTERNAL", "APP_DEBUG"}},
+				env:    Env{Include: []string{"DEPLOY_*", "APP_*"}, Exclude: []string{"*_INTERNAL", "APP_DEBUG"}},
 			},
 		},
 		{
@@ -228,7 +226,7 @@ func TestResolvePrecedence(t *testing.T) {
 				retry:   Retry{Attempts: 7, MinWait: 2 * time.Second, MaxWait: 20 * time.Second, MaxTime: 40 * time.Second},
 				headers: map[string]string{"Authorization": "Bearer flag", "X-Top": "top", "X-Flag": "flag"},
 				fields:  map[string]any{"team": "platform", "shared": "top"},
-				env:     envcollect.Options{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
+				env:     Env{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
 			},
 		},
 		{
@@ -240,7 +238,7 @@ func TestResolvePrecedence(t *testing.T) {
 				retry:   Retry{Attempts: 2, MinWait: 2 * time.Second, MaxWait: 20 * time.Second, MaxTime: 40 * time.Second},
 				headers: map[string]string{"Authorization": "Bearer top", "X-Top": "top"},
 				fields:  map[string]any{"team": "platform", "shared": "top"},
-				env:     envcollect.Options{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
+				env:     Env{Include: []string{"DEPLOY_*"}, Exclude: []string{"*_INTERNAL"}},
 			},
 		},
 	}

@@ -94,7 +94,7 @@ func BenchmarkBuild(b *testing.B) {
 					}
 					in.Body = body
 				}
-				c := envcollect.Collect(environ, s.Env)
+				c := envcollect.Collect(environ, envcollect.Options(s.Env))
 				r, err := notify.Build(c, s, in, "bench")
 				if err != nil {
 					b.Fatal(err)

@@ -399,7 +399,7 @@ func TestCDEventsUnknownStatus(t *testing.T) {
 // come from the notification itself, and the uri is still absolute.
 func TestCDEventsOutsideCI(t *testing.T) {
 	s := resolve(t, "url = \"http://127.0.0.1:9/\"\nformat = \"cdevents\"", config.Overrides{}, nil)
-	r, err := Build(envcollect.Collect(nil, s.Env), s, Input{ID: "id with spaces/and slashes", Time: testTime}, "1.2.3")
+	r, err := Build(envcollect.Collect(nil, envcollect.Options(s.Env)), s, Input{ID: "id with spaces/and slashes", Time: testTime}, "1.2.3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +426,7 @@ func TestCDEventsTaskRunOutsideJenkins(t *testing.T) {
 		}
 		environ := strings.Split(strings.TrimSpace(string(b)), "\n")
 		s := resolve(t, "url = \"http://127.0.0.1:9/\"\nformat = \"cdevents\"\ncdevents_subject = \"taskrun\"", config.Overrides{}, nil)
-		c := envcollect.Collect(environ, s.Env)
+		c := envcollect.Collect(environ, envcollect.Options(s.Env))
 		r, err := Build(c, s, Input{ID: "n1", Status: "SUCCESS", Time: testTime}, "1.2.3")
 		if err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
 )
 
 // The template format runs a Go text/template over the jobnotify payload
@@ -75,7 +76,7 @@ func templateFuncs(f *formatInput) template.FuncMap {
 				return v, nil
 			}
 			// Allowed but not set in this build: empty, like an absent key.
-			if f.S != nil && f.S.Env.Allowed(name) && !slices.Contains(f.S.SecretVars, name) {
+			if f.S != nil && envcollect.Options(f.S.Env).Allowed(name) && !slices.Contains(f.S.SecretVars, name) {
 				return "", nil
 			}
 			return "", fmt.Errorf("%s is not in the allow-list (add it to [env] include)", name)

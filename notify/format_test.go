@@ -150,7 +150,7 @@ func ftBuild(tb testing.TB, environ []string, tomlText string, in Input) (*Reque
 	tb.Helper()
 	toml := "url = \"http://127.0.0.1:9/hook\"\n" + tomlText + "\n" + goldenTOML
 	s := resolve(tb, toml, config.Overrides{}, envMap(environ))
-	c := envcollect.Collect(environ, s.Env)
+	c := envcollect.Collect(environ, envcollect.Options(s.Env))
 	return Build(c, s, in, "1.2.3")
 }
 
@@ -542,7 +542,7 @@ func TestTemplate(t *testing.T) {
 				in.Body = mustBody(t, tt.body)
 			}
 			s := resolve(t, "url = \"http://127.0.0.1:9/\"\n"+toml, config.Overrides{}, nil)
-			r, err := Build(envcollect.Collect(environ, s.Env), s, in, "1.2.3")
+			r, err := Build(envcollect.Collect(environ, envcollect.Options(s.Env)), s, in, "1.2.3")
 			if tt.wantErr != "" {
 				var ie *InputError
 				if !errors.As(err, &ie) {

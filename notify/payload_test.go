@@ -306,7 +306,7 @@ func TestGoldenPayloads(t *testing.T) {
 				toml = "format = \"" + tt.format + "\"\n" + toml
 			}
 			s := resolve(t, toml, config.Overrides{}, envMap(environ))
-			c := envcollect.Collect(environ, s.Env)
+			c := envcollect.Collect(environ, envcollect.Options(s.Env))
 			in := goldenInput(t)
 			r, err := Build(c, s, in, "1.2.3")
 			if err != nil {

@@ -20,7 +20,7 @@ func TestGoldenGetQuery(t *testing.T) {
 	environ := jenkinsEnv(t)
 	toml := "url = \"http://127.0.0.1:9/pipeline/status?a=1\"\nmethod = \"get\"\n" + goldenTOML
 	s := resolve(t, toml, config.Overrides{}, envMap(environ))
-	r, err := Build(envcollect.Collect(environ, s.Env), s, goldenInput(t), "1.2.3")
+	r, err := Build(envcollect.Collect(environ, envcollect.Options(s.Env)), s, goldenInput(t), "1.2.3")
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -81,7 +81,7 @@ func TestGoldenDryRun(t *testing.T) {
 	secrets := []string{env["NOTIFY_TOKEN"], env["HOOK_TOKEN"], env["HOOK_PASSWORD"], "hook-user"}
 
 	s := resolve(t, dryRunTOML+goldenTOML, config.Overrides{}, env)
-	r, err := Build(envcollect.Collect(environ, s.Env), s, goldenInput(t), "1.2.3")
+	r, err := Build(envcollect.Collect(environ, envcollect.Options(s.Env)), s, goldenInput(t), "1.2.3")
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
