@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // The template format runs a Go text/template over the jobnotify payload
@@ -46,7 +47,7 @@ const noValue = "<no value>"
 func templateFuncs(f *formatInput) template.FuncMap {
 	return template.FuncMap{
 		"json": func(v any) (string, error) {
-			b, err := encodeJSON(v)
+			b, err := fastjson.Marshal(v)
 			return string(b), err
 		},
 		"default": func(def any, v ...any) any {
