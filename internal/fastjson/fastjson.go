@@ -461,47 +461,9 @@ func appendChunk(dst []byte, src Raw) []byte { return append(dst, src...) }
 func (e *encoder) value(v any) error {
 	switch v := v.(type) {
 	case map[string]any:
-		if v == nil {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		e.buf = append(e.buf, '{')
-		for i, k := range keys {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.buf = appendString(e.buf, k)
-			e.buf = append(e.buf, ':')
-			if err := e.value(v[k]); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, '}')
+		return object(e, v)
 	case map[string]string:
-		if v == nil {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		e.buf = append(e.buf, '{')
-		for i, k := range keys {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.buf = appendString(e.buf, k)
-			e.buf = append(e.buf, ':')
-			e.buf = appendString(e.buf, v[k])
-		}
-		e.buf = append(e.buf, '}')
+		return object(e, v)
 	case []any:
 		if v == nil {
 			e.buf = append(e.buf, "null"...)
@@ -538,6 +500,38 @@ func (e *encoder) value(v any) error {
 		}
 		e.buf = append(e.buf, b...)
 	}
+	return nil
+}
+
+// object writes a map[string]any or a map[string]string with its keys
+// sorted. A string value is written here, as value would write it: all of
+// a map[string]string's values are strings, so they need no call to value
+// (nor a conversion to any).
+func object[V any](e *encoder, m map[string]V) error {
+	if m == nil {
+		e.buf = append(e.buf, "null"...)
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.buf = append(e.buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = appendString(e.buf, k)
+		e.buf = append(e.buf, ':')
+		v := m[k]
+		if s, ok := any(v).(string); ok {
+			e.buf = appendString(e.buf, s)
+		} else if err := e.value(v); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, '}')
 	return nil
 }
 
