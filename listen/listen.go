@@ -233,7 +233,7 @@ func (rv *receiver) block(n int, r *http.Request, body []byte, readErr error, to
 	}
 
 	if rv.o.Signing.Scheme != "" {
-		switch i, err := verify(rv.o.Signing, r.Header, body, now); {
+		switch i, err := notify.Verify(rv.o.Signing, r.Header, body, now); {
 		case tooBig || readErr != nil:
 			b.WriteString("signature: not checked (the body was not read whole)\n")
 		case err != nil:

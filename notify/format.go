@@ -12,6 +12,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // A formatter turns a notification into the body, and the headers, one
@@ -90,7 +91,7 @@ func text(v any) string {
 	case string:
 		return v
 	}
-	b, err := encodeJSON(v)
+	b, err := fastjson.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)
 	}
@@ -162,7 +163,7 @@ func notificationPlugin(f *formatInput) ([]byte, http.Header, error) {
 	setIf(out, "name", f.payloadText("job", "name"))
 	setIf(out, "display_name", cmp.Or(f.env("JOB_DISPLAY_NAME"), f.payloadText("job", "base_name")))
 	setIf(out, "url", relativeTo(f.payloadText("job", "url"), jenkins))
-	b, err := encodeJSON(out)
+	b, err := fastjson.Marshal(out)
 	return b, jsonHeader("application/json"), err
 }
 
@@ -202,14 +203,14 @@ func cloudEvent(f *formatInput) ([]byte, http.Header, error) {
 		for k, v := range attrs {
 			h.Set("ce-"+k, ceHeader(v))
 		}
-		b, err := encodeJSON(f.Payload)
+		b, err := fastjson.Marshal(f.Payload)
 		return b, h, err
 	}
 	ev := map[string]any{"datacontenttype": "application/json", "data": f.Payload}
 	for k, v := range attrs {
 		ev[k] = v
 	}
-	b, err := encodeJSON(ev)
+	b, err := fastjson.Marshal(ev)
 	return b, jsonHeader("application/cloudevents+json"), err
 }
 
@@ -289,7 +290,7 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 		ev["customData"] = u
 		ev["customDataContentType"] = "application/json"
 	}
-	b, err := encodeJSON(ev)
+	b, err := fastjson.Marshal(ev)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // The chat formats post one readable line to a chat platform's incoming
@@ -297,7 +299,7 @@ func slack(f *formatInput) ([]byte, http.Header, error) {
 	if len(inner) > 0 {
 		msg["attachments"] = []any{map[string]any{"color": hexColor(m.style.color), "blocks": inner}}
 	}
-	b, err := encodeJSON(msg)
+	b, err := fastjson.Marshal(msg)
 	return b, jsonHeader("application/json"), err
 }
 
@@ -345,7 +347,7 @@ func teams(f *formatInput) ([]byte, http.Header, error) {
 			"content":     card,
 		}},
 	}
-	b, err := encodeJSON(msg)
+	b, err := fastjson.Marshal(msg)
 	return b, jsonHeader("application/json"), err
 }
 
@@ -396,7 +398,7 @@ func googleChat(f *formatInput) ([]byte, http.Header, error) {
 			},
 		}}
 	}
-	b, err := encodeJSON(msg)
+	b, err := fastjson.Marshal(msg)
 	return b, jsonHeader("application/json"), err
 }
 
@@ -444,6 +446,6 @@ func discord(f *formatInput) ([]byte, http.Header, error) {
 		"embeds":           []any{embed},
 		"allowed_mentions": map[string]any{"parse": []any{}},
 	}
-	b, err := encodeJSON(msg)
+	b, err := fastjson.Marshal(msg)
 	return b, jsonHeader("application/json"), err
 }

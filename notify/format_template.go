@@ -19,6 +19,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // The template format runs a Go text/template over the jobnotify payload
@@ -47,7 +48,7 @@ const noValue = "<no value>"
 func templateFuncs(f *formatInput) template.FuncMap {
 	return template.FuncMap{
 		"json": func(v any) (string, error) {
-			b, err := encodeJSON(v)
+			b, err := fastjson.Marshal(v)
 			return string(b), err
 		},
 		"default": func(def any, v ...any) any {

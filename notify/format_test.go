@@ -15,6 +15,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // A formatCase is one golden request of a payload format, built from
@@ -218,7 +219,7 @@ func formatGolden(tb testing.TB, name string, r *Request) []byte {
 		Headers map[string]string `json:"headers"`
 		Body    json.RawMessage   `json:"body"`
 	}{headers, r.Body}
-	compact, err := encodeJSON(doc)
+	compact, err := fastjson.Marshal(doc)
 	if err != nil {
 		tb.Fatalf("the body is not JSON: %v\n%s", err, r.Body)
 	}

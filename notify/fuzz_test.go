@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // Run one with, for example:
@@ -69,7 +71,7 @@ func FuzzParseBody(f *testing.F) {
 			t.Errorf("got %#v for invalid JSON %q, want an error", b.Object, text)
 		}
 		// The object is the text's, exactly: it survives a round trip.
-		enc, err := encodeJSON(b.Object)
+		enc, err := fastjson.Marshal(b.Object)
 		if err != nil {
 			t.Fatalf("encoding %#v: %v", b.Object, err)
 		}
@@ -86,8 +88,8 @@ func FuzzParseBody(f *testing.F) {
 func fzDecoded(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		if r, ok := v.(rawValue); ok {
-			v = r.decode()
+		if r, ok := v.(fastjson.Raw); ok {
+			v = r.Decode()
 		}
 		out[k] = v
 	}

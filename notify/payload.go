@@ -4,7 +4,6 @@
 package notify
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // InputError is a problem with what the user gave: a body, a field, an id.
@@ -31,11 +31,16 @@ func (e *InputError) Unwrap() error { return e.Err }
 type Body struct {
 	Raw string // the text exactly as given
 	// Object is the JSON object, or {"message": text} for plain text.
-	// Top-level values longer than 4 KiB may be kept undecoded, as their
-	// JSON text, in a value whose MarshalJSON writes what encoding/json
-	// writes for the decoded value; Payload decodes them.
+	// Top-level values longer than 4 KiB (rawMin) may be kept undecoded,
+	// as a fastjson.Raw of their JSON text, whose MarshalJSON writes what
+	// encoding/json writes for the decoded value; Payload decodes them.
 	Object map[string]any
 }
+
+// rawMin is the length above which a top-level value of the body stays
+// raw. Smaller values are decoded as before, so code that reads them
+// (p["message"]) keeps working.
+const rawMin = 4 << 10
 
 // ParseBody parses the text of --body. A JSON object is used as is; text
 // that starts with { or [ must be a JSON object; any other text becomes
@@ -59,7 +64,7 @@ func ParseBody(text, where string) (*Body, error) {
 		_, err := decodeObject(text)
 		return nil, &InputError{Where: where, Err: err}
 	}
-	if obj, ok := splitObject(text, rawMin); ok {
+	if obj, ok := fastjson.SplitObject(text, rawMin); ok {
 		b.Object = obj
 		return b, nil
 	}
@@ -201,12 +206,12 @@ func (f Field) object() map[string]any {
 // another object.
 func merge(dst, src map[string]any) {
 	for k, v := range src {
-		if r, ok := v.(rawValue); ok && r.isObject() && isObject(dst[k]) {
-			v = r.decode()
+		if r, ok := v.(fastjson.Raw); ok && r.IsObject() && isObject(dst[k]) {
+			v = r.Decode()
 		}
 		if sm, ok := v.(map[string]any); ok {
-			if r, ok := dst[k].(rawValue); ok && r.isObject() {
-				dst[k] = r.decode()
+			if r, ok := dst[k].(fastjson.Raw); ok && r.IsObject() {
+				dst[k] = r.Decode()
 			}
 			if dm, ok := dst[k].(map[string]any); ok {
 				merge(dm, sm)
@@ -225,8 +230,8 @@ func isObject(v any) bool {
 	switch v := v.(type) {
 	case map[string]any:
 		return true
-	case rawValue:
-		return v.isObject()
+	case fastjson.Raw:
+		return v.IsObject()
 	}
 	return false
 }
@@ -257,8 +262,8 @@ func NewID() string {
 func Payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any, error) {
 	p, err := payload(c, s, in)
 	for k, v := range p {
-		if r, ok := v.(rawValue); ok {
-			p[k] = r.decode()
+		if r, ok := v.(fastjson.Raw); ok {
+			p[k] = r.Decode()
 		}
 	}
 	return p, err
@@ -325,15 +330,4 @@ func legacyPayload(c envcollect.Context, s *config.Settings, in Input) map[strin
 		p[k] = v
 	}
 	return p
-}
-
-// encodeJSON encodes v compactly without HTML escaping.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -154,7 +155,7 @@ func mustFields(tb testing.TB, args ...string) []Field {
 // encode alike compare equal.
 func toJSON(tb testing.TB, v any) any {
 	tb.Helper()
-	b, err := encodeJSON(v)
+	b, err := fastjson.Marshal(v)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -386,7 +387,7 @@ func TestParseBodyKeepsNumbersExact(t *testing.T) {
 	if !ok || n.String() != "12345678901234567890" {
 		t.Fatalf("got %#v, want json.Number 12345678901234567890", b.Object["n"])
 	}
-	out, err := encodeJSON(b.Object)
+	out, err := fastjson.Marshal(b.Object)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -685,4 +686,110 @@ func TestLegacyBuildNoOutsideJenkins(t *testing.T) {
 	if p["buildNo"] != "7" {
 		t.Errorf("buildNo: got %v, want 7 (GitHub's run number)", p["buildNo"])
 	}
+}
+
+// TestRawValuesInPayload is a large body through Build: its big value goes
+// through raw, merges decode it only where an object meets an object, and
+// GET and the job-status-notification format still see the whole body.
+func TestRawValuesInPayload(t *testing.T) {
+	log := strings.Repeat("line of a build log\\n", 400)
+	report := `{"failed": 0, "passed": 412, "suites": [` + strings.TrimSuffix(strings.Repeat(`{"name": "unit", "time": 1.5},`, 200), ",") + `]}`
+	text := `{"message": "done", "log": "` + log + `", "report": ` + report + `}`
+	body := mustBody(t, text)
+	for _, k := range []string{"log", "report"} {
+		if _, ok := body.Object[k].(fastjson.Raw); !ok {
+			t.Fatalf("%s: got %T, want it raw", k, body.Object[k])
+		}
+	}
+	if got := body.Object["message"]; got != "done" {
+		t.Errorf("message: got %#v, want \"done\"", got)
+	}
+	decoded, err := decodeObject(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		toml   string
+		fields []string
+		raw    []string // what must appear in the body verbatim
+	}{
+		{name: "no merge", raw: []string{`"log":"` + log + `"`, `"report":` + report}},
+		{name: "fields object under the raw key", toml: "[fields.report]\nowner = \"qa\"", raw: []string{`"log":"` + log + `"`}},
+		{name: "a field into the raw object", fields: []string{"report.extra=1"}, raw: []string{`"log":"` + log + `"`}},
+		{name: "a field replaces the raw value", fields: []string{"report=gone", "log.x=1"}},
+		{name: "fields scalar under the raw key", toml: "[fields]\nreport = \"fields\"", raw: []string{`"report":` + report}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := resolve(t, "url = \"http://127.0.0.1:9/\"\n"+tt.toml, config.Overrides{}, nil)
+			in := Input{ID: "ID", Status: "SUCCESS", Body: body, Fields: mustFields(t, tt.fields...), Time: testTime}
+			r, err := Build(testContext(), s, in, "1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tt.raw {
+				if !bytes.Contains(r.Body, []byte(want)) {
+					t.Errorf("the body does not carry %s verbatim", truncate(want, 60))
+				}
+			}
+			// The same payload as from the body decoded whole.
+			in.Body = &Body{Raw: text, Object: decoded}
+			p, err := Payload(testContext(), s, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fastjson.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, r.Body); err != nil {
+				t.Fatalf("the body is not JSON: %v", err)
+			}
+			if !bytes.Equal(compact.Bytes(), want) {
+				t.Errorf("got\n%s\nwant\n%s", truncate(compact.String(), 2000), truncate(string(want), 2000))
+			}
+			// GET flattens the raw values like decoded ones.
+			raw, err := payload(testContext(), s, Input{ID: "ID", Status: "SUCCESS", Body: body, Fields: in.Fields, Time: testTime})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := Query(raw), Query(p); got != want {
+				t.Errorf("Query differs with raw values:\ngot  %s\nwant %s", truncate(got, 300), truncate(want, 300))
+			}
+			// Payload, which formats and templates read, holds no raw value.
+			for k, v := range mustPayload(t, s, Input{ID: "ID", Body: body, Fields: in.Fields, Time: testTime}) {
+				if _, ok := v.(fastjson.Raw); ok {
+					t.Errorf("Payload: %s is raw, want it decoded", k)
+				}
+			}
+		})
+	}
+	if body.Object["report"] != fastjson.Raw(report) {
+		t.Error("merging changed the body's raw value")
+	}
+	// encoding/json writes a raw value as it writes the decoded one.
+	got, err := fastjson.Marshal(body.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := fastjson.Marshal(decoded); !bytes.Equal(got, want) {
+		t.Errorf("fastjson.Marshal of the body with raw values:\ngot  %s\nwant %s", truncate(string(got), 300), truncate(string(want), 300))
+	}
+
+	s := resolve(t, "url = \"http://127.0.0.1:9/\"\nformat = \"job-status-notification\"", config.Overrides{}, nil)
+	p := mustPayload(t, s, Input{ID: "ID", Body: body, Time: testTime})
+	if p["body"] != text {
+		t.Errorf("job-status-notification body: got %q, want the text as given", truncate(p["body"].(string), 60))
+	}
+}
+
+func mustPayload(tb testing.TB, s *config.Settings, in Input) map[string]any {
+	tb.Helper()
+	p, err := Payload(testContext(), s, in)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // Request is a notification ready to send: the same bytes on every attempt.
@@ -49,7 +50,7 @@ func Build(c envcollect.Context, s *config.Settings, in Input, version string) (
 	var query string
 	if s.Method == http.MethodGet {
 		query = Query(p)
-	} else if body, err = encodePayload(p); err != nil { // the body's large values written through
+	} else if body, err = fastjson.EncodeObject(p); err != nil { // the body's large values written through
 		return nil, &InputError{Where: "payload", Err: err}
 	}
 	return NewRequest(s, s.Method, in.ID, body, query, version)
@@ -149,8 +150,8 @@ func flatten(prefix string, v any, out map[string]string) {
 		for i, e := range v {
 			flatten(join(strconv.Itoa(i)), e, out)
 		}
-	case rawValue:
-		flatten(prefix, v.decode(), out)
+	case fastjson.Raw:
+		flatten(prefix, v.Decode(), out)
 	case string:
 		out[prefix] = v
 	case nil:
@@ -160,7 +161,7 @@ func flatten(prefix string, v any, out map[string]string) {
 	case json.Number:
 		out[prefix] = v.String()
 	default:
-		b, err := encodeJSON(v)
+		b, err := fastjson.Marshal(v)
 		if err != nil {
 			b = []byte(fmt.Sprint(v))
 		}

@@ -24,6 +24,14 @@ const (
 	sgVectorSig = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 )
 
+// GitHub's example for X-Hub-Signature-256,
+// https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+const (
+	sgHubSecret = "It's a Secret to Everybody"
+	sgHubMsg    = "Hello, World!"
+	sgHubSig    = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+)
+
 // sgKey decodes a whsec_ secret the way the specification says: base64 of
 // what follows the prefix.
 func sgKey(t testing.TB, secret string) []byte {
@@ -53,11 +61,201 @@ func TestStandardWebhookSignatureVector(t *testing.T) {
 }
 
 func TestHubSignatureGitHubExample(t *testing.T) {
-	// https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
-	const want = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
-	if got := HubSignature([]byte("It's a Secret to Everybody"), []byte("Hello, World!")); got != want {
+	if got, want := HubSignature([]byte(sgHubSecret), []byte(sgHubMsg)), sgHubSig; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
+}
+
+func TestVerifyStandardWebhooks(t *testing.T) {
+	key, other := sgKey(t, sgWhsec), []byte("another key, not the sender's")
+	at := time.Unix(sgVectorTS, 0)
+	ts := strconv.Itoa(sgVectorTS)
+	signed := func(sig string) http.Header {
+		return sgHeaders("webhook-id", sgVectorID, "webhook-timestamp", ts, "webhook-signature", sig)
+	}
+	for _, tt := range []struct {
+		name    string
+		keys    [][]byte
+		h       http.Header
+		body    string
+		now     time.Time
+		wantKey int
+		wantErr string // "" means valid
+	}{
+		{name: "spec test vector", keys: [][]byte{key}, h: signed(sgVectorSig), body: sgVectorMsg, now: at},
+		{name: "second of two keys (rotation)", keys: [][]byte{other, key}, h: signed(sgVectorSig), body: sgVectorMsg, now: at, wantKey: 1},
+		{name: "second of several entries", keys: [][]byte{key}, h: signed("v1,bm9wZQ== " + sgVectorSig), body: sgVectorMsg, now: at},
+		{name: "other versions skipped", keys: [][]byte{key}, h: signed("v1a,bm9wZQ== " + sgVectorSig), body: sgVectorMsg, now: at},
+		{name: "4m59s old", keys: [][]byte{key}, h: signed(sgVectorSig), body: sgVectorMsg, now: at.Add(4*time.Minute + 59*time.Second)},
+		{name: "4m in the future", keys: [][]byte{key}, h: signed(sgVectorSig), body: sgVectorMsg, now: at.Add(-4 * time.Minute)},
+		{name: "body changed", keys: [][]byte{key}, h: signed(sgVectorSig), body: `{"test": 2432232315}`, now: at, wantErr: "no signature matches"},
+		{name: "wrong key", keys: [][]byte{other}, h: signed(sgVectorSig), body: sgVectorMsg, now: at, wantErr: "no signature matches"},
+		{name: "id changed", keys: [][]byte{key}, h: sgHeaders("webhook-id", "msg_other", "webhook-timestamp", ts, "webhook-signature", sgVectorSig), body: sgVectorMsg, now: at, wantErr: "no signature matches"},
+		{name: "not base64", keys: [][]byte{key}, h: signed("v1,!!!"), body: sgVectorMsg, now: at, wantErr: "no signature matches"},
+		{name: "no v1 entry", keys: [][]byte{key}, h: signed("v2,abc v1a,def"), body: sgVectorMsg, now: at, wantErr: "webhook-signature has no v1 entry"},
+		{name: "12m old", keys: [][]byte{key}, h: signed(sgVectorSig), body: sgVectorMsg, now: at.Add(12 * time.Minute), wantErr: "timestamp 1614265330 is 12m ago (more than 5m)"},
+		{name: "5m30s old", keys: [][]byte{key}, h: signed(sgVectorSig), body: sgVectorMsg, now: at.Add(5*time.Minute + 30*time.Second), wantErr: "timestamp 1614265330 is 5m30s ago (more than 5m)"},
+		{name: "3h in the future", keys: [][]byte{key}, h: signed(sgVectorSig), body: sgVectorMsg, now: at.Add(-3 * time.Hour), wantErr: "timestamp 1614265330 is 3h in the future (more than 5m)"},
+		{name: "wrong key and old", keys: [][]byte{other}, h: signed(sgVectorSig), body: sgVectorMsg, now: at.Add(72 * time.Hour), wantErr: "no signature matches; timestamp 1614265330 is 3d ago (more than 5m)"},
+		{name: "no headers", keys: [][]byte{key}, h: http.Header{}, body: sgVectorMsg, now: at, wantErr: "missing webhook-id, webhook-timestamp and webhook-signature headers"},
+		{name: "no signature", keys: [][]byte{key}, h: sgHeaders("webhook-id", sgVectorID, "webhook-timestamp", ts), body: sgVectorMsg, now: at, wantErr: "missing webhook-signature header"},
+		{name: "no timestamp", keys: [][]byte{key}, h: sgHeaders("webhook-id", sgVectorID, "webhook-signature", sgVectorSig), body: sgVectorMsg, now: at, wantErr: "missing webhook-timestamp header"},
+		// The MAC covers the header's text as sent: the same second written
+		// another way is another message.
+		{name: "timestamp written with a sign", keys: [][]byte{key}, h: sgHeaders("webhook-id", sgVectorID, "webhook-timestamp", "+"+ts, "webhook-signature", sgVectorSig), body: sgVectorMsg, now: at, wantErr: "no signature matches"},
+		{name: "timestamp in ms", keys: [][]byte{key}, h: sgHeaders("webhook-id", sgVectorID, "webhook-timestamp", "1614265330.5", "webhook-signature", sgVectorSig), body: sgVectorMsg, now: at, wantErr: `webhook-timestamp "1614265330.5" is not a Unix time in seconds`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := config.Signing{Scheme: config.StandardWebhooks, Keys: tt.keys}
+			i, err := Verify(s, tt.h, []byte(tt.body), tt.now)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("got %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got %v, want valid", err)
+			}
+			if i != tt.wantKey {
+				t.Errorf("matching key: got %d, want %d", i, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestVerifyHMACSHA256(t *testing.T) {
+	key, body := []byte(sgHubSecret), []byte(sgHubMsg)
+	const github = sgHubSig
+	for _, tt := range []struct {
+		name    string
+		header  string // configured; "" means the default
+		h       http.Header
+		wantErr string
+	}{
+		{name: "GitHub's example", h: sgHeaders("X-Hub-Signature-256", github)},
+		{name: "own header", header: "X-Signature", h: sgHeaders("X-Signature", github)},
+		{name: "header name in any case", header: "x-signature", h: sgHeaders("X-SIGNATURE", github)},
+		{name: "missing", h: http.Header{}, wantErr: "missing X-Hub-Signature-256 header"},
+		{name: "missing own header", header: "X-Signature", h: sgHeaders("X-Hub-Signature-256", github), wantErr: "missing X-Signature header"},
+		{name: "no sha256= prefix", h: sgHeaders("X-Hub-Signature-256", strings.TrimPrefix(github, "sha256=")), wantErr: "X-Hub-Signature-256 is not sha256=<hex>"},
+		{name: "not hex", h: sgHeaders("X-Hub-Signature-256", "sha256=xyz"), wantErr: "X-Hub-Signature-256 is not sha256=<hex>"},
+		{name: "wrong", h: sgHeaders("X-Hub-Signature-256", "sha256="+strings.Repeat("00", 32)), wantErr: "no signature matches"},
+		{name: "truncated", h: sgHeaders("X-Hub-Signature-256", github[:len(github)-2]), wantErr: "no signature matches"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := config.Signing{Scheme: config.HMACSHA256, Keys: [][]byte{key}, Header: tt.header}
+			_, err := Verify(s, tt.h, body, time.Time{})
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("got %v, want valid", err)
+			case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+				t.Fatalf("got %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestVerifyAgainstSigner checks that what the signer writes, Verify
+// accepts, with keys in rotation. The two share each MAC, so this proves
+// the plumbing (headers, entries, key order), not the MAC: the published
+// vectors do that (TestSignAndVerifyPublishedVectors).
+func TestVerifyAgainstSigner(t *testing.T) {
+	body := []byte(`{"status":"SUCCESS"}`)
+	now := time.Unix(1_800_000_000, 0)
+	keys := [][]byte{[]byte("old key, rotating out"), []byte("new key, rotating in")}
+	sigs := []string{
+		StandardWebhookSignature(keys[0], "id-1", now.Unix(), body),
+		StandardWebhookSignature(keys[1], "id-1", now.Unix(), body),
+	}
+	h := sgHeaders("webhook-id", "id-1", "webhook-timestamp", strconv.FormatInt(now.Unix(), 10), "webhook-signature", strings.Join(sigs, " "))
+	if _, err := Verify(config.Signing{Scheme: config.StandardWebhooks, Keys: keys[1:]}, h, body, now); err != nil {
+		t.Errorf("standard-webhooks: got %v, want valid", err)
+	}
+	hub := sgHeaders("X-Hub-Signature-256", HubSignature(keys[0], body))
+	if _, err := Verify(config.Signing{Scheme: config.HMACSHA256, Keys: keys[:1]}, hub, body, now); err != nil {
+		t.Errorf("hmac-sha256: got %v, want valid", err)
+	}
+}
+
+func TestApprox(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{40 * time.Second, "40s"},
+		{5 * time.Minute, "5m"},
+		{5*time.Minute + 30*time.Second, "5m30s"},
+		{12*time.Minute + 30*time.Second, "12m"},
+		{3 * time.Hour, "3h"},
+		{3*time.Hour + 5*time.Minute, "3h5m"},
+		{50 * time.Hour, "2d2h"},
+		{72 * time.Hour, "3d"},
+	} {
+		if got := approx(tt.d); got != tt.want {
+			t.Errorf("approx(%v): got %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+// TestSignAndVerifyPublishedVectors holds both directions to the schemes'
+// published examples, written out here rather than computed: Sign writes
+// exactly the published header, Verify accepts it with the first key, and
+// a signature one character off is rejected.
+func TestSignAndVerifyPublishedVectors(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		signing config.Signing
+		id      string
+		at      time.Time
+		body    string
+		header  string // the signature's header
+		sig     string // the published value
+		h       http.Header
+	}{
+		{
+			name:    "Standard Webhooks",
+			signing: config.Signing{Scheme: config.StandardWebhooks, Keys: [][]byte{sgKey(t, sgWhsec)}},
+			id:      sgVectorID, at: time.Unix(sgVectorTS, 0), body: sgVectorMsg,
+			header: "webhook-signature", sig: sgVectorSig,
+			h: sgHeaders("webhook-id", sgVectorID, "webhook-timestamp", "1614265330"),
+		},
+		{
+			name:    "GitHub X-Hub-Signature-256",
+			signing: config.Signing{Scheme: config.HMACSHA256, Keys: [][]byte{[]byte(sgHubSecret)}, Header: "X-Hub-Signature-256"},
+			id:      "id-1", at: time.Unix(sgVectorTS, 0), body: sgHubMsg,
+			header: "X-Hub-Signature-256", sig: sgHubSig,
+			h: http.Header{},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Request{Method: http.MethodPost, ID: tt.id, Header: http.Header{}, Body: []byte(tt.body), Signing: tt.signing}
+			r.Sign(tt.at)
+			if got := r.Header.Get(tt.header); got != tt.sig {
+				t.Errorf("Sign: got %s %s, want %s", tt.header, got, tt.sig)
+			}
+			tt.h.Set(tt.header, tt.sig)
+			if i, err := Verify(tt.signing, tt.h, []byte(tt.body), tt.at); err != nil || i != 0 {
+				t.Errorf("Verify: got key %d, error %v; want key 0, valid", i, err)
+			}
+			off := tt.sig[:len(tt.sig)-2] + "A" + tt.sig[len(tt.sig)-1:]
+			if off == tt.sig {
+				off = tt.sig[:len(tt.sig)-2] + "B" + tt.sig[len(tt.sig)-1:]
+			}
+			tt.h.Set(tt.header, off)
+			if _, err := Verify(tt.signing, tt.h, []byte(tt.body), tt.at); err == nil || err.Error() != "no signature matches" {
+				t.Errorf("Verify of %s: got %v, want \"no signature matches\"", off, err)
+			}
+		})
+	}
+}
+
+func sgHeaders(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i < len(kv); i += 2 {
+		h.Set(kv[i], kv[i+1])
+	}
+	return h
 }
 
 func TestRequestSign(t *testing.T) {

@@ -1,18 +1,18 @@
-package notify
+package fastjson
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jobnotify/jobnotify/config"
 )
 
-// validCases are inputs on which validJSON must agree with json.Valid:
+// validCases are inputs on which Valid must agree with json.Valid:
 // escapes, \u and surrogates, numbers, literals, nesting, control
 // characters and invalid UTF-8 (accepted inside strings, as json.Valid
 // does).
@@ -41,24 +41,24 @@ var validCases = []string{
 	`"` + strings.Repeat("x", 16) + `\u00`, `"` + strings.Repeat("\"x", 9),
 }
 
-func TestValidJSON(t *testing.T) {
+func TestValid(t *testing.T) {
 	for _, s := range validCases {
-		if got, want := validJSON(s), json.Valid([]byte(s)); got != want {
-			t.Errorf("got validJSON(%q) = %v, want %v as json.Valid", truncate(s, 80), got, want)
+		if got, want := Valid(s), json.Valid([]byte(s)); got != want {
+			t.Errorf("got Valid(%q) = %v, want %v as json.Valid", truncate(s, 80), got, want)
 		}
 	}
 }
 
-// FuzzValidJSON checks validJSON against json.Valid on every input.
+// FuzzValid checks Valid against json.Valid on every input.
 //
-//	go test -run '^$' -fuzz '^FuzzValidJSON$' -fuzztime 60s ./notify
-func FuzzValidJSON(f *testing.F) {
+//	go test -run '^$' -fuzz '^FuzzValid$' -fuzztime 60s ./internal/fastjson
+func FuzzValid(f *testing.F) {
 	for _, s := range validCases {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := validJSON(string(b)), json.Valid(b); got != want {
-			t.Errorf("got validJSON(%q) = %v, want %v as json.Valid", b, got, want)
+		if got, want := Valid(string(b)), json.Valid(b); got != want {
+			t.Errorf("got Valid(%q) = %v, want %v as json.Valid", b, got, want)
 		}
 		// The splitter scans the same grammar.
 		sc := scanner{s: string(b), split: true}
@@ -70,11 +70,37 @@ func FuzzValidJSON(f *testing.F) {
 	})
 }
 
+// testLimit is the limit notify's ParseBody passes to SplitObject.
+const testLimit = 4 << 10
+
+// decodeWhole decodes text as one JSON object with numbers as json.Number
+// and nothing after it: what a caller does when SplitObject declines
+// (notify's decodeObject, less its line and column in errors).
+func decodeWhole(text string) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("unexpected text after the JSON object (%v)", err)
+	}
+	return obj, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 // decodeAll decodes every raw value in v, deeply.
 func decodeAll(v any) any {
 	switch v := v.(type) {
-	case rawValue:
-		return decodeAll(v.decode())
+	case Raw:
+		return decodeAll(v.Decode())
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
@@ -91,25 +117,25 @@ func decodeAll(v any) any {
 	return v
 }
 
-// checkSplit checks splitObject(text, limit) against decodeObject: the
+// checkSplit checks SplitObject(text, limit) against decodeWhole: the
 // same object once raw values are decoded, raw values only where allowed,
 // and an encoding that is valid JSON, means the same and, when text has
-// no escapes and no U+2028 or U+2029, compacts to encodeJSON's bytes.
+// no escapes and no U+2028 or U+2029, compacts to Marshal's bytes.
 func checkSplit(t *testing.T, text string, limit int) (map[string]any, bool) {
 	t.Helper()
-	obj, ok := splitObject(text, limit)
+	obj, ok := SplitObject(text, limit)
 	if !ok {
 		return nil, false
 	}
-	want, err := decodeObject(text)
+	want, err := decodeWhole(text)
 	if err != nil {
-		t.Fatalf("splitObject(%q) accepted what decodeObject rejects: %v", text, err)
+		t.Fatalf("SplitObject(%q) accepted what decodeWhole rejects: %v", text, err)
 	}
 	if got := decodeAll(obj); !reflect.DeepEqual(got, any(want)) {
-		t.Fatalf("splitObject(%q): got %#v, want %#v", text, got, want)
+		t.Fatalf("SplitObject(%q): got %#v, want %#v", text, got, want)
 	}
 	for k, v := range obj {
-		if r, ok := v.(rawValue); ok {
+		if r, ok := v.(Raw); ok {
 			if len(r) <= limit {
 				t.Errorf("%q: raw value of %d bytes, want only those over %d", k, len(r), limit)
 			}
@@ -118,20 +144,20 @@ func checkSplit(t *testing.T, text string, limit int) (map[string]any, bool) {
 			}
 		}
 	}
-	got, err := encodePayload(obj)
+	got, err := EncodeObject(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
-	canon, err := encodeJSON(want)
+	canon, err := Marshal(want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !json.Valid(got) {
-		t.Fatalf("encodePayload gave invalid JSON %q", got)
+		t.Fatalf("EncodeObject gave invalid JSON %q", got)
 	}
-	back, err := decodeObject(string(got))
+	back, err := decodeWhole(string(got))
 	if err != nil || !reflect.DeepEqual(back, want) {
-		t.Fatalf("encodePayload gave %s, which decodes to %#v (%v), want %#v", got, back, err, want)
+		t.Fatalf("EncodeObject gave %s, which decodes to %#v (%v), want %#v", got, back, err, want)
 	}
 	if !strings.ContainsAny(text, "\\\u2028\u2029") {
 		var compact bytes.Buffer
@@ -139,7 +165,7 @@ func checkSplit(t *testing.T, text string, limit int) (map[string]any, bool) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(compact.Bytes(), canon) {
-			t.Fatalf("encodePayload compacted:\n%s\nwant encodeJSON's\n%s", compact.Bytes(), canon)
+			t.Fatalf("EncodeObject compacted:\n%s\nwant Marshal's\n%s", compact.Bytes(), canon)
 		}
 	}
 	return obj, true
@@ -173,15 +199,15 @@ func TestSplitObject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			obj, ok := checkSplit(t, tt.text, rawMin)
+			obj, ok := checkSplit(t, tt.text, testLimit)
 			if !ok {
 				if len(tt.raw) > 0 {
-					t.Fatalf("splitObject declined, want raw %v", tt.raw)
+					t.Fatalf("SplitObject declined, want raw %v", tt.raw)
 				}
 				return
 			}
 			for k, v := range obj {
-				_, isRaw := v.(rawValue)
+				_, isRaw := v.(Raw)
 				want := false
 				for _, r := range tt.raw {
 					want = want || r == k
@@ -193,13 +219,13 @@ func TestSplitObject(t *testing.T) {
 		})
 	}
 	for _, text := range []string{`{"a": "` + big + `"`, `{"a": "` + big + `"} x`, `{"a": "` + big + "\x01\"}", "{\"a\": 1}" + strings.Repeat(" ", 5000)} {
-		if _, ok := splitObject(text, rawMin); ok {
-			t.Errorf("splitObject(%q) accepted it, want it left to decodeObject", truncate(text, 40))
+		if _, ok := SplitObject(text, testLimit); ok {
+			t.Errorf("SplitObject(%q) accepted it, want it left to decodeWhole", truncate(text, 40))
 		}
 	}
 }
 
-// FuzzSplitObject checks the splitter against decodeObject with every
+// FuzzSplitObject checks the splitter against decodeWhole with every
 // value long enough to stay raw.
 func FuzzSplitObject(f *testing.F) {
 	for _, s := range validCases {
@@ -217,9 +243,9 @@ func FuzzSplitObject(f *testing.F) {
 	})
 }
 
-// TestEncodePayload checks the encoder against encoding/json on the
+// TestEncodeObject checks the encoder against encoding/json on the
 // shapes a payload has.
-func TestEncodePayload(t *testing.T) {
+func TestEncodeObject(t *testing.T) {
 	p := map[string]any{
 		"id": "3b0c", "timestamp": "2026-11-27T03:20:00Z", "status": "SUCCESS",
 		"build": map[string]any{"number": int64(42), "executor": int64(0), "n": 7, "ok": true, "no": false},
@@ -232,20 +258,20 @@ func TestEncodePayload(t *testing.T) {
 		"tables": []map[string]any{{"name": "runbook"}, {"name": "dash"}},
 		"keys":   map[string]any{"b": 1, "a": 2, "\xff": 3, "é": 4, "": 5, "\n": 6, "A": 7},
 	}
-	got, err := encodePayload(p)
+	got, err := EncodeObject(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := encodeJSON(p)
+	want, err := Marshal(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("got\n%s\nwant encodeJSON's\n%s", got, want)
+		t.Errorf("got\n%s\nwant Marshal's\n%s", got, want)
 	}
 	for _, v := range []any{math.NaN(), math.Inf(1), json.Number("x")} {
-		_, gotErr := encodePayload(map[string]any{"v": v})
-		_, wantErr := encodeJSON(map[string]any{"v": v})
+		_, gotErr := EncodeObject(map[string]any{"v": v})
+		_, wantErr := Marshal(map[string]any{"v": v})
 		if gotErr == nil || wantErr == nil || gotErr.Error() != wantErr.Error() {
 			t.Errorf("%v: got error %v, want %v", v, gotErr, wantErr)
 		}
@@ -253,10 +279,10 @@ func TestEncodePayload(t *testing.T) {
 }
 
 // A raw value larger than a copy chunk arrives whole, in place.
-func TestEncodePayloadLargeRaw(t *testing.T) {
+func TestEncodeObjectLargeRaw(t *testing.T) {
 	log := `"` + strings.Repeat("0123456789abcde\n", 3*copyChunk/16+1) + `"`
-	p := map[string]any{"a": "x", "log": rawValue(log), "z": rawValue(`[1, 2]`)}
-	got, err := encodePayload(p)
+	p := map[string]any{"a": "x", "log": Raw(log), "z": Raw(`[1, 2]`)}
+	got, err := EncodeObject(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +300,7 @@ func FuzzAppendString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		want, err := encodeJSON(s)
+		want, err := Marshal(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,135 +310,35 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
-// TestRawValuesInPayload is a large body through Build: its big value goes
-// through raw, merges decode it only where an object meets an object, and
-// GET and the job-status-notification format still see the whole body.
-func TestRawValuesInPayload(t *testing.T) {
-	log := strings.Repeat("line of a build log\\n", 400)
-	report := `{"failed": 0, "passed": 412, "suites": [` + strings.TrimSuffix(strings.Repeat(`{"name": "unit", "time": 1.5},`, 200), ",") + `]}`
-	text := `{"message": "done", "log": "` + log + `", "report": ` + report + `}`
-	body := mustBody(t, text)
-	for _, k := range []string{"log", "report"} {
-		if _, ok := body.Object[k].(rawValue); !ok {
-			t.Fatalf("%s: got %T, want it raw", k, body.Object[k])
-		}
-	}
-	if got := body.Object["message"]; got != "done" {
-		t.Errorf("message: got %#v, want \"done\"", got)
-	}
-	decoded, err := decodeObject(text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name   string
-		toml   string
-		fields []string
-		raw    []string // what must appear in the body verbatim
-	}{
-		{name: "no merge", raw: []string{`"log":"` + log + `"`, `"report":` + report}},
-		{name: "fields object under the raw key", toml: "[fields.report]\nowner = \"qa\"", raw: []string{`"log":"` + log + `"`}},
-		{name: "a field into the raw object", fields: []string{"report.extra=1"}, raw: []string{`"log":"` + log + `"`}},
-		{name: "a field replaces the raw value", fields: []string{"report=gone", "log.x=1"}},
-		{name: "fields scalar under the raw key", toml: "[fields]\nreport = \"fields\"", raw: []string{`"report":` + report}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := resolve(t, "url = \"http://127.0.0.1:9/\"\n"+tt.toml, config.Overrides{}, nil)
-			in := Input{ID: "ID", Status: "SUCCESS", Body: body, Fields: mustFields(t, tt.fields...), Time: testTime}
-			r, err := Build(testContext(), s, in, "1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, want := range tt.raw {
-				if !bytes.Contains(r.Body, []byte(want)) {
-					t.Errorf("the body does not carry %s verbatim", truncate(want, 60))
-				}
-			}
-			// The same payload as from the body decoded whole.
-			in.Body = &Body{Raw: text, Object: decoded}
-			p, err := Payload(testContext(), s, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := encodeJSON(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var compact bytes.Buffer
-			if err := json.Compact(&compact, r.Body); err != nil {
-				t.Fatalf("the body is not JSON: %v", err)
-			}
-			if !bytes.Equal(compact.Bytes(), want) {
-				t.Errorf("got\n%s\nwant\n%s", truncate(compact.String(), 2000), truncate(string(want), 2000))
-			}
-			// GET flattens the raw values like decoded ones.
-			raw, err := payload(testContext(), s, Input{ID: "ID", Status: "SUCCESS", Body: body, Fields: in.Fields, Time: testTime})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, want := Query(raw), Query(p); got != want {
-				t.Errorf("Query differs with raw values:\ngot  %s\nwant %s", truncate(got, 300), truncate(want, 300))
-			}
-			// Payload, which formats and templates read, holds no raw value.
-			for k, v := range mustPayload(t, s, Input{ID: "ID", Body: body, Fields: in.Fields, Time: testTime}) {
-				if _, ok := v.(rawValue); ok {
-					t.Errorf("Payload: %s is raw, want it decoded", k)
-				}
-			}
-		})
-	}
-	if body.Object["report"] != rawValue(report) {
-		t.Error("merging changed the body's raw value")
-	}
-	// encoding/json writes a raw value as it writes the decoded one.
-	got, err := encodeJSON(body.Object)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want, _ := encodeJSON(decoded); !bytes.Equal(got, want) {
-		t.Errorf("encodeJSON of the body with raw values:\ngot  %s\nwant %s", truncate(string(got), 300), truncate(string(want), 300))
-	}
-
-	s := resolve(t, "url = \"http://127.0.0.1:9/\"\nformat = \"job-status-notification\"", config.Overrides{}, nil)
-	p := mustPayload(t, s, Input{ID: "ID", Body: body, Time: testTime})
-	if p["body"] != text {
-		t.Errorf("job-status-notification body: got %q, want the text as given", truncate(p["body"].(string), 60))
-	}
-}
-
-func mustPayload(tb testing.TB, s *config.Settings, in Input) map[string]any {
-	tb.Helper()
-	p, err := Payload(testContext(), s, in)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
-}
-
-// BenchmarkValidJSON is the validator against encoding/json.Valid on a
-// 1 MiB body that is mostly one string with an escape every 70 bytes.
-func BenchmarkValidJSON(b *testing.B) {
+// benchBody is a 1 MiB body that is mostly one string with an escape
+// every 70 bytes.
+func benchBody() string {
 	var sb strings.Builder
 	sb.WriteString(`{"message":"build log attached","tests":{"passed":412,"failed":0},"log":"`)
 	for i := 0; sb.Len() < 1<<20; i++ {
 		sb.WriteString(`[00000042] INFO  com.example.app.DeployStep - step 42 finished in 12ms\n`)
 	}
 	sb.WriteString(`"}`)
-	text := sb.String()
-	b.Run("validJSON", func(b *testing.B) {
+	return sb.String()
+}
+
+// BenchmarkValidJSON is the validator against encoding/json.Valid on
+// benchBody.
+func BenchmarkValidJSON(b *testing.B) {
+	text := benchBody()
+	b.Run("Valid", func(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		for i := 0; i < b.N; i++ {
-			if !validJSON(text) {
+			if !Valid(text) {
 				b.Fatal("invalid")
 			}
 		}
 	})
-	b.Run("splitObject", func(b *testing.B) {
+	b.Run("SplitObject", func(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if _, ok := splitObject(text, rawMin); !ok {
+			if _, ok := SplitObject(text, testLimit); !ok {
 				b.Fatal("declined")
 			}
 		}
@@ -426,4 +352,44 @@ func BenchmarkValidJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkEncodeObject is the encoder on a payload shaped like notify's:
+// a few sections, 3,000 environment variables as a map[string]string, and
+// benchBody's values merged in, its log raw.
+func BenchmarkEncodeObject(b *testing.B) {
+	env := make(map[string]string, 3000)
+	for i := range 3000 {
+		env[fmt.Sprintf("BUILD_STEP_%d", i)] = fmt.Sprintf("https://ci.example.com/job/team/job/app/%d/value", i)
+	}
+	payload := func() map[string]any {
+		return map[string]any{
+			"id": "3b0c5c1e-0000-4000-8000-000000000001", "status": "SUCCESS", "timestamp": "2026-11-27T03:20:00Z",
+			"job":   map[string]any{"name": "team/app", "url": "https://ci.example.com/job/team/job/app/"},
+			"build": map[string]any{"number": int64(1287), "executor": int64(1), "url": "https://ci.example.com/job/team/job/app/1287/"},
+			"scm":   map[string]any{"commit": "0123456789abcdef0123456789abcdef01234567", "branch": "main", "dirty": false},
+			"env":   env,
+		}
+	}
+	body, ok := SplitObject(benchBody(), testLimit)
+	if !ok {
+		b.Fatal("declined")
+	}
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+	}{{"body=none", nil}, {"body=1MiB", body}} {
+		b.Run(tc.name, func(b *testing.B) {
+			p := payload()
+			for k, v := range tc.body {
+				p[k] = v
+			}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := EncodeObject(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
