@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -555,18 +554,7 @@ func TestHugeErrorBody(t *testing.T) {
 			t.Errorf("response %d: the server wrote %d bytes (error %v): the client read the whole body", i+1, o.written, o.err)
 		}
 	}
-	// A child's ru_maxrss also counts the memory of the process it was
-	// forked from, up to its exec: this test process, which can be large
-	// under -race. So the bound is 100 MiB or this process's own peak.
-	var self syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err != nil {
-		t.Fatal(err)
-	}
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		if limit := max(100<<10, self.Maxrss); ru.Maxrss > limit {
-			t.Errorf("peak RSS: got %d MiB, want at most %d MiB", ru.Maxrss>>10, limit>>10)
-		}
-	}
+	wantPeakRSS(t, ps, 100<<10)
 	wantStderr(t, r, "delivery failed after 2 attempts: 500 Internal Server Error: EEEE")
 	if len(r.stderr) > 4<<10 {
 		t.Errorf("stderr is %d bytes: the body was not cut to a snippet", len(r.stderr))
