@@ -18,6 +18,7 @@ import (
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 func (a *app) sendCommand() *cli.Command {
@@ -295,7 +296,7 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 	// The spool never holds an expanded secret: a [fields] value from
 	// ${VAR} in the body keeps the notification out of it.
 	for _, secret := range s.Secrets {
-		if len(secret) >= notify.MinSecret && (bytes.Contains(req.Body, []byte(secret)) || strings.Contains(req.Query, secret)) {
+		if len(secret) >= redact.MinSecret && (bytes.Contains(req.Body, []byte(secret)) || strings.Contains(req.Query, secret)) {
 			a.logf("not saved to the spool: the payload holds a value from a ${VAR} in the config, which the spool must not store")
 			return
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 func TestGoldenGetQuery(t *testing.T) {
@@ -113,7 +114,7 @@ func TestGoldenDryRun(t *testing.T) {
 		}
 	}
 	// Nothing the redactor knows is left in it.
-	if got := NewRedactor(Secrets(s)...).String(string(out)); got != string(out) {
+	if got := redact.New(Secrets(s)...).String(string(out)); got != string(out) {
 		t.Errorf("the redactor changes the dry run: got\n%s\nwant\n%s", got, out)
 	}
 }

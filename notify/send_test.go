@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 // recorded is one request as the test server received it.
@@ -827,7 +828,7 @@ func TestSendSnippetCutAfterRedaction(t *testing.T) {
 			io.WriteString(w, strings.Repeat("x", pad)+secret+" and more")
 		})
 		c, _ := testClient(1)
-		c.Redact = NewRedactor(secret, "TOPSECRETtoken-abcdefghijklmnop").String
+		c.Redact = redact.New(secret, "TOPSECRETtoken-abcdefghijklmnop").String
 		_, err := c.Send(context.Background(), request(t, "POST", srv.URL))
 		var se *StatusError
 		if !errors.As(err, &se) {
@@ -838,5 +839,35 @@ func TestSendSnippetCutAfterRedaction(t *testing.T) {
 				t.Errorf("pad %d: snippet shows %q: %q", pad, part, se.Snippet[len(se.Snippet)-40:])
 			}
 		}
+	}
+}
+
+func TestEscape(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "plain", in: "ok: done", want: "ok: done"},
+		{name: "unicode kept", in: "héllo 世界", want: "héllo 世界"},
+		{name: "ANSI escape", in: "\x1b[31mred\x1b[0m", want: `\x1b[31mred\x1b[0m`},
+		{name: "CR", in: "a\rb", want: `a\rb`},
+		{name: "LF", in: "a\nb", want: `a\nb`},
+		{name: "tab", in: "a\tb", want: `a\tb`},
+		{name: "NUL", in: "a\x00b", want: `a\x00b`},
+		{name: "DEL", in: "a\x7fb", want: `a\x7fb`},
+		{name: "bell", in: "\a", want: `\x07`},
+		{name: "bidi override", in: "evil\u202eexe.txt", want: `evil\u202eexe.txt`},
+		{name: "zero width space", in: "a\u200bb", want: `a\u200bb`},
+		{name: "C1 control", in: "a\u0085b", want: `a\u0085b`},
+		{name: "invalid UTF-8", in: "a\xffb\xc3", want: `a\xffb\xc3`},
+		{name: "backslash", in: `a\nb`, want: `a\\nb`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Escape([]byte(tt.in)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
