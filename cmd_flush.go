@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 )
 
@@ -93,7 +94,7 @@ func (a *app) flush(c *cli.Context) error {
 				a.logf("%s: delivered, but could not remove it: %v", name, err)
 			}
 			if !a.quiet {
-				a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode), plural(res.Attempts, "attempt"))
+				a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode), plural(res.Attempts, "attempt"))
 			}
 			continue
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 	"github.com/jobnotify/jobnotify/redact"
 )
@@ -168,7 +169,7 @@ func (a *app) send(c *cli.Context) (err error) {
 	}
 	if len(s.Dropped) > 0 && !a.quiet {
 		a.logf("warning: not sending config header(s) %s: they were configured for another host than %s (pass them with --header to send them)",
-			strings.Join(s.Dropped, ", "), notify.Origin(s.URL))
+			strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
 	if o.phaseSet && s.Format != "notification-plugin" {
 		return fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
@@ -224,7 +225,7 @@ func (a *app) send(c *cli.Context) (err error) {
 		return err
 	}
 	if !a.quiet {
-		a.logf("%s %s -> %s (%s, %s)", req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode),
+		a.logf("%s %s -> %s (%s, %s)", req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode),
 			plural(res.Attempts, "attempt"), roundMS(res.Elapsed))
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 )
 
@@ -48,7 +49,7 @@ func (a *app) validate(c *cli.Context) error {
 	out := map[string]any{
 		"config":    s.Path,
 		"target":    s.Target,
-		"url":       notify.Display(s.URL),
+		"url":       weburl.Display(s.URL),
 		"method":    s.Method,
 		"format":    s.Format,
 		"timeout":   s.Timeout.String(),

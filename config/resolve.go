@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
 // Settings are the resolved settings of one send.
@@ -505,33 +506,19 @@ func validName(n string) bool {
 	return true
 }
 
-// originOf returns host:port of a URL, with the scheme's default port, or ""
-// when raw is not an absolute URL or its host is still to be expanded.
-func originOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || strings.Contains(u.Host, "$") {
-		return ""
-	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
-	}
-	return strings.ToLower(u.Hostname()) + ":" + port
-}
-
 // dropForeignHeaders leaves out config headers configured alongside a URL
 // on another host than the one the request goes to: a token for
 // api.example.com must not travel to whatever --url names. A configured
 // URL whose host is a ${VAR} is expanded to find its host; when that
 // variable is unset the URL cannot be the one in use, so its headers go.
 func (s *Settings) dropForeignHeaders(env map[string]string) {
-	final := originOf(s.URL)
+	final := weburl.HostPort(s.URL)
 	s.Headers = slices.DeleteFunc(s.Headers, func(h Header) bool {
-		o := originOf(h.url)
+		o := weburl.HostPort(h.url)
 		if o == "" && strings.Contains(h.url, "$") {
 			x := expander{env: env} // its values are not recorded as secrets
 			if u, err := x.expand(h.url); err == nil {
-				o = originOf(u)
+				o = weburl.HostPort(u)
 			} else {
 				o = "(unresolved)"
 			}
@@ -654,13 +641,13 @@ func (s *Settings) validate() error {
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("not a valid URL: %s", redactURL(raw))
+		return fmt.Errorf("not a valid URL: %s", weburl.Safe(raw))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%s: want an absolute http:// or https:// URL", redactURL(raw))
+		return fmt.Errorf("%s: want an absolute http:// or https:// URL", weburl.Safe(raw))
 	}
 	if u.Hostname() == "" {
-		return fmt.Errorf("%s: no host", redactURL(raw))
+		return fmt.Errorf("%s: no host", weburl.Safe(raw))
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
 // Client delivers requests with retries. The zero value is not usable:
@@ -159,7 +160,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	if c.Debug != nil {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, i int) {
 			var b strings.Builder
-			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, Origin(req.URL.String()), i+1, c.Retry.Attempts)
+			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, weburl.Origin(req.URL.String()), i+1, c.Retry.Attempts)
 			writeHeaders(&b, "> ", req.Header, r.Signing.Header)
 			c.Debug(strings.TrimSuffix(b.String(), "\n"))
 		}
@@ -209,7 +210,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		se := &StatusError{Code: resp.StatusCode, Status: statusText(resp), Snippet: c.readSnippet(resp)}
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			if loc, err := resp.Location(); err == nil {
-				se.Location = Origin(loc.String())
+				se.Location = weburl.Origin(loc.String())
 			}
 			return finish(ClassRedirect, se)
 		}
@@ -484,35 +485,10 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	prev := via[len(via)-1].URL
 	code := req.Response.StatusCode
-	if (code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect) && sameOrigin(prev, req.URL) {
+	if (code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect) && weburl.SameOrigin(prev, req.URL) {
 		return nil
 	}
 	return http.ErrUseLastResponse
-}
-
-func sameOrigin(from, to *url.URL) bool {
-	if !strings.EqualFold(from.Hostname(), to.Hostname()) || to.User != nil {
-		return false
-	}
-	fs, ts := strings.ToLower(from.Scheme), strings.ToLower(to.Scheme)
-	fp, tp := portOf(from), portOf(to)
-	switch {
-	case fs == ts:
-		return fp == tp
-	case fs == "http" && ts == "https":
-		return fp == tp || fp == "80" && tp == "443"
-	}
-	return false
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "https") {
-		return "443"
-	}
-	return "80"
 }
 
 // Escape renders bytes from a server on one line: control characters, ANSI

@@ -691,45 +691,6 @@ func TestCheckRedirect(t *testing.T) {
 	})
 }
 
-func TestSameOrigin(t *testing.T) {
-	tests := []struct {
-		from, to string
-		want     bool
-	}{
-		{"http://h.test/a", "http://h.test/b", true},
-		{"http://h.test/a", "http://H.TEST/b", true},
-		{"http://h.test/a", "http://h.test:80/b", true},
-		{"HTTP://h.test/a", "http://h.test/b", true},
-		{"http://h.test/a", "https://h.test/a", true},           // 80 -> 443 upgrade
-		{"http://h.test:8080/a", "https://h.test:8080/a", true}, // same port upgrade
-		{"http://h.test:8080/a", "https://h.test/a", false},
-		{"http://h.test/a", "https://h.test:8443/a", false},
-		{"https://h.test/a", "http://h.test/a", false},
-		{"https://h.test/a", "http://h.test:443/a", false},
-		{"http://127.0.0.1:1/a", "http://127.0.0.1:2/a", false},
-		{"http://h.test/a", "http://g.test/a", false},
-		{"http://h.test/a", "http://h.test.evil/a", false},
-		{"http://h.test/a", "http://u@h.test/a", false},
-		{"http://h.test/a", "http://u:p@h.test/a", false},
-		{"http://h.test/a", "ftp://h.test/a", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.from+" to "+tt.to, func(t *testing.T) {
-			from, err := url.Parse(tt.from)
-			if err != nil {
-				t.Fatal(err)
-			}
-			to, err := url.Parse(tt.to)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := sameOrigin(from, to); got != tt.want {
-				t.Errorf("got %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestWait(t *testing.T) {
 	tests := []struct {
 		name     string
