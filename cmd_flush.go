@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 )
@@ -94,7 +95,7 @@ func (a *app) flush(c *cli.Context) error {
 				a.logf("%s: delivered, but could not remove it: %v", name, err)
 			}
 			if !a.quiet {
-				a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode), plural(res.Attempts, "attempt"))
+				a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode), human.Plural(res.Attempts, "attempt"))
 			}
 			continue
 		}

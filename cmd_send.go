@@ -17,6 +17,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 	"github.com/jobnotify/jobnotify/redact"
@@ -226,7 +227,7 @@ func (a *app) send(c *cli.Context) (err error) {
 	}
 	if !a.quiet {
 		a.logf("%s %s -> %s (%s, %s)", req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode),
-			plural(res.Attempts, "attempt"), roundMS(res.Elapsed))
+			human.Plural(res.Attempts, "attempt"), human.Elapsed(res.Elapsed))
 	}
 	return nil
 }
@@ -319,18 +320,4 @@ func envOptions(s *config.Settings) envcollect.Options {
 	o := s.Env
 	o.Exclude = append(append([]string(nil), o.Exclude...), s.SecretVars...)
 	return o
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func roundMS(d time.Duration) string {
-	if d < time.Second {
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	}
-	return d.Round(10 * time.Millisecond).String()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
@@ -85,7 +86,7 @@ func (e *DeliveryError) Error() string {
 	if e.Attempts == 0 {
 		return e.Err.Error() // nothing was attempted, as when flush leaves files behind
 	}
-	return fmt.Sprintf("delivery failed after %s: %v", plural(e.Attempts, "attempt"), e.Err)
+	return fmt.Sprintf("delivery failed after %s: %v", human.Plural(e.Attempts, "attempt"), e.Err)
 }
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
@@ -319,22 +320,22 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
 			if ra > p.c.Retry.MaxWait {
 				return false, &stopError{class: ClassRetryAfter, cause: cause,
-					msg: fmt.Sprintf("server asked to Retry-After %s, more than retry.max_wait %s; not retrying", roundDur(ra), p.c.Retry.MaxWait)}
+					msg: fmt.Sprintf("server asked to Retry-After %s, more than retry.max_wait %s; not retrying", human.Round(ra), p.c.Retry.MaxWait)}
 			}
 			wait = max(ra, p.c.Retry.MinWait)
 			if left := p.deadline.Sub(p.now()); wait > left {
 				return false, &stopError{class: ClassRetryAfter, cause: cause,
-					msg: fmt.Sprintf("server asked to Retry-After %s, more than the %s left of retry.max_time %s; not retrying", roundDur(ra), roundDur(left), p.c.Retry.MaxTime)}
+					msg: fmt.Sprintf("server asked to Retry-After %s, more than the %s left of retry.max_time %s; not retrying", human.Round(ra), human.Round(left), p.c.Retry.MaxTime)}
 			}
 		}
 	}
 	if left := p.deadline.Sub(p.now()); wait > left {
 		return false, &stopError{class: ClassMaxTime, cause: cause,
-			msg: fmt.Sprintf("the next retry, in %s, would pass retry.max_time %s", roundDur(wait), p.c.Retry.MaxTime)}
+			msg: fmt.Sprintf("the next retry, in %s, would pass retry.max_time %s", human.Round(wait), p.c.Retry.MaxTime)}
 	}
 	p.next = wait
 	if p.c.Log != nil {
-		p.c.Log(fmt.Sprintf("attempt %d/%d: %s; retrying in %s", p.attempt, p.c.Retry.Attempts, cause, roundDur(wait)))
+		p.c.Log(fmt.Sprintf("attempt %d/%d: %s; retrying in %s", p.attempt, p.c.Retry.Attempts, cause, human.Round(wait)))
 	}
 	return true, nil
 }
@@ -529,23 +530,4 @@ func escape(b []byte, keepLines bool) string {
 		b = b[n:]
 	}
 	return s.String()
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
-// roundDur rounds a duration for messages: 1.2s, 350ms.
-func roundDur(d time.Duration) time.Duration {
-	switch {
-	case d >= 10*time.Second:
-		return d.Round(time.Second)
-	case d >= time.Second:
-		return d.Round(100 * time.Millisecond)
-	default:
-		return d.Round(time.Millisecond)
-	}
 }
