@@ -407,8 +407,7 @@ func classify(resp *http.Response, err error) (retry bool, class string) {
 	if _, ok := tlsProblem(err); ok {
 		return false, ClassTLS
 	}
-	switch {
-	case strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects"):
+	if errors.Is(err, errTooManyRedirects) {
 		return false, ClassRedirect
 	}
 	return true, ClassNetwork
@@ -477,12 +476,19 @@ func tlsProblem(err error) (msg string, ok bool) {
 	return "", false
 }
 
+// maxRedirects is how many redirects one attempt follows.
+const maxRedirects = 10
+
+// errTooManyRedirects is what checkRedirect ends a longer chain with;
+// classify knows it by identity, not by its text.
+var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", maxRedirects)
+
 // checkRedirect follows a 307 or 308 to the same host and port (or an
 // http-to-https upgrade of the same host), keeping method, body and
 // headers; anything else ends with the redirect response itself.
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
+	if len(via) >= maxRedirects {
+		return errTooManyRedirects
 	}
 	prev := via[len(via)-1].URL
 	code := req.Response.StatusCode

@@ -688,7 +688,35 @@ func TestCheckRedirect(t *testing.T) {
 		if err == nil || err == http.ErrUseLastResponse || !strings.Contains(err.Error(), "10 redirects") {
 			t.Errorf("got %v, want an error about 10 redirects", err)
 		}
+		if !errors.Is(err, errTooManyRedirects) {
+			t.Errorf("got %v, want errTooManyRedirects", err)
+		}
 	})
+}
+
+// classify knows checkRedirect's error by identity: wrapped as net/http
+// wraps it, it is a redirect failure; another error that merely says the
+// same words (a proxy's message, say) is not.
+func TestClassifyRedirect(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		wantRetry bool
+		wantClass string
+	}{
+		{name: "as net/http returns it", err: &url.Error{Op: "Post", URL: "http://h.test/a", Err: errTooManyRedirects}, wantRetry: false, wantClass: ClassRedirect},
+		{name: "wrapped again", err: fmt.Errorf("attempt 2: %w", &url.Error{Op: "Post", URL: "http://h.test/a", Err: errTooManyRedirects}), wantRetry: false, wantClass: ClassRedirect},
+		{name: "the same text", err: errors.New("stopped after 10 redirects"), wantRetry: true, wantClass: ClassNetwork},
+		{name: "the same text in a url.Error", err: &url.Error{Op: "Post", URL: "http://h.test/a", Err: errors.New("proxy: stopped after 10 redirects")}, wantRetry: true, wantClass: ClassNetwork},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			retry, class := classify(nil, tt.err)
+			if retry != tt.wantRetry || class != tt.wantClass {
+				t.Errorf("got %v, %q, want %v, %q", retry, class, tt.wantRetry, tt.wantClass)
+			}
+		})
+	}
 }
 
 func TestWait(t *testing.T) {
