@@ -11,6 +11,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -33,8 +34,8 @@ type app struct {
 	environ        []string
 	env            map[string]string
 	stdin          io.Reader
-	stdout, stderr *notify.Writer
-	red            *notify.Redactor
+	stdout, stderr *redact.Writer
+	red            *redact.Redactor
 	quiet, verbose bool
 
 	// envVars maps a flag's name to its JOBNOTIFY_* variable. It is
@@ -45,7 +46,7 @@ type app struct {
 
 func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
 	env := envMap(environ)
-	red := notify.NewRedactor(notify.ProxySecrets(env)...)
+	red := redact.New(notify.ProxySecrets(env)...)
 	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(stderr), red: red, envVars: map[string]string{}}
 }
 

@@ -9,6 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 	"github.com/jobnotify/jobnotify/spool"
 )
@@ -64,7 +66,7 @@ func (a *app) flush(c *cli.Context) error {
 		}
 		res, err := client.Send(ctx, req)
 		if err == nil && !a.quiet {
-			a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode), plural(res.Attempts, "attempt"))
+			a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode), human.Plural(res.Attempts, "attempt"))
 		}
 		return res.Attempts, err
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 	"github.com/jobnotify/jobnotify/spool"
 )
@@ -151,7 +153,7 @@ func (a *app) send(c *cli.Context) (err error) {
 	}
 	if len(s.Dropped) > 0 && !a.quiet {
 		a.logf("warning: not sending config header(s) %s: they were configured for another host than %s (pass them with --header to send them)",
-			strings.Join(s.Dropped, ", "), notify.Origin(s.URL))
+			strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
 	if o.phaseSet && s.Format != "notification-plugin" {
 		return fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
@@ -207,8 +209,8 @@ func (a *app) send(c *cli.Context) (err error) {
 		return err
 	}
 	if !a.quiet {
-		a.logf("%s %s -> %s (%s, %s)", req.Method, notify.Origin(s.URL), notify.StatusLine(res.StatusCode),
-			plural(res.Attempts, "attempt"), roundMS(res.Elapsed))
+		a.logf("%s %s -> %s (%s, %s)", req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode),
+			human.Plural(res.Attempts, "attempt"), human.Elapsed(res.Elapsed))
 	}
 	return nil
 }
@@ -283,18 +285,4 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 // expansions, which never enter a payload.
 func envOptions(s *config.Settings) envcollect.Options {
 	return envcollect.Options{Include: s.Env.Include, Exclude: append(append([]string(nil), s.Env.Exclude...), s.SecretVars...)}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func roundMS(d time.Duration) string {
-	if d < time.Second {
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	}
-	return d.Round(10 * time.Millisecond).String()
 }

@@ -554,7 +554,7 @@ func TestHugeErrorBody(t *testing.T) {
 			t.Errorf("response %d: the server wrote %d bytes (error %v): the client read the whole body", i+1, o.written, o.err)
 		}
 	}
-	wantPeakRSS(t, ps, 100<<20)
+	wantPeakRSS(t, ps, 100<<10)
 	wantStderr(t, r, "delivery failed after 2 attempts: 500 Internal Server Error: EEEE")
 	if len(r.stderr) > 4<<10 {
 		t.Errorf("stderr is %d bytes: the body was not cut to a snippet", len(r.stderr))

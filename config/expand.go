@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -154,18 +153,4 @@ func validName(n string) bool {
 		}
 	}
 	return true
-}
-
-// originOf returns host:port of a URL, with the scheme's default port, or ""
-// when raw is not an absolute URL or its host is still to be expanded.
-func originOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || strings.Contains(u.Host, "$") {
-		return ""
-	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
-	}
-	return strings.ToLower(u.Hostname()) + ":" + port
 }

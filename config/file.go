@@ -7,7 +7,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -303,45 +302,6 @@ func distance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
-}
-
-// redactURL renders a URL for an error message without its password or query.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	if u.User != nil {
-		u.User = url.User("***")
-	}
-	if u.Opaque != "" {
-		u.Opaque = "***" // "user:pass@host" parses as scheme "user" and an opaque rest
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "***"
-	}
-	u.Fragment = ""
-	return u.String()
-}
-
-// displayURL renders a URL without userinfo and with every query value as ***.
-func displayURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		q := strings.Split(c.RawQuery, "&")
-		for i, kv := range q {
-			if k, _, ok := strings.Cut(kv, "="); ok {
-				q[i] = k + "=***"
-			}
-		}
-		c.RawQuery = strings.Join(q, "&")
-	}
-	return c.String()
 }
 
 // keyLine finds the line that defines a dotted key (such as

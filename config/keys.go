@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
 // keys is the one table of the file's keys. Each entry says where its
@@ -366,7 +368,7 @@ func showURL(s *Settings) any {
 	if s.URL == "" {
 		return nil
 	}
-	return displayURL(s.URL)
+	return weburl.Display(s.URL)
 }
 
 // Show returns the resolved settings as validate prints them: every key of

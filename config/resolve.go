@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
 // Settings are the resolved settings of one send. Which key of the file
@@ -267,13 +269,13 @@ func (s *Settings) setHeader(h Header) {
 // URL whose host is a ${VAR} is expanded to find its host; when that
 // variable is unset the URL cannot be the one in use, so its headers go.
 func (s *Settings) dropForeignHeaders(env map[string]string) {
-	final := originOf(s.URL)
+	final := weburl.HostPort(s.URL)
 	s.Headers = slices.DeleteFunc(s.Headers, func(h Header) bool {
-		o := originOf(h.url)
+		o := weburl.HostPort(h.url)
 		if o == "" && strings.Contains(h.url, "$") {
 			x := expander{env: env} // its values are not recorded as secrets
 			if u, err := x.expand(h.url); err == nil {
-				o = originOf(u)
+				o = weburl.HostPort(u)
 			} else {
 				o = "(unresolved)"
 			}

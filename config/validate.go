@@ -7,6 +7,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
 // check validates what can be checked without the environment: every table,
@@ -148,13 +150,13 @@ func (s *Settings) validate() error {
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("not a valid URL: %s", redactURL(raw))
+		return fmt.Errorf("not a valid URL: %s", weburl.Safe(raw))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%s: want an absolute http:// or https:// URL", redactURL(raw))
+		return fmt.Errorf("%s: want an absolute http:// or https:// URL", weburl.Safe(raw))
 	}
 	if u.Hostname() == "" {
-		return fmt.Errorf("%s: no host", redactURL(raw))
+		return fmt.Errorf("%s: no host", weburl.Safe(raw))
 	}
 	return nil
 }

@@ -12,10 +12,10 @@ const (
 	SystemGitLabCI      = "gitlab-ci"
 )
 
-// GitHubActions is the built-in allow-list on GitHub Actions. It names every
+// githubAllow is the built-in allow-list on GitHub Actions. It names every
 // variable: a GITHUB_* or ACTIONS_* glob would also take the runner's
 // credentials and the paths of its command files.
-var GitHubActions = []string{
+var githubAllow = []string{
 	"CI", "GITHUB_ACTIONS",
 	"GITHUB_WORKFLOW", "GITHUB_WORKFLOW_REF", "GITHUB_WORKFLOW_SHA", "GITHUB_JOB",
 	"GITHUB_RUN_ID", "GITHUB_RUN_NUMBER", "GITHUB_RUN_ATTEMPT", "GITHUB_RETENTION_DAYS",
@@ -27,10 +27,10 @@ var GitHubActions = []string{
 	"RUNNER_NAME", "RUNNER_OS", "RUNNER_ARCH", "RUNNER_ENVIRONMENT",
 }
 
-// GitLabCI is the built-in allow-list on GitLab CI/CD. Like GitHubActions it
+// gitlabAllow is the built-in allow-list on GitLab CI/CD. Like githubAllow it
 // names every variable: CI_* would take CI_JOB_JWT, CI_REPOSITORY_URL (whose
 // userinfo is the job token) and the runner's file variables.
-var GitLabCI = []string{
+var gitlabAllow = []string{
 	"CI", "GITLAB_CI",
 	"CI_SERVER_URL", "CI_SERVER_HOST", "CI_SERVER_NAME", "CI_SERVER_VERSION", "CI_API_V4_URL",
 	"CI_PROJECT_ID", "CI_PROJECT_PATH", "CI_PROJECT_PATH_SLUG", "CI_PROJECT_NAME", "CI_PROJECT_TITLE",
@@ -113,9 +113,9 @@ func (o Options) compileFor(sys string) filter {
 	f := o.compile()
 	switch sys {
 	case SystemGitHubActions:
-		f.jenkins = compile(GitHubActions)
+		f.jenkins = compile(githubAllow)
 	case SystemGitLabCI:
-		f.jenkins = compile(GitLabCI)
+		f.jenkins = compile(gitlabAllow)
 	}
 	return f
 }

@@ -12,8 +12,9 @@ import (
 	"strings"
 )
 
-// Jenkins is the built-in allow-list: the variables Jenkins sets for a build.
-var Jenkins = []string{
+// jenkinsAllow is the built-in allow-list: the variables Jenkins sets for a
+// build.
+var jenkinsAllow = []string{
 	"BUILD_*", "JOB_*", "GIT_*", "CHANGE_*", "TAG_*", "BRANCH_*",
 	"NODE_NAME", "NODE_LABELS", "EXECUTOR_NUMBER", "WORKSPACE", "WORKSPACE_TMP",
 	"JENKINS_URL", "RUN_*_URL", "STAGE_NAME", "CI",
@@ -131,7 +132,7 @@ type filter struct {
 }
 
 func (o Options) compile() filter {
-	return filter{exclude: compile(o.Exclude), include: compile(o.Include), jenkins: compile(Jenkins)}
+	return filter{exclude: compile(o.Exclude), include: compile(o.Include), jenkins: compile(jenkinsAllow)}
 }
 
 func (f filter) allowed(name string) bool {
@@ -242,8 +243,9 @@ var sections = []struct {
 
 // Collect builds the context from environ, a list of K=V pairs such as
 // os.Environ returns. Later duplicates win, as in a shell. The CI system
-// detected (Context.System) chooses the built-in allow-list (Jenkins,
-// GitHubActions or GitLabCI; Jenkins when none) and the section mapping.
+// detected (Context.System) chooses the built-in allow-list (Jenkins's,
+// GitHub Actions' or GitLab CI's; Jenkins's when none) and the section
+// mapping.
 func Collect(environ []string, opts Options) Context {
 	env := make(map[string]string)
 	sys := detect(environ)

@@ -15,6 +15,7 @@ import (
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/fastjson"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
 // Request is a notification ready to send: the same bytes on every attempt.
@@ -71,7 +72,7 @@ func NewRequest(s *config.Settings, method, id string, body []byte, query, versi
 	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: s.Signing}
 	r.Header.Set("User-Agent", "jobnotify/"+version)
 	r.Header.Set("Idempotency-Key", id)
-	r.display = Display(s.URL)
+	r.display = weburl.Display(s.URL)
 	if query != "" {
 		sep := "?"
 		if u.RawQuery != "" {
@@ -167,35 +168,6 @@ func flatten(prefix string, v any, out map[string]string) {
 		}
 		out[prefix] = string(b)
 	}
-}
-
-// Display renders a URL without userinfo and with every query value as ***.
-func Display(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		q := strings.Split(c.RawQuery, "&")
-		for i, kv := range q {
-			if k, _, ok := strings.Cut(kv, "="); ok {
-				q[i] = k + "=***"
-			}
-		}
-		c.RawQuery = strings.Join(q, "&")
-	}
-	return c.String()
-}
-
-// Origin renders a URL as scheme://host/path, the form used in log lines.
-func Origin(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // Dump writes the request as it would go on the wire, with sensitive header

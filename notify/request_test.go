@@ -14,6 +14,8 @@ import (
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
+	"github.com/jobnotify/jobnotify/internal/weburl"
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 func TestGoldenGetQuery(t *testing.T) {
@@ -90,7 +92,7 @@ func TestGoldenDryRun(t *testing.T) {
 		t.Errorf("Authorization: got %q, want %q", got, want)
 	}
 	if !strings.Contains(r.URL, "token=canary-url-query-token") {
-		t.Errorf("URL: got %s, want the real token in it", Display(r.URL))
+		t.Errorf("URL: got %s, want the real token in it", weburl.Display(r.URL))
 	}
 
 	var buf bytes.Buffer
@@ -113,7 +115,7 @@ func TestGoldenDryRun(t *testing.T) {
 		}
 	}
 	// Nothing the redactor knows is left in it.
-	if got := NewRedactor(Secrets(s)...).String(string(out)); got != string(out) {
+	if got := redact.New(Secrets(s)...).String(string(out)); got != string(out) {
 		t.Errorf("the redactor changes the dry run: got\n%s\nwant\n%s", got, out)
 	}
 }
@@ -352,31 +354,6 @@ func TestQueryRoundTrips(t *testing.T) {
 	}
 	if !sort.StringsAreSorted(keys) {
 		t.Errorf("keys are not sorted: %q…", keys[:5])
-	}
-}
-
-func TestDisplayAndOrigin(t *testing.T) {
-	tests := []struct {
-		name    string
-		raw     string
-		display string
-		origin  string
-	}{
-		{name: "plain", raw: "https://api.example.com/x", display: "https://api.example.com/x", origin: "https://api.example.com/x"},
-		{name: "userinfo", raw: "https://u:p4ss@api.example.com/x", display: "https://api.example.com/x", origin: "https://api.example.com/x"},
-		{name: "query", raw: "http://127.0.0.1:8080/x?token=abc&a=1&flag", display: "http://127.0.0.1:8080/x?token=***&a=***&flag", origin: "http://127.0.0.1:8080/x"},
-		{name: "fragment", raw: "http://127.0.0.1/x?t=s#frag", display: "http://127.0.0.1/x?t=***#frag", origin: "http://127.0.0.1/x"},
-		{name: "invalid", raw: "http://[::1", display: "(invalid URL)", origin: "(invalid URL)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Display(tt.raw); got != tt.display {
-				t.Errorf("Display: got %q, want %q", got, tt.display)
-			}
-			if got := Origin(tt.raw); got != tt.origin {
-				t.Errorf("Origin: got %q, want %q", got, tt.origin)
-			}
-		})
 	}
 }
 

@@ -21,6 +21,8 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
 // Client delivers requests with retries. The zero value is not usable:
@@ -84,7 +86,7 @@ func (e *DeliveryError) Error() string {
 	if e.Attempts == 0 {
 		return e.Err.Error() // nothing was attempted, as when flush leaves files behind
 	}
-	return fmt.Sprintf("delivery failed after %s: %v", plural(e.Attempts, "attempt"), e.Err)
+	return fmt.Sprintf("delivery failed after %s: %v", human.Plural(e.Attempts, "attempt"), e.Err)
 }
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
@@ -159,7 +161,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	if c.Debug != nil {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, i int) {
 			var b strings.Builder
-			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, Origin(req.URL.String()), i+1, c.Retry.Attempts)
+			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, weburl.Origin(req.URL.String()), i+1, c.Retry.Attempts)
 			writeHeaders(&b, "> ", req.Header, r.Signing.Header)
 			c.Debug(strings.TrimSuffix(b.String(), "\n"))
 		}
@@ -209,7 +211,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		se := &StatusError{Code: resp.StatusCode, Status: statusText(resp), Snippet: c.readSnippet(resp)}
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			if loc, err := resp.Location(); err == nil {
-				se.Location = Origin(loc.String())
+				se.Location = weburl.Origin(loc.String())
 			}
 			return finish(ClassRedirect, se)
 		}
@@ -318,22 +320,22 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
 			if ra > p.c.Retry.MaxWait {
 				return false, &stopError{class: ClassRetryAfter, cause: cause,
-					msg: fmt.Sprintf("server asked to Retry-After %s, more than retry.max_wait %s; not retrying", roundDur(ra), p.c.Retry.MaxWait)}
+					msg: fmt.Sprintf("server asked to Retry-After %s, more than retry.max_wait %s; not retrying", human.Round(ra), p.c.Retry.MaxWait)}
 			}
 			wait = max(ra, p.c.Retry.MinWait)
 			if left := p.deadline.Sub(p.now()); wait > left {
 				return false, &stopError{class: ClassRetryAfter, cause: cause,
-					msg: fmt.Sprintf("server asked to Retry-After %s, more than the %s left of retry.max_time %s; not retrying", roundDur(ra), roundDur(left), p.c.Retry.MaxTime)}
+					msg: fmt.Sprintf("server asked to Retry-After %s, more than the %s left of retry.max_time %s; not retrying", human.Round(ra), human.Round(left), p.c.Retry.MaxTime)}
 			}
 		}
 	}
 	if left := p.deadline.Sub(p.now()); wait > left {
 		return false, &stopError{class: ClassMaxTime, cause: cause,
-			msg: fmt.Sprintf("the next retry, in %s, would pass retry.max_time %s", roundDur(wait), p.c.Retry.MaxTime)}
+			msg: fmt.Sprintf("the next retry, in %s, would pass retry.max_time %s", human.Round(wait), p.c.Retry.MaxTime)}
 	}
 	p.next = wait
 	if p.c.Log != nil {
-		p.c.Log(fmt.Sprintf("attempt %d/%d: %s; retrying in %s", p.attempt, p.c.Retry.Attempts, cause, roundDur(wait)))
+		p.c.Log(fmt.Sprintf("attempt %d/%d: %s; retrying in %s", p.attempt, p.c.Retry.Attempts, cause, human.Round(wait)))
 	}
 	return true, nil
 }
@@ -405,8 +407,7 @@ func classify(resp *http.Response, err error) (retry bool, class string) {
 	if _, ok := tlsProblem(err); ok {
 		return false, ClassTLS
 	}
-	switch {
-	case strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects"):
+	if errors.Is(err, errTooManyRedirects) {
 		return false, ClassRedirect
 	}
 	return true, ClassNetwork
@@ -475,44 +476,26 @@ func tlsProblem(err error) (msg string, ok bool) {
 	return "", false
 }
 
+// maxRedirects is how many redirects one attempt follows.
+const maxRedirects = 10
+
+// errTooManyRedirects is what checkRedirect ends a longer chain with;
+// classify knows it by identity, not by its text.
+var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", maxRedirects)
+
 // checkRedirect follows a 307 or 308 to the same host and port (or an
 // http-to-https upgrade of the same host), keeping method, body and
 // headers; anything else ends with the redirect response itself.
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
+	if len(via) >= maxRedirects {
+		return errTooManyRedirects
 	}
 	prev := via[len(via)-1].URL
 	code := req.Response.StatusCode
-	if (code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect) && sameOrigin(prev, req.URL) {
+	if (code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect) && weburl.SameOrigin(prev, req.URL) {
 		return nil
 	}
 	return http.ErrUseLastResponse
-}
-
-func sameOrigin(from, to *url.URL) bool {
-	if !strings.EqualFold(from.Hostname(), to.Hostname()) || to.User != nil {
-		return false
-	}
-	fs, ts := strings.ToLower(from.Scheme), strings.ToLower(to.Scheme)
-	fp, tp := portOf(from), portOf(to)
-	switch {
-	case fs == ts:
-		return fp == tp
-	case fs == "http" && ts == "https":
-		return fp == tp || fp == "80" && tp == "443"
-	}
-	return false
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "https") {
-		return "443"
-	}
-	return "80"
 }
 
 // Escape renders bytes from a server on one line: control characters, ANSI
@@ -553,23 +536,4 @@ func escape(b []byte, keepLines bool) string {
 		b = b[n:]
 	}
 	return s.String()
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
-// roundDur rounds a duration for messages: 1.2s, 350ms.
-func roundDur(d time.Duration) time.Duration {
-	switch {
-	case d >= 10*time.Second:
-		return d.Round(time.Second)
-	case d >= time.Second:
-		return d.Round(100 * time.Millisecond)
-	default:
-		return d.Round(time.Millisecond)
-	}
 }

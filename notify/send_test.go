@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 // recorded is one request as the test server received it.
@@ -689,43 +690,32 @@ func TestCheckRedirect(t *testing.T) {
 		if err == nil || err == http.ErrUseLastResponse || !strings.Contains(err.Error(), "10 redirects") {
 			t.Errorf("got %v, want an error about 10 redirects", err)
 		}
+		if !errors.Is(err, errTooManyRedirects) {
+			t.Errorf("got %v, want errTooManyRedirects", err)
+		}
 	})
 }
 
-func TestSameOrigin(t *testing.T) {
+// classify knows checkRedirect's error by identity: wrapped as net/http
+// wraps it, it is a redirect failure; another error that merely says the
+// same words (a proxy's message, say) is not.
+func TestClassifyRedirect(t *testing.T) {
 	tests := []struct {
-		from, to string
-		want     bool
+		name      string
+		err       error
+		wantRetry bool
+		wantClass string
 	}{
-		{"http://h.test/a", "http://h.test/b", true},
-		{"http://h.test/a", "http://H.TEST/b", true},
-		{"http://h.test/a", "http://h.test:80/b", true},
-		{"HTTP://h.test/a", "http://h.test/b", true},
-		{"http://h.test/a", "https://h.test/a", true},           // 80 -> 443 upgrade
-		{"http://h.test:8080/a", "https://h.test:8080/a", true}, // same port upgrade
-		{"http://h.test:8080/a", "https://h.test/a", false},
-		{"http://h.test/a", "https://h.test:8443/a", false},
-		{"https://h.test/a", "http://h.test/a", false},
-		{"https://h.test/a", "http://h.test:443/a", false},
-		{"http://127.0.0.1:1/a", "http://127.0.0.1:2/a", false},
-		{"http://h.test/a", "http://g.test/a", false},
-		{"http://h.test/a", "http://h.test.evil/a", false},
-		{"http://h.test/a", "http://u@h.test/a", false},
-		{"http://h.test/a", "http://u:p@h.test/a", false},
-		{"http://h.test/a", "ftp://h.test/a", false},
+		{name: "as net/http returns it", err: &url.Error{Op: "Post", URL: "http://h.test/a", Err: errTooManyRedirects}, wantRetry: false, wantClass: ClassRedirect},
+		{name: "wrapped again", err: fmt.Errorf("attempt 2: %w", &url.Error{Op: "Post", URL: "http://h.test/a", Err: errTooManyRedirects}), wantRetry: false, wantClass: ClassRedirect},
+		{name: "the same text", err: errors.New("stopped after 10 redirects"), wantRetry: true, wantClass: ClassNetwork},
+		{name: "the same text in a url.Error", err: &url.Error{Op: "Post", URL: "http://h.test/a", Err: errors.New("proxy: stopped after 10 redirects")}, wantRetry: true, wantClass: ClassNetwork},
 	}
 	for _, tt := range tests {
-		t.Run(tt.from+" to "+tt.to, func(t *testing.T) {
-			from, err := url.Parse(tt.from)
-			if err != nil {
-				t.Fatal(err)
-			}
-			to, err := url.Parse(tt.to)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := sameOrigin(from, to); got != tt.want {
-				t.Errorf("got %v, want %v", got, tt.want)
+		t.Run(tt.name, func(t *testing.T) {
+			retry, class := classify(nil, tt.err)
+			if retry != tt.wantRetry || class != tt.wantClass {
+				t.Errorf("got %v, %q, want %v, %q", retry, class, tt.wantRetry, tt.wantClass)
 			}
 		})
 	}
@@ -829,7 +819,7 @@ func TestSendSnippetCutAfterRedaction(t *testing.T) {
 			io.WriteString(w, strings.Repeat("x", pad)+secret+" and more")
 		})
 		c, _ := testClient(1)
-		c.Redact = NewRedactor(secret, "TOPSECRETtoken-abcdefghijklmnop").String
+		c.Redact = redact.New(secret, "TOPSECRETtoken-abcdefghijklmnop").String
 		_, err := c.Send(context.Background(), request(t, "POST", srv.URL))
 		var se *StatusError
 		if !errors.As(err, &se) {
@@ -840,5 +830,35 @@ func TestSendSnippetCutAfterRedaction(t *testing.T) {
 				t.Errorf("pad %d: snippet shows %q: %q", pad, part, se.Snippet[len(se.Snippet)-40:])
 			}
 		}
+	}
+}
+
+func TestEscape(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "plain", in: "ok: done", want: "ok: done"},
+		{name: "unicode kept", in: "héllo 世界", want: "héllo 世界"},
+		{name: "ANSI escape", in: "\x1b[31mred\x1b[0m", want: `\x1b[31mred\x1b[0m`},
+		{name: "CR", in: "a\rb", want: `a\rb`},
+		{name: "LF", in: "a\nb", want: `a\nb`},
+		{name: "tab", in: "a\tb", want: `a\tb`},
+		{name: "NUL", in: "a\x00b", want: `a\x00b`},
+		{name: "DEL", in: "a\x7fb", want: `a\x7fb`},
+		{name: "bell", in: "\a", want: `\x07`},
+		{name: "bidi override", in: "evil\u202eexe.txt", want: `evil\u202eexe.txt`},
+		{name: "zero width space", in: "a\u200bb", want: `a\u200bb`},
+		{name: "C1 control", in: "a\u0085b", want: `a\u0085b`},
+		{name: "invalid UTF-8", in: "a\xffb\xc3", want: `a\xffb\xc3`},
+		{name: "backslash", in: `a\nb`, want: `a\\nb`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Escape([]byte(tt.in)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

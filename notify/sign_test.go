@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 // The Standard Webhooks test vector, from the specification's reference
@@ -458,7 +459,7 @@ func TestResolveSigning(t *testing.T) {
 				}
 			}
 			// And so they are redacted wherever they would be printed.
-			red := NewRedactor(Secrets(s)...)
+			red := redact.New(Secrets(s)...)
 			for _, w := range tt.wantSecret {
 				if got := red.String("x " + w + " x"); strings.Contains(got, w) {
 					t.Errorf("redacted %q to %q, want the secret gone", w, got)

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 // trPKI is a throw-away CA with a server certificate for 127.0.0.1 and a
@@ -359,7 +360,7 @@ func TestProxyBadURL(t *testing.T) {
 
 func TestProxySecrets(t *testing.T) {
 	got := ProxySecrets(map[string]string{"http_proxy": "http://puser:canary-pp@127.0.0.1:3128", "HTTPS_PROXY": "127.0.0.1:3129"})
-	red := NewRedactor(got...)
+	red := redact.New(got...)
 	echo := "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("puser:canary-pp")) + " canary-pp"
 	if out := red.String(echo); strings.Contains(out, "canary-pp") || strings.Contains(out, "cHVzZXI6") {
 		t.Errorf("got %q, want the proxy credentials redacted", out)

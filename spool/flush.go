@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
-)
 
-// MinSecret is the shortest value Keep looks for in a payload: the
-// redactor's floor, below which a value cannot be a meaningful secret.
-const MinSecret = 4
+	"github.com/jobnotify/jobnotify/redact"
+)
 
 // Keep saves a notification whose delivery failed, unless its body or
 // query holds one of secrets (the values ${VAR} expansions produced): the
@@ -19,7 +17,7 @@ const MinSecret = 4
 // returns the file's path, or "" when nothing was saved.
 func (sp Dir) Keep(rec *Record, secrets []string) string {
 	for _, secret := range secrets {
-		if len(secret) >= MinSecret && (bytes.Contains(rec.Body, []byte(secret)) || strings.Contains(rec.Query, secret)) {
+		if len(secret) >= redact.MinSecret && (bytes.Contains(rec.Body, []byte(secret)) || strings.Contains(rec.Query, secret)) {
 			sp.logf("not saved to the spool: the payload holds a value from a ${VAR} in the config, which the spool must not store")
 			return ""
 		}

@@ -1,16 +1,13 @@
-package notify
+package redact
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/jobnotify/jobnotify/config"
 )
 
 // b64Secret encodes to different text in the standard and URL alphabets,
@@ -54,7 +51,7 @@ func TestRedactorForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := NewRedactor(tt.secret)
+			r := New(tt.secret)
 			in := "before " + tt.form + " after"
 			got := r.String(in)
 			if tt.prefix < 0 {
@@ -78,7 +75,7 @@ func TestRedactorForms(t *testing.T) {
 
 func TestRedactorMultiLineSecret(t *testing.T) {
 	pem := "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEcanaryline1\r\nAAAAC3NzaC1lZDI1NTE5canaryline2\n-----END OPENSSH PRIVATE KEY-----\n"
-	r := NewRedactor(pem)
+	r := New(pem)
 	tests := []struct {
 		name string
 		text string
@@ -104,7 +101,7 @@ func TestRedactorMultiLineSecret(t *testing.T) {
 }
 
 func TestRedactorShortSecrets(t *testing.T) {
-	r := NewRedactor("", "a", "ab", "abc")
+	r := New("", "a", "ab", "abc")
 	if in, got := "abc ab a", r.String("abc ab a"); got != in {
 		t.Errorf("got %q, want %q: values shorter than MinSecret are not secrets", got, in)
 	}
@@ -125,7 +122,7 @@ func TestRedactorOverlappingSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := NewRedactor()
+			r := New()
 			for _, s := range tt.order {
 				r.Add(s) // one at a time, so the replacer is rebuilt
 			}
@@ -146,7 +143,7 @@ func TestRedactorOverlappingSecrets(t *testing.T) {
 // Secrets that overlap without one containing the other: the end of one
 // is the start of the next. Nothing of either may be left.
 func TestRedactorPartlyOverlappingSecrets(t *testing.T) {
-	r := NewRedactor("abcd1234", "1234efgh5678")
+	r := New("abcd1234", "1234efgh5678")
 	tests := []struct {
 		name, in, want string
 	}{
@@ -168,7 +165,7 @@ func TestRedactorPartlyOverlappingSecrets(t *testing.T) {
 func TestRedactorWriter(t *testing.T) {
 	const secret = "split-canary-secret"
 	var buf bytes.Buffer
-	w := NewRedactor(secret).Writer(&buf)
+	w := New(secret).Writer(&buf)
 	writes := []string{"attempt 1: token split-can", "ary-secret rejected\nnext split-canary", "-secret tail"}
 	for _, s := range writes {
 		n, err := w.Write([]byte(s))
@@ -191,7 +188,7 @@ func TestRedactorWriter(t *testing.T) {
 }
 
 func TestRedactorConcurrent(t *testing.T) {
-	r := NewRedactor("first-canary")
+	r := New("first-canary")
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(2)
@@ -209,99 +206,5 @@ func TestRedactorConcurrent(t *testing.T) {
 	wg.Wait()
 	if got := r.String("second-canary"); got != "***" {
 		t.Errorf("got %q, want ***", got)
-	}
-}
-
-func TestSecrets(t *testing.T) {
-	const toml = `url = "https://hook-user:userinfo-pass-canary@127.0.0.1:8443/hook?token=query-token-canary&page=2&api_key=k1&long=a-long-query-value"
-
-[headers]
-X-Auth-Token = "${NOTIFY_TOKEN}"
-Proxy-Authorization = "Basic dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ=="
-X-Api-Key = "static-api-key-canary"
-X-Hub-Signature-256 = "sha256=sig-canary"
-Content-Type = "application/vnd.not-a-secret+json"
-Idempotency-Key = "idempotency-not-secret"
-
-[fields]
-deploy = "${DEPLOY_SECRET}"
-`
-	env := map[string]string{"NOTIFY_TOKEN": "bearer-token-canary", "DEPLOY_SECRET": "field-secret-canary"}
-	auth, err := config.NewHeader("Authorization: Bearer flag-bearer-canary", "--header")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := resolve(t, toml, config.Overrides{Headers: []config.Header{auth}}, env)
-	got := Secrets(s)
-	for _, want := range []string{
-		"bearer-token-canary",       // ${VAR} value
-		"Bearer flag-bearer-canary", // sensitive header value
-		"flag-bearer-canary",        // the credential after the scheme
-		"field-secret-canary",       // ${VAR} value in [fields]
-		"Basic dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ==",
-		"dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ==", // the credential after the scheme
-		"user:basic-pass-canary",           // Basic decoded
-		"basic-pass-canary",                // Basic password
-		"static-api-key-canary",
-		"sha256=sig-canary",
-		"userinfo-pass-canary", // URL userinfo
-		"query-token-canary",   // every query value long enough to be a secret
-		"a-long-query-value",
-	} {
-		if !slices.Contains(got, want) {
-			t.Errorf("got %q, want %q in it", got, want)
-		}
-	}
-	for _, not := range []string{"2", "k1", "application/vnd.not-a-secret+json", "idempotency-not-secret", "127.0.0.1"} {
-		if slices.Contains(got, not) {
-			t.Errorf("got %q, want no %q in it", got, not)
-		}
-	}
-
-	// And a redactor made of them leaves none of them in a request dump.
-	r, err := Build(testContext(), s, Input{ID: testID, Time: testTime}, "1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := r.Dump(&buf); err != nil {
-		t.Fatal(err)
-	}
-	red := NewRedactor(got...)
-	line := red.String(buf.String() + "\nerror: " + r.URL + " " + r.Header.Get("Authorization") + " " + r.Header.Get("Proxy-Authorization"))
-	for _, secret := range []string{"bearer-token-canary", "flag-bearer-canary", "basic-pass-canary", "static-api-key-canary", "sig-canary", "userinfo-pass-canary", "query-token-canary", "field-secret-canary", "dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ"} {
-		if strings.Contains(line, secret) {
-			t.Errorf("redacted output has %q in it:\n%s", secret, line)
-		}
-	}
-}
-
-func TestEscape(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want string
-	}{
-		{name: "plain", in: "ok: done", want: "ok: done"},
-		{name: "unicode kept", in: "héllo 世界", want: "héllo 世界"},
-		{name: "ANSI escape", in: "\x1b[31mred\x1b[0m", want: `\x1b[31mred\x1b[0m`},
-		{name: "CR", in: "a\rb", want: `a\rb`},
-		{name: "LF", in: "a\nb", want: `a\nb`},
-		{name: "tab", in: "a\tb", want: `a\tb`},
-		{name: "NUL", in: "a\x00b", want: `a\x00b`},
-		{name: "DEL", in: "a\x7fb", want: `a\x7fb`},
-		{name: "bell", in: "\a", want: `\x07`},
-		{name: "bidi override", in: "evil\u202eexe.txt", want: `evil\u202eexe.txt`},
-		{name: "zero width space", in: "a\u200bb", want: `a\u200bb`},
-		{name: "C1 control", in: "a\u0085b", want: `a\u0085b`},
-		{name: "invalid UTF-8", in: "a\xffb\xc3", want: `a\xffb\xc3`},
-		{name: "backslash", in: `a\nb`, want: `a\\nb`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Escape([]byte(tt.in)); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
 	}
 }

@@ -1,4 +1,7 @@
-package notify
+// Package redact holds the one redactor every line of output passes
+// through: it knows every secret value of a run and replaces each, and
+// its base64, URL-escaped and JSON-escaped forms, with ***.
+package redact
 
 import (
 	"bytes"
@@ -9,8 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/jobnotify/jobnotify/config"
 )
 
 // MinSecret is the shortest value treated as a secret. Shorter values
@@ -36,8 +37,8 @@ type matcher struct {
 
 func bigram(a, b byte) uint16 { return uint16(a)<<8 | uint16(b) }
 
-// NewRedactor returns a redactor that knows secrets.
-func NewRedactor(secrets ...string) *Redactor {
+// New returns a redactor that knows secrets.
+func New(secrets ...string) *Redactor {
 	r := &Redactor{known: map[string]bool{}}
 	r.Add(secrets...)
 	return r
@@ -197,44 +198,4 @@ func (w *Writer) Flush() error {
 	w.buf = w.buf[:0]
 	_, err := io.WriteString(w.w, out)
 	return err
-}
-
-// Secrets lists the secrets of a send's settings: the values ${VAR}
-// expansion produced, the values of sensitive headers (and the credential
-// after an auth scheme, and a Basic password), the URL's userinfo and the
-// values of its query parameters that look secret.
-func Secrets(s *config.Settings) []string {
-	out := append([]string(nil), s.Secrets...)
-	for _, h := range s.Headers {
-		if !config.Sensitive(h.Name) {
-			continue
-		}
-		out = append(out, h.Value)
-		if scheme, cred, ok := strings.Cut(h.Value, " "); ok {
-			cred = strings.TrimSpace(cred)
-			out = append(out, cred)
-			if strings.EqualFold(scheme, "basic") {
-				if dec, err := base64.StdEncoding.DecodeString(cred); err == nil {
-					user, pass, _ := strings.Cut(string(dec), ":")
-					out = append(out, string(dec), pass, user)
-				}
-			}
-		}
-	}
-	if u, err := url.Parse(s.URL); err == nil {
-		if u.User != nil {
-			p, _ := u.User.Password()
-			out = append(out, u.User.String(), u.User.Username(), p)
-		}
-		// Every query value long enough to be one counts: a hook URL's
-		// ?key=… is as secret as a header.
-		for _, vs := range u.Query() {
-			for _, v := range vs {
-				if len(v) >= MinSecret {
-					out = append(out, v)
-				}
-			}
-		}
-	}
-	return out
 }

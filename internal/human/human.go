@@ -1,0 +1,40 @@
+// Package human holds the one copy of the small formatting helpers that
+// messages share: a counted noun and durations rounded for reading.
+package human
+
+import (
+	"strconv"
+	"time"
+)
+
+// Plural returns n and word, with an s unless n is 1: "1 attempt",
+// "3 attempts".
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// Elapsed renders how long something took: whole milliseconds under a
+// second ("84ms"), else to 10ms ("1.23s").
+func Elapsed(d time.Duration) string {
+	if d < time.Second {
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
+
+// Round rounds a wait or a limit for a message, to about two figures:
+// to the second from 10s ("12s"), to 100ms from 1s ("1.2s"), else to the
+// millisecond ("350ms").
+func Round(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	default:
+		return d.Round(time.Millisecond)
+	}
+}

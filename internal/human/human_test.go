@@ -1,0 +1,75 @@
+package human
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPlural(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		want string
+	}{
+		{name: "none", n: 0, want: "0 attempts"},
+		{name: "one", n: 1, want: "1 attempt"},
+		{name: "two", n: 2, want: "2 attempts"},
+		{name: "many", n: 12, want: "12 attempts"},
+		{name: "minus one", n: -1, want: "-1 attempts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Plural(tt.n, "attempt"); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestElapsed(t *testing.T) {
+	tests := []struct {
+		name string
+		d    time.Duration
+		want string
+	}{
+		{name: "zero", d: 0, want: "0ms"},
+		{name: "under a millisecond", d: 900 * time.Microsecond, want: "0ms"},
+		{name: "milliseconds truncated", d: 84*time.Millisecond + 900*time.Microsecond, want: "84ms"},
+		{name: "just under a second", d: 999*time.Millisecond + 999*time.Microsecond, want: "999ms"},
+		{name: "a second", d: time.Second, want: "1s"},
+		{name: "to 10ms", d: 1234 * time.Millisecond, want: "1.23s"},
+		{name: "rounded up", d: 1235 * time.Millisecond, want: "1.24s"},
+		{name: "minutes", d: 90*time.Second + 4*time.Millisecond, want: "1m30s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Elapsed(tt.d); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRound(t *testing.T) {
+	tests := []struct {
+		name string
+		d    time.Duration
+		want string
+	}{
+		{name: "zero", d: 0, want: "0s"},
+		{name: "to the millisecond", d: 350*time.Millisecond + 400*time.Microsecond, want: "350ms"},
+		{name: "just under a second", d: 999*time.Millisecond + 400*time.Microsecond, want: "999ms"},
+		{name: "to 100ms from a second", d: 1249 * time.Millisecond, want: "1.2s"},
+		{name: "to 100ms, up", d: 1250 * time.Millisecond, want: "1.3s"},
+		{name: "just under 10s", d: 9940 * time.Millisecond, want: "9.9s"},
+		{name: "to the second from 10s", d: 12400 * time.Millisecond, want: "12s"},
+		{name: "minutes", d: 5*time.Minute + 600*time.Millisecond, want: "5m1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Round(tt.d).String(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
