@@ -15,27 +15,41 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // binary is the jobnotify binary built once for the end-to-end tests.
 var binary string
 
+// TestMain serves two kinds of test. Started by go test, it builds the
+// binary for the end-to-end tests, then runs every test; testscript.Main
+// also puts a "jobnotify" command on the scripts' PATH (see script_test.go).
+// Started by a script as "jobnotify", the test binary is the program
+// itself: testscript.Main runs main, and never builds or runs a test.
 func TestMain(m *testing.M) {
+	testscript.Main(buildFirst{m}, map[string]func(){"jobnotify": main})
+}
+
+// buildFirst builds the binary before running the tests, and removes it
+// after. It runs only in the test process, never in a script's jobnotify.
+type buildFirst struct{ m *testing.M }
+
+func (b buildFirst) Run() int {
 	dir, err := os.MkdirTemp("", "jobnotify-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return 2
 	}
+	defer os.RemoveAll(dir)
 	binary = filepath.Join(dir, "jobnotify")
 	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building jobnotify:", err)
-		os.Exit(2)
+		return 2
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	return b.m.Run()
 }
 
 // received is one request as the server saw it.

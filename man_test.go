@@ -3,14 +3,11 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"os"
 	"strings"
 	"testing"
 )
-
-var updateDocs = flag.Bool("update", false, "rewrite docs/jobnotify.1 from the CLI definition")
 
 // TestManPage keeps docs/jobnotify.1 in step with the flags and commands.
 // The man page is generated here rather than by a command of the binary,
@@ -23,7 +20,7 @@ func TestManPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	const path = "docs/jobnotify.1"
-	if *updateDocs {
+	if *update { // the flag is declared in script_test.go
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -341,16 +341,6 @@ func TestREADMEQuickStart(t *testing.T) {
 	}
 }
 
-func TestVersion(t *testing.T) {
-	for _, args := range [][]string{{"version"}, {"--version"}} {
-		r := jobnotify(t, runOpts{}, args...)
-		wantCode(t, r, 0)
-		if !strings.HasPrefix(r.stdout, "jobnotify version ") {
-			t.Errorf("%v: got %q", args, r.stdout)
-		}
-	}
-}
-
 func TestStrayArguments(t *testing.T) {
 	srv := newRecorder(t)
 	r := jobnotify(t, runOpts{}, "send", "--url", srv.URL, "-s", "SUCCESS", "stage=build")
@@ -358,18 +348,5 @@ func TestStrayArguments(t *testing.T) {
 	wantRequests(t, srv, 0)
 	if !strings.Contains(r.stderr, `"stage=build"`) || !strings.Contains(r.stderr, "--field") {
 		t.Errorf("stderr: %s", r.stderr)
-	}
-}
-
-func TestPhaseNeedsNotificationPlugin(t *testing.T) {
-	r := jobnotify(t, runOpts{}, "send", "-n", "--url", "http://127.0.0.1:9/x", "--phase", "STARTED")
-	wantCode(t, r, 2)
-	if !strings.Contains(r.stderr, "--phase") {
-		t.Errorf("stderr: %s", r.stderr)
-	}
-	r = jobnotify(t, runOpts{}, "send", "-n", "--url", "http://127.0.0.1:9/x", "--format", "notification-plugin", "--phase", "QUEUED")
-	wantCode(t, r, 0)
-	if !strings.Contains(r.stdout, `"phase":"QUEUED"`) {
-		t.Errorf("stdout: %s", r.stdout)
 	}
 }
