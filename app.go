@@ -41,7 +41,8 @@ type app struct {
 	// envVars maps a flag's name to its JOBNOTIFY_* variable. It is
 	// filled from the flags' declarations (see takeEnvVars), so each
 	// variable is named once, beside its flag.
-	envVars map[string]string
+	envVars    map[string]string
+	flagsGiven map[*cli.Context]map[string]bool // see given
 }
 
 func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -118,7 +119,7 @@ func (a *app) takeEnvVars(flags []cli.Flag) []cli.Flag {
 // environment variable. ok is false when neither gave it.
 func (a *app) value(c *cli.Context, name string) (v, where string, ok bool) {
 	for _, x := range c.Lineage() {
-		if x.IsSet(name) {
+		if a.given(x)[name] {
 			return fmt.Sprint(x.Value(name)), "--" + name, true
 		}
 	}
@@ -128,6 +129,25 @@ func (a *app) value(c *cli.Context, name string) (v, where string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// given returns the names (aliases included) of the flags given on the
+// command line at one level of it. It is worked out once per level:
+// urfave/cli's IsSet sorts every flag on each call, and send asks about
+// a dozen.
+func (a *app) given(x *cli.Context) map[string]bool {
+	if set, ok := a.flagsGiven[x]; ok {
+		return set
+	}
+	set := map[string]bool{}
+	for _, n := range x.LocalFlagNames() { // flags only: no flag has EnvVars left
+		set[n] = true
+	}
+	if a.flagsGiven == nil {
+		a.flagsGiven = map[*cli.Context]map[string]bool{}
+	}
+	a.flagsGiven[x] = set
+	return set
 }
 
 // str is value without its source: "" when not given.
@@ -256,7 +276,7 @@ func (a *app) client(s *config.Settings) (*notify.Client, error) {
 		// Printed even with --quiet: it is the one warning that must not be missed.
 		a.logf("WARNING: TLS certificate verification is off ([tls] insecure_skip_verify): anyone on the network path can read and change this notification")
 	}
-	cl := notify.NewClient(s)
+	cl := notify.NewClient(s.Timeout, s.Retry)
 	cl.Transport = tr
 	cl.Redact = a.red.String
 	if !a.quiet {

@@ -93,6 +93,6 @@ func (a *app) spooledRequest(f *config.File, rec *spool.Record) (*config.Setting
 	if err := s.NeedURL(); err != nil {
 		return nil, nil, err
 	}
-	req, err := notify.NewRequest(s, rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)
+	req, err := notify.NewRequest(notify.EndpointOf(s), rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)
 	return s, req, err
 }

@@ -81,9 +81,9 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 		return o, err
 	}
 	o.input = notify.Input{ID: a.str(c, "id"), Status: strings.TrimSpace(a.str(c, "status")), Phase: c.String("phase")}
-	o.body, o.hasBody = c.String("body"), c.IsSet("body")
+	o.body, o.hasBody = c.String("body"), a.given(c)["body"]
 	o.fields = c.StringSlice("field")
-	o.phaseSet = c.IsSet("phase")
+	o.phaseSet = a.given(c)["phase"]
 	o.dryRun = c.Bool("dry-run")
 	return o, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jobnotify/jobnotify/internal/weburl"
@@ -21,7 +22,9 @@ import (
 // Order matters where one key reads another: url comes before headers,
 // which remember the URL they were configured with; template before
 // template_file, which replaces it.
-func keys() []key {
+//
+// The table is built once, on first use, and never changed.
+var keys = sync.OnceValue(func() []key {
 	return []key{
 		text("url", func(s *Settings) *string { return &s.URL }).
 			override("url", "", "JOBNOTIFY_URL", "endpoint `URL`").display(showURL),
@@ -64,7 +67,7 @@ func keys() []key {
 		filePath("tls.key_file", func(s *Settings) *string { return &s.TLS.KeyFile }),
 		boolean("tls.insecure_skip_verify", func(s *Settings) *bool { return &s.TLS.InsecureSkipVerify }),
 	}
-}
+})
 
 // A key is one key of the config file.
 type key struct {
@@ -132,13 +135,18 @@ func Flags() []Flag {
 }
 
 func lookupKey(name string) (key, bool) {
-	for _, k := range keys() {
-		if k.name == name {
-			return k, true
-		}
-	}
-	return key{}, false
+	k, ok := keyIndex()[name]
+	return k, ok
 }
+
+// keyIndex is the table by name.
+var keyIndex = sync.OnceValue(func() map[string]key {
+	m := make(map[string]key, len(keys()))
+	for _, k := range keys() {
+		m[k.name] = k
+	}
+	return m
+})
 
 // The kinds of value a key can hold. Each takes its value from TOML and
 // from text (a flag or variable), and stores it through a pointer into

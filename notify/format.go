@@ -50,7 +50,7 @@ func buildFormatted(f formatter, c envcollect.Context, s *config.Settings, in In
 	if err != nil {
 		return nil, err
 	}
-	return NewRequest(s, s.Method, in.ID, body, "", version, h)
+	return NewRequest(EndpointOf(s), s.Method, in.ID, body, "", version, h)
 }
 
 // env returns a variable of the filtered environment.

@@ -54,25 +54,38 @@ func Build(c envcollect.Context, s *config.Settings, in Input, version string) (
 	} else if body, err = fastjson.EncodeObject(p); err != nil { // the body's large values written through
 		return nil, &InputError{Where: "payload", Err: err}
 	}
-	return NewRequest(s, s.Method, in.ID, body, query, version)
+	return NewRequest(EndpointOf(s), s.Method, in.ID, body, query, version)
+}
+
+// Endpoint is where a notification goes and what every request to it
+// carries besides the payload.
+type Endpoint struct {
+	URL     string          // absolute http(s) URL
+	Headers []config.Header // set in order: an empty value removes a header, Host sets the Host
+	Signing config.Signing  // Scheme "" for unsigned
+}
+
+// EndpointOf is the endpoint of resolved settings.
+func EndpointOf(s *config.Settings) Endpoint {
+	return Endpoint{URL: s.URL, Headers: s.Headers, Signing: s.Signing}
 }
 
 // NewRequest assembles a request around an encoded payload — body for
 // methods that have one, query for GET — with the default headers, then
-// the settings' headers, and the settings' signing. flush uses it to
-// resend a saved notification under the current config.
+// the endpoint's headers, and its signing. flush uses it to resend a
+// saved notification under the current config.
 //
 // formatHeader holds headers a payload format sets (its Content-Type,
 // CloudEvents attributes); configured headers still win over them.
-func NewRequest(s *config.Settings, method, id string, body []byte, query, version string, formatHeader ...http.Header) (*Request, error) {
-	u, err := url.Parse(s.URL)
+func NewRequest(e Endpoint, method, id string, body []byte, query, version string, formatHeader ...http.Header) (*Request, error) {
+	u, err := url.Parse(e.URL)
 	if err != nil {
 		return nil, &InputError{Where: "url", Err: errors.New("not a valid URL")}
 	}
-	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: s.Signing}
+	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: e.Signing}
 	r.Header.Set("User-Agent", "jobnotify/"+version)
 	r.Header.Set("Idempotency-Key", id)
-	r.display = weburl.Display(s.URL)
+	r.display = weburl.Display(e.URL)
 	if query != "" {
 		sep := "?"
 		if u.RawQuery != "" {
@@ -95,7 +108,7 @@ func NewRequest(s *config.Settings, method, id string, body []byte, query, versi
 		}
 	}
 	r.URL = u.String()
-	for _, h := range s.Headers {
+	for _, h := range e.Headers {
 		switch {
 		case http.CanonicalHeaderKey(h.Name) == "Host":
 			r.Host = h.Value

@@ -46,9 +46,9 @@ type Client struct {
 	Redact func(string) string
 }
 
-// NewClient returns a client with the settings' timeout and retry policy.
-func NewClient(s *config.Settings) *Client {
-	return &Client{Timeout: s.Timeout, Retry: s.Retry}
+// NewClient returns a client with a per-attempt timeout and a retry policy.
+func NewClient(timeout time.Duration, retry config.Retry) *Client {
+	return &Client{Timeout: timeout, Retry: retry}
 }
 
 // Result says what happened to one delivery.

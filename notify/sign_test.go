@@ -475,7 +475,7 @@ func TestResolveSigningVectorEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRequest(s, http.MethodPost, sgVectorID, []byte(sgVectorMsg), "", "test")
+	r, err := NewRequest(EndpointOf(s), http.MethodPost, sgVectorID, []byte(sgVectorMsg), "", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
