@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +11,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/notify"
 	"github.com/jobnotify/jobnotify/redact"
+	"github.com/jobnotify/jobnotify/spool"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -156,58 +159,6 @@ func (a *app) str(c *cli.Context, name string) string {
 	return v
 }
 
-// cli builds the command-line interface: the root and one command per
-// cmd_*.go file.
-func (a *app) cli() *cli.App {
-	usageErr := func(c *cli.Context, err error, _ bool) error {
-		return fmt.Errorf("%w (see 'jobnotify %s --help')", err, strings.TrimPrefix(c.Command.FullName(), "jobnotify "))
-	}
-	commands := []*cli.Command{a.sendCommand(), a.flushCommand(), a.listenCommand(), a.completionCommand(),
-		a.validateCommand(), a.envCommand(), a.versionCommand()}
-	for _, cmd := range commands {
-		cmd.OnUsageError = usageErr
-		if cmd.Name != "version" && cmd.Name != "completion" {
-			cmd.Flags = append(globalFlags(), cmd.Flags...)
-		}
-		cmd.Flags = a.takeEnvVars(cmd.Flags)
-	}
-	return &cli.App{
-		Name:                      "jobnotify",
-		Usage:                     "send one notification about a CI build to a configured HTTP endpoint",
-		UsageText:                 "jobnotify [--config FILE] [--target NAME] [--verbose | --quiet] COMMAND [options]",
-		Version:                   getVersion(),
-		Writer:                    a.stdout,
-		ErrWriter:                 a.stderr,
-		Reader:                    a.stdin,
-		HideVersion:               true, // its -v alias would take --verbose's
-		Flags:                     a.takeEnvVars(append(globalFlags(), &cli.BoolFlag{Name: "version", Usage: "print the version"})),
-		DisableSliceFlagSeparator: true, // --field msg=a,b is one field
-		HideHelpCommand:           true,
-		EnableBashCompletion:      true, // --generate-bash-completion, which the bash and zsh scripts call
-		OnUsageError:              usageErr,
-		ExitErrHandler:            func(*cli.Context, error) {}, // exit codes are decided in run
-		Action: func(c *cli.Context) error {
-			if c.Bool("version") {
-				return a.printVersion(c)
-			}
-			if c.Args().Present() {
-				return fmt.Errorf("unknown command %q (commands: send, flush, listen, validate, env, completion, version)", c.Args().First())
-			}
-			return errors.New("no command given (try 'jobnotify --help')")
-		},
-		Commands: commands,
-	}
-}
-
-// noArgs refuses positional arguments a command does not take, so a
-// forgotten flag name is an error rather than silently ignored.
-func noArgs(c *cli.Context) error {
-	if c.Args().Present() {
-		return fmt.Errorf("unexpected argument %q (see 'jobnotify %s --help')", c.Args().First(), c.Command.Name)
-	}
-	return nil
-}
-
 // loadConfig finds and parses the config file; nil when there is none
 // (and none was named). Its warnings go to stderr.
 func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
@@ -290,4 +241,32 @@ func (a *app) client(s *config.Settings) (*notify.Client, error) {
 		}
 	}
 	return cl, nil
+}
+
+// envOptions is the [env] table plus the variables behind ${VAR}
+// expansions, which never enter a payload.
+func envOptions(s *config.Settings) envcollect.Options {
+	return envcollect.Options{Include: s.Env.Include, Exclude: append(append([]string(nil), s.Env.Exclude...), s.SecretVars...)}
+}
+
+// printJSON writes v to stdout, indented, as validate and env print.
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// spool returns the spool in dir, its lines going to stderr.
+func (a *app) spool(dir string) spool.Dir {
+	return spool.Dir{Path: dir, Log: func(line string) { a.logf("%s", line) }, Redact: a.red.String}
+}
+
+// noArgs refuses positional arguments a command does not take, so a
+// forgotten flag name is an error rather than silently ignored.
+func noArgs(c *cli.Context) error {
+	if c.Args().Present() {
+		return fmt.Errorf("unexpected argument %q (see 'jobnotify %s --help')", c.Args().First(), c.Command.Name)
+	}
+	return nil
 }

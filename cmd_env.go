@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"encoding/json"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,11 +31,4 @@ func (a *app) printEnv(c *cli.Context) error {
 		a.logf("CI system: %s", cmp.Or(bc.System, "none detected (Jenkins allow-list)"))
 	}
 	return a.printJSON(bc.Map())
-}
-
-func (a *app) printJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -78,11 +78,6 @@ func (a *app) flush(c *cli.Context) error {
 	return err
 }
 
-// spool returns the spool in dir, its lines going to stderr.
-func (a *app) spool(dir string) spool.Dir {
-	return spool.Dir{Path: dir, Log: func(line string) { a.logf("%s", line) }, Redact: a.red.String}
-}
-
 // spooledRequest rebuilds a saved notification's request: its id, method
 // and bytes, with URL, headers and signing from the current config.
 func (a *app) spooledRequest(f *config.File, rec *spool.Record) (*config.Settings, *notify.Request, error) {

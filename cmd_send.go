@@ -280,9 +280,3 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 	}
 	a.spool(s.SpoolDir).Keep(rec, s.Secrets)
 }
-
-// envOptions is the [env] table plus the variables behind ${VAR}
-// expansions, which never enter a payload.
-func envOptions(s *config.Settings) envcollect.Options {
-	return envcollect.Options{Include: s.Env.Include, Exclude: append(append([]string(nil), s.Env.Exclude...), s.SecretVars...)}
-}
