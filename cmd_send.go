@@ -133,7 +133,7 @@ func (a *app) send(c *cli.Context) (err error) {
 	if o.json {
 		defer func() {
 			if res == nil && err != nil {
-				res = &notify.Result{ErrorClass: "input", Error: err.Error()}
+				res = &notify.Result{ErrorClass: notify.ClassInput, Error: err.Error()}
 			}
 			if res != nil {
 				b, _ := json.Marshal(res)

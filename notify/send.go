@@ -73,6 +73,7 @@ const (
 	ClassRetryAfter  = "retry_after" // the server asked for a wait longer than allowed
 	ClassMaxTime     = "max_time"    // retry.max_time ran out
 	ClassInterrupted = "interrupted" // the context was cancelled (SIGINT, SIGTERM)
+	ClassInput       = "input"       // nothing was sent: a usage, config or input error
 )
 
 // DeliveryError is a delivery that failed after Attempts attempts.
