@@ -110,10 +110,10 @@ report() {
 	awk '/^init / { printf "%s %s\n", $5, $2 }' "$WORK/inittrace-docs" | sort -rn | head -3 |
 		awk '{ printf "  - %s %.2f ms\n", $2, $1 }'
 	echo
-	echo "### Go benchmarks (go test -run '^\$' -bench . -benchmem -benchtime $BENCHTIME ./envcollect ./notify ./redact)"
+	echo "### Go benchmarks (go test -run '^\$' -bench . -benchmem -benchtime $BENCHTIME ./envcollect ./notify ./redact ./internal/fastjson)"
 	echo
 	echo '```'
-	go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" ./envcollect ./notify ./redact 2>&1 |
+	go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" ./envcollect ./notify ./redact ./internal/fastjson 2>&1 |
 		grep -E '^(Benchmark|ok|FAIL|---)' || true
 	echo '```'
 }
