@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -174,6 +175,10 @@ func (f *File) take(doc map[string]any, k toml.Key) error {
 	}
 	switch place(rel) {
 	case placeTable:
+		// retry = 5, or [[retry]]: a fixed table must be a table.
+		if _, ok := valueAt(doc, k).(map[string]any); !ok {
+			return &Error{Where: f.where(prefix + strings.Join(rel, ".")), Err: fmt.Errorf("want a table, got %s", tomlType(valueAt(doc, k)))}
+		}
 		return nil
 	case placeInMap:
 		// [fields.build] lists no key "fields": take the table from one
@@ -183,11 +188,14 @@ func (f *File) take(doc map[string]any, k toml.Key) error {
 			return nil
 		}
 	case placeUnknown:
-		unknown := strings.Join(rel[:unknownPart(rel)+1], ".")
+		unknown := toml.Key(rel[:unknownPart(rel)+1]).String() // a part with a dot in it stays quoted
 		return &Error{Where: f.where(prefix + unknown), Err: fmt.Errorf("unknown key %q%s", prefix+unknown, suggest(rel[unknownPart(rel)]))}
 	}
 	name := strings.Join(rel, ".")
-	kk, _ := lookupKey(name)
+	kk, ok := lookupKey(name)
+	if !ok {
+		return &Error{Where: f.where(prefix + name), Err: fmt.Errorf("unknown key %q", prefix+name)}
+	}
 	v, err := kk.parse(valueAt(doc, k))
 	if err != nil {
 		var se *subKeyError
@@ -216,15 +224,17 @@ const (
 	placeUnknown        // none of these
 )
 
+// place compares a key's parts with each key's, part by part: a quoted
+// "headers.Authorization" is one part, so it is no header.
 func place(rel []string) int {
-	name := strings.Join(rel, ".")
 	for _, k := range keys() {
+		parts := strings.Split(k.name, ".")
 		switch {
-		case k.name == name:
+		case slices.Equal(parts, rel):
 			return placeKey
-		case strings.HasPrefix(k.name, name+"."):
+		case len(rel) < len(parts) && slices.Equal(parts[:len(rel)], rel):
 			return placeTable
-		case k.isMap && strings.HasPrefix(name, k.name+"."):
+		case k.isMap && len(rel) > len(parts) && slices.Equal(rel[:len(parts)], parts):
 			return placeInMap
 		}
 	}

@@ -751,6 +751,31 @@ include = ["["]
 			want: []string{":2:", "targets.chat.env.include", "pattern"},
 		},
 
+		// A quoted key with a dot in it is one key, and not one of ours.
+		{
+			name:    "quoted dotted header key",
+			src:     "\"headers.Authorization\" = \"Bearer canary-quoted\"\n",
+			want:    []string{`unknown key`, `headers.Authorization`},
+			notWant: []string{"canary-quoted"},
+		},
+		{
+			name: "quoted dotted fields key",
+			src:  "\"fields.a\" = 1\n",
+			want: []string{`unknown key`, `fields.a`},
+		},
+		{
+			name: "quoted dotted retry key",
+			src:  "\"retry.attempts\" = 3\n",
+			want: []string{`unknown key`, `retry.attempts`},
+		},
+
+		// A fixed table must be a table: signing = "…" must not turn signing off.
+		{name: "signing as a string", src: "signing = \"hmac-sha256\"\n", want: []string{":1:", "signing", "want a table, got a string"}},
+		{name: "tls as a boolean", src: "tls = true\n", want: []string{":1:", "tls", "want a table, got a boolean"}},
+		{name: "retry as an array", src: "retry = []\n", want: []string{":1:", "retry", "want a table, got an array"}},
+		{name: "array of retry tables", src: "[[retry]]\nattempts = 3\n", want: []string{":1:", "retry", "want a table, got an array"}},
+		{name: "target spool as a string", src: "[targets.a]\nspool = \"/tmp/x\"\n", want: []string{":2:", "targets.a.spool", "want a table"}},
+
 		// Type mismatches name the key and the line.
 		{
 			name: "attempts as a string",

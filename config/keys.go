@@ -366,6 +366,8 @@ func tomlType(v any) string {
 		return "an array"
 	case map[string]any:
 		return "a table"
+	case nil:
+		return "nothing"
 	default:
 		return "a date or time"
 	}
