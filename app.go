@@ -199,7 +199,8 @@ func (a *app) resolve(f *config.File, target string, ov config.Overrides) (*conf
 		}
 		return nil, err
 	}
-	a.red.Add(notify.Secrets(s)...)
+	a.red.Add(s.Secrets...)
+	a.red.Add(notify.Secrets(notify.EndpointOf(s))...)
 	return s, nil
 }
 

@@ -9,13 +9,14 @@ import (
 	"github.com/jobnotify/jobnotify/redact"
 )
 
-// Secrets lists the secrets of a send's settings: the values ${VAR}
-// expansion produced, the values of sensitive headers (and the credential
-// after an auth scheme, and a Basic password), the URL's userinfo and the
-// values of its query parameters that look secret.
-func Secrets(s *config.Settings) []string {
-	out := append([]string(nil), s.Secrets...)
-	for _, h := range s.Headers {
+// Secrets lists the secrets an endpoint's requests carry: the values of
+// sensitive headers (and the credential after an auth scheme, and a Basic
+// password), the URL's userinfo and the values of its query parameters
+// long enough to be secrets. The values ${VAR} expansions produced are the
+// settings' Secrets, which the caller adds.
+func Secrets(e Endpoint) []string {
+	var out []string
+	for _, h := range e.Headers {
 		if !config.Sensitive(h.Name) {
 			continue
 		}
@@ -31,7 +32,7 @@ func Secrets(s *config.Settings) []string {
 			}
 		}
 	}
-	if u, err := url.Parse(s.URL); err == nil {
+	if u, err := url.Parse(e.URL); err == nil {
 		if u.User != nil {
 			p, _ := u.User.Password()
 			out = append(out, u.User.String(), u.User.Username(), p)

@@ -30,7 +30,7 @@ deploy = "${DEPLOY_SECRET}"
 		t.Fatal(err)
 	}
 	s := resolve(t, toml, config.Overrides{Headers: []config.Header{auth}}, env)
-	got := Secrets(s)
+	got := append(Secrets(EndpointOf(s)), s.Secrets...)
 	for _, want := range []string{
 		"bearer-token-canary",       // ${VAR} value
 		"Bearer flag-bearer-canary", // sensitive header value

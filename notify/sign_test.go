@@ -459,7 +459,7 @@ func TestResolveSigning(t *testing.T) {
 				}
 			}
 			// And so they are redacted wherever they would be printed.
-			red := redact.New(Secrets(s)...)
+			red := redact.New(append(Secrets(EndpointOf(s)), s.Secrets...)...)
 			for _, w := range tt.wantSecret {
 				if got := red.String("x " + w + " x"); strings.Contains(got, w) {
 					t.Errorf("redacted %q to %q, want the secret gone", w, got)
