@@ -201,12 +201,6 @@ func matchAny(patterns []pattern, name string) bool {
 	return false
 }
 
-// ValidPattern reports whether p is a well-formed glob pattern.
-func ValidPattern(p string) error {
-	_, err := path.Match(p, "")
-	return err
-}
-
 // userinfo matches up to the last @ of the authority, as net/url does, so a
 // password with a raw @ in it is removed whole.
 var userinfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@`)

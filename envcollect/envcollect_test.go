@@ -610,31 +610,6 @@ func TestMapIsFresh(t *testing.T) {
 	}
 }
 
-func TestValidPattern(t *testing.T) {
-	tests := []struct {
-		pattern string
-		wantErr bool
-	}{
-		{pattern: "DEPLOY_*"},
-		{pattern: "*"},
-		{pattern: "X?"},
-		{pattern: "APP_[A-Z]*"},
-		{pattern: "EXACT_NAME"},
-		{pattern: "[", wantErr: true},
-		{pattern: "DEPLOY_[*", wantErr: true},
-		{pattern: `\`, wantErr: true},
-		{pattern: "[a-]", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.pattern, func(t *testing.T) {
-			err := ValidPattern(tt.pattern)
-			if (err != nil) != tt.wantErr {
-				t.Errorf("got error %v, want error %v", err, tt.wantErr)
-			}
-		})
-	}
-}
-
 // matchCases are patterns and names on which match must agree with
 // path.Match: the fast shapes (no star, one star at either end or in the
 // middle) and the ones that fall back (?, classes, escapes, two stars).

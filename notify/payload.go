@@ -16,6 +16,7 @@ import (
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/fastjson"
+	"github.com/jobnotify/jobnotify/internal/human"
 )
 
 // InputError is a problem with what the user gave: a body, a field, an id.
@@ -139,7 +140,7 @@ func ParseField(arg string) (Field, error) {
 	}
 	eq := strings.IndexByte(arg, '=')
 	if eq < 0 {
-		return bad("%q: want KEY=VALUE or KEY:=JSON", truncate(arg, 40))
+		return bad("%q: want KEY=VALUE or KEY:=JSON", human.Cut(arg, 40))
 	}
 	key, val, raw := arg[:eq], arg[eq+1:], false
 	if strings.HasSuffix(key, ":") {
@@ -148,7 +149,7 @@ func ParseField(arg string) (Field, error) {
 	path := splitKey(key)
 	for _, p := range path {
 		if p == "" {
-			return bad("%q: empty key (want KEY=VALUE; a.b=c for nested keys)", truncate(key, 40))
+			return bad("%q: empty key (want KEY=VALUE; a.b=c for nested keys)", human.Cut(key, 40))
 		}
 	}
 	f := Field{Path: path, Value: val}
@@ -183,13 +184,6 @@ func splitKey(key string) []string {
 		}
 	}
 	return append(parts, cur.String())
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // object returns the field as a nested object, ready to merge.

@@ -16,6 +16,7 @@ import (
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/fastjson"
+	"github.com/jobnotify/jobnotify/internal/human"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -730,7 +731,7 @@ func TestRawValuesInPayload(t *testing.T) {
 			}
 			for _, want := range tt.raw {
 				if !bytes.Contains(r.Body, []byte(want)) {
-					t.Errorf("the body does not carry %s verbatim", truncate(want, 60))
+					t.Errorf("the body does not carry %s verbatim", human.Cut(want, 60))
 				}
 			}
 			// The same payload as from the body decoded whole.
@@ -748,7 +749,7 @@ func TestRawValuesInPayload(t *testing.T) {
 				t.Fatalf("the body is not JSON: %v", err)
 			}
 			if !bytes.Equal(compact.Bytes(), want) {
-				t.Errorf("got\n%s\nwant\n%s", truncate(compact.String(), 2000), truncate(string(want), 2000))
+				t.Errorf("got\n%s\nwant\n%s", human.Cut(compact.String(), 2000), human.Cut(string(want), 2000))
 			}
 			// GET flattens the raw values like decoded ones.
 			raw, err := payload(testContext(), s, Input{ID: "ID", Status: "SUCCESS", Body: body, Fields: in.Fields, Time: testTime})
@@ -756,7 +757,7 @@ func TestRawValuesInPayload(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got, want := Query(raw), Query(p); got != want {
-				t.Errorf("Query differs with raw values:\ngot  %s\nwant %s", truncate(got, 300), truncate(want, 300))
+				t.Errorf("Query differs with raw values:\ngot  %s\nwant %s", human.Cut(got, 300), human.Cut(want, 300))
 			}
 			// Payload, which formats and templates read, holds no raw value.
 			for k, v := range mustPayload(t, s, Input{ID: "ID", Body: body, Fields: in.Fields, Time: testTime}) {
@@ -775,13 +776,13 @@ func TestRawValuesInPayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want, _ := fastjson.Marshal(decoded); !bytes.Equal(got, want) {
-		t.Errorf("fastjson.Marshal of the body with raw values:\ngot  %s\nwant %s", truncate(string(got), 300), truncate(string(want), 300))
+		t.Errorf("fastjson.Marshal of the body with raw values:\ngot  %s\nwant %s", human.Cut(string(got), 300), human.Cut(string(want), 300))
 	}
 
 	s := resolve(t, "url = \"http://127.0.0.1:9/\"\nformat = \"job-status-notification\"", config.Overrides{}, nil)
 	p := mustPayload(t, s, Input{ID: "ID", Body: body, Time: testTime})
 	if p["body"] != text {
-		t.Errorf("job-status-notification body: got %q, want the text as given", truncate(p["body"].(string), 60))
+		t.Errorf("job-status-notification body: got %q, want the text as given", human.Cut(p["body"].(string), 60))
 	}
 }
 

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jobnotify/jobnotify/internal/human"
 )
 
 // Record is a notification saved after a failed delivery: enough to send
@@ -73,7 +75,7 @@ func safeName(id string) string {
 			return r
 		}
 		return '_'
-	}, cut(id, 64))
+	}, human.Cut(id, 64))
 }
 
 func (sp Dir) write(path string, rec *Record) error {
@@ -206,12 +208,4 @@ func (sp Dir) Unclaim(claimed, name string, rec *Record) error {
 // Remove deletes a claimed file once its notification was delivered.
 func (sp Dir) Remove(claimed string) error {
 	return os.Remove(claimed)
-}
-
-// cut shortens s to n bytes, marking the cut.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

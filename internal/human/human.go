@@ -1,5 +1,6 @@
 // Package human holds the one copy of the small formatting helpers that
-// messages share: a counted noun and durations rounded for reading.
+// messages share: a counted noun, durations rounded for reading, and a
+// string cut to length.
 package human
 
 import (
@@ -37,4 +38,12 @@ func Round(d time.Duration) time.Duration {
 	default:
 		return d.Round(time.Millisecond)
 	}
+}
+
+// Cut shortens s to at most n bytes and marks the cut with "…".
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -73,3 +73,20 @@ func TestRound(t *testing.T) {
 		})
 	}
 }
+
+func TestCut(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"a bit longer", 5, "a bit…"},
+		{"", 0, ""},
+	} {
+		if got := Cut(tt.in, tt.n); got != tt.want {
+			t.Errorf("Cut(%q, %d): got %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
