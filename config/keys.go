@@ -386,6 +386,7 @@ func showURL(s *Settings) any {
 // nothing set are left out. Secrets are *** or counted, never shown.
 func (s *Settings) Show() map[string]any {
 	out := map[string]any{"config": s.Path, "target": s.Target}
+	var tables []string // the top-level tables the dots made
 	for _, k := range keys() {
 		if k.show == nil {
 			continue
@@ -399,18 +400,21 @@ func (s *Settings) Show() map[string]any {
 			parts[len(parts)-1] = k.shown
 		}
 		m := out
-		for _, p := range parts[:len(parts)-1] {
+		for i, p := range parts[:len(parts)-1] {
 			sub, ok := m[p].(map[string]any)
 			if !ok {
 				sub = map[string]any{}
+				if i == 0 {
+					tables = append(tables, p)
+				}
 				m[p] = sub
 			}
 			m = sub
 		}
 		m[parts[len(parts)-1]] = v
 	}
-	for _, t := range []string{"signing", "spool", "tls"} {
-		if sub, ok := out[t].(map[string]any); ok && allZero(sub) {
+	for _, t := range tables {
+		if allZero(out[t].(map[string]any)) {
 			delete(out, t)
 		}
 	}
