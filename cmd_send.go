@@ -54,8 +54,8 @@ Examples:
 type sendOptions struct {
 	overrides config.Overrides
 	input     notify.Input
-	body      string // --body as given; "" for none
-	hasBody   bool
+	body      string // --body as given
+	hasBody   bool   // whether --body was given at all
 	fields    []string
 	phaseSet  bool
 	dryRun    bool

@@ -93,6 +93,10 @@ const (
 	HMACSHA256       = "hmac-sha256"
 )
 
+// HubHeader carries an hmac-sha256 signature when [signing] names no
+// header (GitHub's name for it).
+const HubHeader = "X-Hub-Signature-256"
+
 // Signing is the resolved [signing] table; Scheme "" means unsigned.
 type Signing struct {
 	Scheme string

@@ -96,7 +96,7 @@ func (s *Settings) checkStatic() error {
 		}
 	case HMACSHA256:
 		if s.Signing.Header == "" {
-			s.Signing.Header = "X-Hub-Signature-256"
+			s.Signing.Header = HubHeader
 		}
 		if err := CheckHeader(s.Signing.Header, ""); err != nil {
 			return bad("signing.header", "%w", err)

@@ -80,10 +80,6 @@ func hubMAC(key, body []byte) []byte {
 // receiver's clock, either way, as the specification recommends.
 const tolerance = 5 * time.Minute
 
-// defaultHubHeader carries an hmac-sha256 signature when s.Header is ""
-// (config.Resolve sets the same default).
-const defaultHubHeader = "X-Hub-Signature-256"
-
 // Verify checks a request's signature under s, as a receiver would, at
 // now. It returns the index in s.Keys of the key that matched, or an error
 // whose text is the reason the signature is not valid. Signatures are
@@ -98,7 +94,7 @@ func Verify(s config.Signing, h http.Header, body []byte, now time.Time) (key in
 	case config.HMACSHA256:
 		name := s.Header
 		if name == "" {
-			name = defaultHubHeader
+			name = config.HubHeader
 		}
 		return verifyHub(s.Keys, name, h, body)
 	default:
