@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -919,5 +920,20 @@ func TestDiscordEmbedTotal(t *testing.T) {
 	}
 	if d := fmt.Sprint(embed["description"]); !strings.HasSuffix(d, "…") {
 		t.Errorf("description not cut: %d characters", len([]rune(d)))
+	}
+}
+
+// TestFormattersAreTheBodyFormats: the formats config accepts and the
+// builders notify has are two lists; they must name the same formats.
+func TestFormattersAreTheBodyFormats(t *testing.T) {
+	var got []string
+	for name := range formatters {
+		got = append(got, name)
+	}
+	want := config.BodyFormats()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("formatters: got %q, want config.BodyFormats() %q", got, want)
 	}
 }
