@@ -6,6 +6,7 @@
 package envcollect
 
 import (
+	"bytes"
 	"path"
 	"regexp"
 	"strconv"
@@ -20,12 +21,28 @@ var jenkinsAllow = []string{
 	"JENKINS_URL", "RUN_*_URL", "STAGE_NAME", "CI",
 }
 
-// secretWords are the _-separated words that make a variable name look like
-// a secret.
+// secretWords are the words that make a variable name look like a
+// secret; a word of a name matches one of them ignoring trailing digits
+// and then a plural S (GIT_TOKENS, GIT_TOKEN2). Joined words that are
+// common in names (APITOKEN, ACCESSTOKEN) are words of their own.
 var secretWords = map[string]bool{
 	"TOKEN": true, "SECRET": true, "PASSWORD": true, "PASSWD": true, "PASS": true,
-	"PWD": true, "CREDENTIAL": true, "CREDENTIALS": true, "PRIVATE": true,
-	"KEY": true, "APIKEY": true, "AUTH": true, "COOKIE": true, "SESSION": true,
+	"PWD": true, "PSW": true, "PASSPHRASE": true, "PAT": true, "CRED": true,
+	"CREDS": true, "CREDENTIAL": true, "PRIVATE": true, "KEY": true,
+	"APIKEY": true, "APITOKEN": true, "ACCESSTOKEN": true, "AUTH": true,
+	"BEARER": true, "JWT": true, "COOKIE": true, "SESSION": true,
+}
+
+// secretWord reports whether w, one upper-case word of a name, is a
+// secret word. It takes bytes so that the ASCII path of LooksSecret looks
+// words up without allocating.
+func secretWord(w []byte) bool {
+	w = bytes.TrimRight(w, "0123456789")
+	if secretWords[string(w)] {
+		return true
+	}
+	n := len(w) - 1
+	return n > 0 && w[n] == 'S' && secretWords[string(w[:n])]
 }
 
 // Options says which variables beyond the built-in set are wanted.
@@ -73,10 +90,12 @@ func (c Context) Map() map[string]any {
 	return m
 }
 
-// LooksSecret reports whether a variable name has a word such as TOKEN,
-// SECRET or KEY in it (GITHUB_TOKEN yes, KEYBOARD_LAYOUT no).
+// LooksSecret reports whether a variable name looks like a secret's: one
+// of its words (split at anything but letters and digits) is a secret
+// word such as TOKEN, SECRET or KEY (see secretWord), or it is one of
+// git's config-injection variables. GITHUB_TOKEN yes, KEYBOARD_LAYOUT no.
 func LooksSecret(name string) bool {
-	var buf [16]byte
+	var buf [32]byte
 	for i := 0; i < len(name); i++ {
 		if name[i] >= 0x80 {
 			return looksSecretUnicode(name)
@@ -95,13 +114,13 @@ func LooksSecret(name string) bool {
 					up[k] -= 'a' - 'A'
 				}
 			}
-			if secretWords[string(up)] { // no allocation: the compiler looks up without a copy
+			if secretWord(up) {
 				return true
 			}
 		}
 		i = j + 1
 	}
-	return false
+	return gitConfigVar(name)
 }
 
 func isWordByte(c byte) bool {
@@ -114,11 +133,23 @@ func looksSecretUnicode(name string) bool {
 	for _, w := range strings.FieldsFunc(strings.ToUpper(name), func(r rune) bool {
 		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 	}) {
-		if secretWords[w] {
+		if secretWord([]byte(w)) {
 			return true
 		}
 	}
-	return false
+	return gitConfigVar(name)
+}
+
+// gitConfigVar reports whether name is one of git's config-injection
+// variables (GIT_CONFIG_PARAMETERS, GIT_CONFIG_KEY_n, GIT_CONFIG_VALUE_n):
+// their values set any git option, http.extraHeader credentials among them.
+func gitConfigVar(name string) bool {
+	const prefix = "GIT_CONFIG_"
+	if len(name) <= len(prefix) || !strings.EqualFold(name[:len(prefix)], prefix) {
+		return false
+	}
+	rest := strings.ToUpper(name[len(prefix):])
+	return rest == "PARAMETERS" || strings.HasPrefix(rest, "KEY_") || strings.HasPrefix(rest, "VALUE_")
 }
 
 // Allowed reports whether the variable name may enter a payload under opts.
@@ -129,6 +160,9 @@ func (o Options) Allowed(name string) bool {
 // filter is Options compiled once for the many names of one environment.
 type filter struct {
 	exclude, include, jenkins []pattern
+	// bound are the names a Jenkins credentials() binding set beside a
+	// NAME_PSW: NAME (user:password) and NAME_USR. See bindings.
+	bound map[string]bool
 }
 
 func (o Options) compile() filter {
@@ -144,7 +178,7 @@ func (f filter) allowed(name string) bool {
 			return true // naming a variable exactly overrides the secret rule
 		}
 	}
-	if LooksSecret(name) {
+	if LooksSecret(name) || f.bound[name] {
 		return false
 	}
 	return matchAny(f.jenkins, name) || matchAny(f.include, name)
@@ -201,6 +235,23 @@ func matchAny(patterns []pattern, name string) bool {
 	return false
 }
 
+// bindings returns the names Jenkins' credentials() binding sets beside
+// each NAME_PSW in environ: NAME, which holds user:password, and NAME_USR.
+// NAME_PSW itself is a secret by its name.
+func bindings(environ []string) map[string]bool {
+	var bound map[string]bool
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if name, ok := strings.CutSuffix(k, "_PSW"); ok && name != "" {
+			if bound == nil {
+				bound = map[string]bool{}
+			}
+			bound[name], bound[name+"_USR"] = true, true
+		}
+	}
+	return bound
+}
+
 // userinfo matches up to the last @ of the authority, as net/url does, so a
 // password with a raw @ in it is removed whole.
 var userinfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@`)
@@ -244,6 +295,7 @@ func Collect(environ []string, opts Options) Context {
 	env := make(map[string]string)
 	sys := detect(environ)
 	f := opts.compileFor(sys)
+	f.bound = bindings(environ)
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" || !f.admit(k) {
