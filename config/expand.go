@@ -7,9 +7,19 @@ import (
 	"strings"
 )
 
-// expand replaces ${VAR} in the file's url, header values and field strings.
-func (s *Settings) expand(env map[string]string) error {
+// expand replaces ${VAR} in the file's url, header values and field
+// strings. vars are the names of every ${VAR} in the file: all of them,
+// and the values of those that are set, are the settings' secrets, also
+// when this send expands none of them (a header left out for another
+// host, a target not used) — so no such variable enters a payload's env.
+func (s *Settings) expand(env map[string]string, vars []string) error {
 	x := expander{env: env}
+	for _, name := range vars {
+		x.names = append(x.names, name)
+		if v, ok := env[name]; ok {
+			x.values = append(x.values, v)
+		}
+	}
 	// Recorded even when expansion fails half way, for the error's sake.
 	defer func() { s.Secrets, s.SecretVars = x.values, x.names }()
 	var err error
@@ -141,6 +151,46 @@ func (x *expander) expandAny(v any) (any, error) {
 	default:
 		return v, nil
 	}
+}
+
+// varNames appends to names the name of every ${VAR} in v's strings, at
+// any depth, each once. Text that is not a well-formed ${NAME} adds
+// nothing here: expanding it is the error.
+func varNames(v any, names []string) []string {
+	switch v := v.(type) {
+	case string:
+		for i := 0; i < len(v); i++ {
+			if v[i] != '$' || i+1 >= len(v) {
+				continue
+			}
+			switch v[i+1] {
+			case '$':
+				i++
+			case '{':
+				end := strings.IndexByte(v[i+2:], '}')
+				if end < 0 {
+					return names
+				}
+				if name := v[i+2 : i+2+end]; validName(name) && !slices.Contains(names, name) {
+					names = append(names, name)
+				}
+				i += 2 + end
+			}
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			names = varNames(v[k], names)
+		}
+	case []any:
+		for _, e := range v {
+			names = varNames(e, names)
+		}
+	case []map[string]any:
+		for _, e := range v {
+			names = varNames(e, names)
+		}
+	}
+	return names
 }
 
 func validName(n string) bool {

@@ -28,6 +28,9 @@ type File struct {
 	top     layer
 	targets map[string]layer
 	data    []byte
+	// vars are the names of every ${VAR} in the file's strings, in any
+	// table and target, used by a send or not: all of them are secrets.
+	vars []string
 }
 
 // A layer is one level of settings — the file's top level, a
@@ -134,6 +137,7 @@ func Parse(path string, data []byte) (*File, error) {
 			return nil, err
 		}
 	}
+	f.vars = varNames(doc, nil)
 	if err := f.check(); err != nil {
 		return nil, err
 	}

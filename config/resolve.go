@@ -35,11 +35,12 @@ type Settings struct {
 	SpoolDir string // where failed notifications are saved; "" for nowhere
 	TLS      TLS
 
-	// Secrets are the values that ${VAR} expansions produced. They must
-	// never be printed.
+	// Secrets are the values of the variables any ${VAR} in the file
+	// names (expanded by this send or not) and the signing keys. They
+	// must never be printed.
 	Secrets []string
-	// SecretVars are the names of the variables those values came from;
-	// they never enter a payload's environment.
+	// SecretVars are the names of every variable a ${VAR} in the file
+	// names; they never enter a payload's environment.
 	SecretVars []string
 	// Dropped names config headers left out because the URL was changed to
 	// another host than the one they were configured for.
@@ -179,7 +180,11 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 	for _, h := range ov.Headers {
 		s.setHeader(h)
 	}
-	if err := s.finish(env); err != nil {
+	var vars []string
+	if f != nil {
+		vars = f.vars
+	}
+	if err := s.finish(env, vars); err != nil {
 		// A message about an expanded value (a URL that is not one) may
 		// quote it: the error carries the secrets so the caller can
 		// redact them before printing.
@@ -225,8 +230,8 @@ func (s *Settings) apply(l layer, src source) {
 }
 
 // finish expands, reads the template file and validates.
-func (s *Settings) finish(env map[string]string) error {
-	if err := s.expand(env); err != nil {
+func (s *Settings) finish(env map[string]string, vars []string) error {
+	if err := s.expand(env, vars); err != nil {
 		return err
 	}
 	if s.Format == "template" && s.templateFile != "" {

@@ -567,6 +567,9 @@ id = "${ID}"
 			ov:          over(t, "url", "https://api.example.com/${UNSET_X}"),
 			wantURL:     "https://api.example.com/${UNSET_X}",
 			wantHeaders: map[string]string{},
+			// The file's ${ID} is a secret even though the URL is replaced.
+			wantVars:    []string{"ID"},
+			wantSecrets: []string{"hook-9"},
 		},
 		{
 			name: "overridden config url with an unset variable is no error",
@@ -577,7 +580,7 @@ X-Id = "${ID}"
 			ov:          over(t, "url", "https://api.example.com/flag"),
 			wantURL:     "https://api.example.com/flag",
 			wantHeaders: map[string]string{"X-Id": "hook-9"},
-			wantVars:    []string{"ID"},
+			wantVars:    []string{"ID", "UNSET_X"},
 			wantSecrets: []string{"hook-9"},
 		},
 		{
@@ -597,14 +600,39 @@ Authorization = "Bearer ${UNSET_X}"
 			ov:          Overrides{Headers: []Header{{Name: "authorization", Value: "Bearer flag"}}},
 			wantURL:     "https://api.example.com/",
 			wantHeaders: map[string]string{"Authorization": "Bearer flag"},
+			wantVars:    []string{"UNSET_X"},
 		},
 		{
-			name: "target values are expanded",
+			name: "a target not used still names secrets",
 			src: `url = "https://api.example.com/"
 [targets.t]
 url = "https://${HOST}/t/${ID}"
 `,
 			wantURL:     "https://api.example.com/",
+			wantHeaders: map[string]string{},
+			wantVars:    []string{"HOST", "ID"},
+			wantSecrets: []string{"api.example.com", "hook-9"},
+		},
+		{
+			// The review's case: a header held back from another host
+			// and a target's URL, neither expanded by this send.
+			name: "a header left out and an unused target still name secrets",
+			src: `url = "https://api.example.com/"
+[headers]
+X-Hook-Auth-Id = "${TOKEN}"
+[targets.chat]
+url = "https://chat.example.com/${ID}"
+`,
+			ov:          over(t, "url", "https://other.example.com/"),
+			wantURL:     "https://other.example.com/",
+			wantHeaders: map[string]string{},
+			wantVars:    []string{"ID", "TOKEN"},
+			wantSecrets: []string{"hook-9", "tok-123"},
+		},
+		{
+			name:        "$$ is not a variable",
+			src:         `url = "https://api.example.com/$${NOT_A_VAR}"`,
+			wantURL:     "https://api.example.com/${NOT_A_VAR}",
 			wantHeaders: map[string]string{},
 		},
 	}
