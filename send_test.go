@@ -230,6 +230,24 @@ channel = "builds"
 	}
 }
 
+// TestHeadersStayOnTheirScheme: a token configured for https goes
+// nowhere over plain http, not even to the same host and port: an origin
+// is scheme, host and port.
+func TestHeadersStayOnTheirScheme(t *testing.T) {
+	srv := newRecorder(t)
+	hostPort := strings.TrimPrefix(srv.URL, "http://")
+	cfg := fmt.Sprintf("url = \"https://%s/hook\"\n[headers]\nAuthorization = \"Bearer ${NOTIFY_TOKEN}\"\n", hostPort)
+	r := jobnotify(t, runOpts{config: cfg, env: []string{"NOTIFY_TOKEN=canary-https-only"}}, "send", "--url", srv.URL+"/hook")
+	wantCode(t, r, 0)
+	req := wantRequests(t, srv, 1)[0]
+	if got := req.Header.Get("Authorization"); got != "" {
+		t.Errorf("the https token went out over http: Authorization %q", got)
+	}
+	if !strings.Contains(r.stderr, "not sending config header(s) Authorization") {
+		t.Errorf("stderr does not say the header was left out: %s", r.stderr)
+	}
+}
+
 func TestLargeBody(t *testing.T) {
 	blob := strings.Repeat("0123456789abcdef", 5<<20/16) // 5 MiB
 	file := filepath.Join(t.TempDir(), "big.json")

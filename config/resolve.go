@@ -43,7 +43,7 @@ type Settings struct {
 	// names; they never enter a payload's environment.
 	SecretVars []string
 	// Dropped names config headers left out because the URL was changed to
-	// another host than the one they were configured for.
+	// another origin than the one they were configured for.
 	Dropped []string
 
 	signingSecret string            // before expansion
@@ -269,18 +269,20 @@ func (s *Settings) setHeader(h Header) {
 }
 
 // dropForeignHeaders leaves out config headers configured alongside a URL
-// on another host than the one the request goes to: a token for
-// api.example.com must not travel to whatever --url names. A configured
-// URL whose host is a ${VAR} is expanded to find its host; when that
-// variable is unset the URL cannot be the one in use, so its headers go.
+// of another origin (scheme, host and port) than the one the request goes
+// to: a token for https://api.example.com must not travel to whatever
+// --url names, nor in cleartext to http://api.example.com:443. A
+// configured URL whose host is a ${VAR} is expanded to find its origin;
+// when that variable is unset the URL cannot be the one in use, so its
+// headers go.
 func (s *Settings) dropForeignHeaders(env map[string]string) {
-	final := weburl.HostPort(s.URL)
+	final := weburl.OriginKey(s.URL)
 	s.Headers = slices.DeleteFunc(s.Headers, func(h Header) bool {
-		o := weburl.HostPort(h.url)
+		o := weburl.OriginKey(h.url)
 		if o == "" && strings.Contains(h.url, "$") {
 			x := expander{env: env} // its values are not recorded as secrets
 			if u, err := x.expand(h.url); err == nil {
-				o = weburl.HostPort(u)
+				o = weburl.OriginKey(u)
 			} else {
 				o = "(unresolved)"
 			}

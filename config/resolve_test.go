@@ -962,6 +962,13 @@ X-Team = "platform"
 			wantDropped: []string{"Authorization", "X-Team"},
 		},
 		{
+			name:        "the same host and port on http drops them",
+			src:         src,
+			url:         "http://api.example.com:443/status",
+			wantHeaders: map[string]string{},
+			wantDropped: []string{"Authorization", "X-Team"},
+		},
+		{
 			name:        "--header headers are kept on another host",
 			src:         src,
 			url:         "https://127.0.0.1/hook",

@@ -7,6 +7,7 @@
 package weburl
 
 import (
+	"net"
 	"net/url"
 	"strings"
 )
@@ -65,15 +66,17 @@ func Safe(raw string) string {
 	return u.String()
 }
 
-// HostPort returns the lower-case host:port a URL connects to, with the
-// scheme's default port, or "" when raw is not an absolute URL or its host
-// is still a ${VAR} to be expanded.
-func HostPort(raw string) string {
+// OriginKey returns a URL's origin — scheme, host and port, the port
+// made explicit — in lower case, for comparing: "https://api.example.com:443".
+// It is "" when raw is not an absolute URL or its host is still a ${VAR}
+// to be expanded. Two URLs share credentials only when their keys are
+// equal: the same host on http is another origin than on https.
+func OriginKey(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || strings.Contains(u.Host, "$") {
 		return ""
 	}
-	return strings.ToLower(u.Hostname()) + ":" + port(u)
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port(u))
 }
 
 // SameOrigin reports whether a redirect from one URL to another stays on

@@ -54,26 +54,27 @@ func TestSafe(t *testing.T) {
 	}
 }
 
-func TestHostPort(t *testing.T) {
+func TestOriginKey(t *testing.T) {
 	tests := []struct {
 		name string
 		raw  string
 		want string
 	}{
-		{name: "https default port, lower case", raw: "https://API.Example.com/x", want: "api.example.com:443"},
-		{name: "http default port", raw: "http://h.test", want: "h.test:80"},
-		{name: "scheme in upper case", raw: "HTTPS://h.test", want: "h.test:443"},
-		{name: "explicit port", raw: "http://u:p@h.test:8080/a?q=1", want: "h.test:8080"},
-		{name: "explicit default port", raw: "https://h.test:443", want: "h.test:443"},
-		{name: "IPv6", raw: "http://[::1]/x", want: "::1:80"},
-		{name: "other scheme has no default", raw: "ftp://h.test", want: "h.test:"},
+		{name: "https default port, lower case", raw: "https://API.Example.com/x", want: "https://api.example.com:443"},
+		{name: "http default port", raw: "http://h.test", want: "http://h.test:80"},
+		{name: "scheme in upper case", raw: "HTTPS://h.test", want: "https://h.test:443"},
+		{name: "explicit port", raw: "http://u:p@h.test:8080/a?q=1", want: "http://h.test:8080"},
+		{name: "explicit default port", raw: "https://h.test:443", want: "https://h.test:443"},
+		{name: "https port on http is another origin", raw: "http://h.test:443/x", want: "http://h.test:443"},
+		{name: "IPv6", raw: "http://[::1]/x", want: "http://[::1]:80"},
+		{name: "other scheme has no default", raw: "ftp://h.test", want: "ftp://h.test:"},
 		{name: "host to be expanded", raw: "https://$HOST/x", want: ""},
 		{name: "relative", raw: "/rel", want: ""},
 		{name: "unparseable", raw: "http://[::1", want: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := HostPort(tt.raw); got != tt.want {
+			if got := OriginKey(tt.raw); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
