@@ -17,6 +17,7 @@ import (
 	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/redact"
 	"github.com/jobnotify/jobnotify/spool"
 )
 
@@ -278,5 +279,12 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 	if res != nil {
 		rec.Attempts = res.Attempts
 	}
-	a.spool(s.SpoolDir).Keep(rec, s.Secrets)
+	if s.SecretFields {
+		// Whatever the format made of them (escaped, upper-cased by a
+		// template, markdown-escaped), the payload holds them.
+		a.logf("not saved to the spool: [fields] took a value from a ${VAR} in the config, which the spool must not store")
+		return
+	}
+	secrets := redact.New(append(notify.Secrets(notify.EndpointOf(s)), s.Secrets...)...)
+	a.spool(s.SpoolDir).Keep(rec, secrets.Contains)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -320,17 +321,41 @@ func TestFlushGET(t *testing.T) {
 	noLeaks(t, r)
 }
 
-// TestSpoolRefusesExpandedSecrets: a payload carrying a ${VAR} value from
-// [fields] is not written to the spool, and send says so.
-func TestSpoolRefusesExpandedSecrets(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "spool")
-	cfg := fmt.Sprintf("url = %q\n[fields]\nf = \"${FIELDSEC}\"\n[spool]\ndir = %q\n", deadURL(t), dir) + fast
-	r := jobnotify(t, runOpts{config: cfg, env: []string{"FIELDSEC=CanaryFieldSec"}}, "send", "--attempts", "1")
-	wantCode(t, r, 1)
-	if !strings.Contains(r.stderr, "not saved to the spool") {
-		t.Errorf("stderr: %s", r.stderr)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("the spool holds %d files, want none", len(entries))
+// TestSpoolRefusesSecrets: a payload carrying a secret in any form is
+// not written to the spool, and send says so. The review found the
+// URL-encoded form (GET), the JSON-escaped one (POST) and a template's
+// upper case in spool files; a secret given with --field is caught by
+// the redactor's own matching.
+func TestSpoolRefusesSecrets(t *testing.T) {
+	const canary = `canary/XYZ+123="\x`
+	forms := []string{canary, url.QueryEscape(canary), url.PathEscape(canary), strings.ToUpper(canary),
+		strings.Trim(mustJSON(t, canary), `"`), base64.StdEncoding.EncodeToString([]byte(canary)), "Y2FuYXJ5"}
+	fields := "[fields]\ndeploy_token = \"${DEPLOY_TOKEN}\"\n"
+	for _, tt := range []struct {
+		name, config string
+		args         []string
+		why          string
+	}{
+		{"GET, [fields]", fields, []string{"-X", "GET"}, "[fields] took a value from a ${VAR}"},
+		{"POST, [fields]", fields, nil, "[fields] took a value from a ${VAR}"},
+		{"template upper, [fields]", fields + "format = \"template\"\ntemplate = '{\"t\": \"{{ upper .deploy_token }}\"}'\n", nil, "[fields] took a value from a ${VAR}"},
+		{"GET, --field", "[headers]\nX-Deploy-Token = \"${DEPLOY_TOKEN}\"\n", []string{"-X", "GET", "-f", "t=" + canary}, "the payload carries a secret"},
+		{"POST, --field", "[headers]\nX-Deploy-Token = \"${DEPLOY_TOKEN}\"\n", []string{"-f", "t=" + canary}, "the payload carries a secret"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			cfg := fmt.Sprintf("url = %q\n[spool]\ndir = %q\n", deadURL(t), dir) + fast + tt.config
+			r := jobnotify(t, runOpts{config: cfg, env: []string{"DEPLOY_TOKEN=" + canary}}, append([]string{"send", "--attempts", "1"}, tt.args...)...)
+			wantCode(t, r, 1)
+			wantStderr(t, r, "not saved to the spool: "+tt.why)
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("the spool holds %d files, want none", len(entries))
+			}
+			for _, f := range forms {
+				if strings.Contains(r.stdout+r.stderr, f) {
+					t.Errorf("output holds the secret as %q:\n%s%s", f, r.stdout, r.stderr)
+				}
+			}
+		})
 	}
 }

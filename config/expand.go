@@ -40,11 +40,13 @@ func (s *Settings) expand(env map[string]string, vars []string) error {
 		}
 	}
 	if s.Fields != nil {
+		before := x.expanded
 		v, err := x.expandAny(s.Fields)
 		if err != nil {
 			return &Error{Where: s.src["fields"], Err: err}
 		}
 		s.Fields = v.(map[string]any)
+		s.SecretFields = x.expanded > before
 	}
 	if s.Signing.Scheme != "" {
 		secret, err := x.expand(s.signingSecret)
@@ -74,9 +76,10 @@ func (s *Settings) expand(env map[string]string, vars []string) error {
 }
 
 type expander struct {
-	env    map[string]string
-	values []string
-	names  []string
+	env      map[string]string
+	values   []string
+	names    []string
+	expanded int // ${VAR}s replaced so far
 }
 
 func (x *expander) expand(v string) (string, error) {
@@ -107,6 +110,7 @@ func (x *expander) expand(v string) (string, error) {
 				return "", fmt.Errorf("environment variable %s is not set", name)
 			}
 			b.WriteString(val)
+			x.expanded++
 			if !slices.Contains(x.names, name) {
 				x.names = append(x.names, name)
 				x.values = append(x.values, val)

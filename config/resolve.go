@@ -42,6 +42,9 @@ type Settings struct {
 	// SecretVars are the names of every variable a ${VAR} in the file
 	// names; they never enter a payload's environment.
 	SecretVars []string
+	// SecretFields is true when [fields] took a value from a ${VAR}: the
+	// payload then carries a secret, in whatever form its format gives it.
+	SecretFields bool
 	// Dropped names config headers left out because the URL was changed to
 	// another origin than the one they were configured for.
 	Dropped []string

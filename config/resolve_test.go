@@ -1176,3 +1176,29 @@ func TestErrorUnwrap(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestResolveSecretFields: SecretFields says whether [fields] of this
+// send took a value from a ${VAR}, which keeps the payload out of the
+// spool.
+func TestResolveSecretFields(t *testing.T) {
+	env := map[string]string{"TOKEN": "canary-token"}
+	for _, tt := range []struct {
+		name, src string
+		target    string
+		want      bool
+	}{
+		{"no fields", `url = "https://h.test/"`, "", false},
+		{"literal fields", "url = \"https://h.test/\"\n[fields]\nteam = \"a$$b\"\n", "", false},
+		{"a field from a variable", "url = \"https://h.test/\"\n[fields.deploy]\ntoken = [\"${TOKEN}\"]\n", "", true},
+		{"a variable only in a header", "url = \"https://h.test/\"\n[headers]\nX-T = \"${TOKEN}\"\n[fields]\nteam = \"a\"\n", "", false},
+		{"a variable in an unused target's fields", "url = \"https://h.test/\"\n[targets.t.fields]\nx = \"${TOKEN}\"\n", "", false},
+		{"a variable in the target's fields", "url = \"https://h.test/\"\n[targets.t.fields]\nx = \"${TOKEN}\"\n", "t", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mustResolve(t, mustLoad(t, tt.src), tt.target, Overrides{}, env)
+			if s.SecretFields != tt.want {
+				t.Errorf("got SecretFields %v, want %v", s.SecretFields, tt.want)
+			}
+		})
+	}
+}

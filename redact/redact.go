@@ -1,12 +1,14 @@
 // Package redact holds the one redactor every line of output passes
 // through: it knows every secret value of a run and replaces each, and
-// its base64, URL-escaped and JSON-escaped forms, with ***.
+// its case-changed, base64, URL-escaped, HTML-escaped and JSON-escaped
+// forms, with ***.
 package redact
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"html"
 	"io"
 	"net/url"
 	"sort"
@@ -19,8 +21,7 @@ import (
 // occurrence of them would garble all output.
 const MinSecret = 4
 
-// Redactor replaces every known secret, and its base64, URL-encoded and
-// JSON-escaped forms, with ***. It is safe for concurrent use.
+// Redactor replaces every known secret, and its forms (see forms), with ***. It is safe for concurrent use.
 type Redactor struct {
 	mu    sync.Mutex
 	known map[string]bool
@@ -85,12 +86,24 @@ func (r *Redactor) Add(secrets ...string) {
 	r.m = m
 }
 
-// forms returns s and the encodings it may be printed in.
+// forms returns s, its upper- and lower-case versions (a template's upper
+// and lower), and the encodings each may be printed in.
 func forms(s string) []string {
 	if len(s) < MinSecret {
 		return nil
 	}
-	out := []string{s, url.QueryEscape(s), url.PathEscape(s)}
+	var out []string
+	for i, v := range []string{s, strings.ToUpper(s), strings.ToLower(s)} {
+		if i == 0 || v != s {
+			out = append(out, encodings(v)...)
+		}
+	}
+	return out
+}
+
+// encodings returns s and the encodings it may be printed or sent in.
+func encodings(s string) []string {
+	out := []string{s, url.QueryEscape(s), url.PathEscape(s), html.EscapeString(s)}
 	if j, err := json.Marshal(s); err == nil {
 		out = append(out, string(j[1:len(j)-1]))
 	}
@@ -111,6 +124,27 @@ func forms(s string) []string {
 		}
 	}
 	return out
+}
+
+// Contains reports whether s holds a secret in any of the forms String
+// replaces.
+func (r *Redactor) Contains(s string) bool {
+	r.mu.Lock()
+	m := r.m
+	r.mu.Unlock()
+	if m == nil {
+		return false
+	}
+	for i := 0; i+1 < len(s); i++ {
+		if k := bigram(s[i], s[i+1]); m.first[k] {
+			for _, f := range m.forms[k] {
+				if strings.HasPrefix(s[i:], f) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // String returns s with every secret replaced by ***. Occurrences that

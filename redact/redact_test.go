@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"html"
 	"net/url"
 	"strings"
 	"sync"
@@ -38,6 +39,12 @@ func TestRedactorForms(t *testing.T) {
 		{name: "query escaped", secret: escSecret, form: url.QueryEscape(escSecret), prefix: -1},
 		{name: "path escaped", secret: escSecret, form: url.PathEscape(escSecret), prefix: -1},
 		{name: "JSON escaped", secret: escSecret, form: jsonEscaped(escSecret), prefix: -1},
+		{name: "HTML escaped", secret: escSecret, form: html.EscapeString(escSecret), prefix: -1},
+		{name: "upper case", secret: escSecret, form: strings.ToUpper(escSecret), prefix: -1},
+		{name: "lower case", secret: "Canary-Mixed-Case", form: "canary-mixed-case", prefix: -1},
+		{name: "upper case, URL-escaped", secret: escSecret, form: url.QueryEscape(strings.ToUpper(escSecret)), prefix: -1},
+		{name: "upper case, JSON escaped", secret: escSecret, form: jsonEscaped(strings.ToUpper(escSecret)), prefix: -1},
+		{name: "base64 of the upper case", secret: b64Secret, form: base64.StdEncoding.EncodeToString([]byte(strings.ToUpper(b64Secret))), prefix: 0},
 		{name: "base64 std padded", secret: b64Secret, form: base64.StdEncoding.EncodeToString([]byte(b64Secret)), prefix: 0},
 		{name: "base64 std raw", secret: b64Secret, form: base64.RawStdEncoding.EncodeToString([]byte(b64Secret)), prefix: 0},
 		{name: "base64 URL padded", secret: b64Secret, form: base64.URLEncoding.EncodeToString([]byte(b64Secret)), prefix: 0},
@@ -70,6 +77,28 @@ func TestRedactorForms(t *testing.T) {
 				t.Errorf("got %q: %d base64 characters left around ***, want at most %d", got, left, max)
 			}
 		})
+	}
+}
+
+// TestRedactorContains: Contains finds a secret in each form String
+// replaces, and nothing else.
+func TestRedactorContains(t *testing.T) {
+	r := New(escSecret)
+	for _, form := range forms(escSecret) {
+		if !r.Contains("x" + form + "y") {
+			t.Errorf("Contains misses the form %q", form)
+		}
+		if got := r.String("x" + form + "y"); got != "x***y" && !strings.Contains(got, "***") {
+			t.Errorf("String leaves the form %q: %q", form, got)
+		}
+	}
+	for _, s := range []string{"", "x", "canary", "p@ss w0rd", strings.Repeat("a", 100)} {
+		if r.Contains(s) {
+			t.Errorf("Contains(%q) is true", s)
+		}
+	}
+	if New().Contains(escSecret) {
+		t.Error("a redactor without secrets finds one")
 	}
 }
 

@@ -1,26 +1,26 @@
 package spool
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
-
-	"github.com/jobnotify/jobnotify/redact"
 )
 
-// Keep saves a notification whose delivery failed, unless its body or
-// query holds one of secrets (the values ${VAR} expansions produced): the
-// spool never stores an expanded secret. It says on Log what it did and
-// returns the file's path, or "" when nothing was saved.
-func (sp Dir) Keep(rec *Record, secrets []string) string {
-	for _, secret := range secrets {
-		if len(secret) >= redact.MinSecret && (bytes.Contains(rec.Body, []byte(secret)) || strings.Contains(rec.Query, secret)) {
-			sp.logf("not saved to the spool: the payload holds a value from a ${VAR} in the config, which the spool must not store")
-			return ""
+// Keep saves a notification whose delivery failed, unless secret reports
+// that its body, query or format headers carry a secret (in any form the
+// redactor knows): the spool never stores one. It says on Log what it did
+// and returns the file's path, or "" when nothing was saved.
+func (sp Dir) Keep(rec *Record, secret func(text string) bool) string {
+	carries := secret(string(rec.Body)) || secret(rec.Query)
+	for _, vs := range rec.Header {
+		for _, v := range vs {
+			carries = carries || secret(v)
 		}
+	}
+	if carries {
+		sp.logf("not saved to the spool: the payload carries a secret (a configured header's, the URL's or a ${VAR}'s value), which the spool must not store")
+		return ""
 	}
 	rec.LastError = sp.redact(rec.LastError)
 	path, err := sp.Save(rec)

@@ -2,12 +2,18 @@ package spool
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 // logged returns a Dir whose lines are collected.
@@ -20,7 +26,15 @@ func logged(t testing.TB) (Dir, *[]string) {
 	return sp, &lines
 }
 
-func TestKeepRefusesExpandedSecrets(t *testing.T) {
+// encSecret changes under URL and JSON escaping.
+const encSecret = `canary/XYZ+123="\x`
+
+func jsonString(s string) []byte {
+	b, _ := json.Marshal(map[string]string{"deploy_token": s})
+	return b
+}
+
+func TestKeepRefusesSecrets(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		rec   *Record
@@ -30,11 +44,18 @@ func TestKeepRefusesExpandedSecrets(t *testing.T) {
 		{"secret in the query", &Record{ID: "b", Method: "GET", Query: "x=canary-token"}, false},
 		{"short value is no secret", &Record{ID: "c", Method: "POST", Body: []byte(`{"x":"abc"}`)}, true},
 		{"no secret", &Record{ID: "d", Method: "POST", Body: []byte(`{}`), LastError: "503 canary-token"}, true},
+		// The forms the review found in spool files, and the rest the
+		// redactor knows.
+		{"URL-encoded in the query", &Record{ID: "e", Method: "GET", Query: "deploy_token=" + url.QueryEscape(encSecret)}, false},
+		{"JSON-escaped in the body", &Record{ID: "f", Method: "POST", Body: jsonString(encSecret)}, false},
+		{"upper-cased in the body", &Record{ID: "g", Method: "POST", Body: []byte(`{"x":"` + strings.ToUpper("canary-token") + `"}`)}, false},
+		{"base64 in the body", &Record{ID: "h", Method: "POST", Body: []byte(`{"x":"` + base64.StdEncoding.EncodeToString([]byte("canary-token")) + `"}`)}, false},
+		{"in a format header", &Record{ID: "i", Method: "POST", Body: []byte(`{}`), Header: http.Header{"Ce-Subject": {"canary-token"}}}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sp, lines := logged(t)
 			tt.rec.Created = time.Now()
-			path := sp.Keep(tt.rec, []string{"canary-token", "abc"})
+			path := sp.Keep(tt.rec, redact.New("canary-token", "abc", encSecret).Contains)
 			if got := path != ""; got != tt.saved {
 				t.Fatalf("saved: got %v, want %v (log %q)", got, tt.saved, *lines)
 			}
