@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -81,8 +82,8 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default: $JOBNOTIFY_CONFIG, then $XDG_CONFIG_HOME/jobnotify/config.toml or ~/.config/jobnotify/config.toml, then /etc/jobnotify/config.toml)"},
 		&cli.StringFlag{Name: "target", Usage: "use the [targets.`NAME`] table of the config", EnvVars: []string{"JOBNOTIFY_TARGET"}},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print request headers and the response"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print request headers and the response", EnvVars: []string{"JOBNOTIFY_VERBOSE"}},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only", EnvVars: []string{"JOBNOTIFY_QUIET"}},
 	}
 }
 
@@ -159,12 +160,51 @@ func (a *app) str(c *cli.Context, name string) string {
 	return v
 }
 
+// boolValue is value for a boolean flag: given on the command line, or
+// its variable set to a boolean (1, true, 0, false, …).
+func (a *app) boolValue(c *cli.Context, name string) (b bool, where string, err error) {
+	v, where, ok := a.value(c, name)
+	if !ok {
+		return false, "", nil
+	}
+	if b, err = strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+		return false, where, fmt.Errorf("%s: %q is not true or false", where, v)
+	}
+	return b, where, nil
+}
+
+// readLoudness sets verbose and quiet from their flags or variables. Both
+// at once is an error, unless one is on the command line and the other in
+// the environment: the command line wins, as everywhere.
+func (a *app) readLoudness(c *cli.Context) error {
+	verbose, vw, err := a.boolValue(c, "verbose")
+	if err != nil {
+		return err
+	}
+	quiet, qw, err := a.boolValue(c, "quiet")
+	if err != nil {
+		return err
+	}
+	if verbose && quiet {
+		fromFlag := func(where string) bool { return strings.HasPrefix(where, "--") }
+		switch {
+		case fromFlag(vw) && !fromFlag(qw):
+			quiet = false
+		case fromFlag(qw) && !fromFlag(vw):
+			verbose = false
+		default:
+			return fmt.Errorf("%s and %s: choose one", vw, qw)
+		}
+	}
+	a.verbose, a.quiet = verbose, quiet
+	return nil
+}
+
 // loadConfig finds and parses the config file; nil when there is none
 // (and none was named). Its warnings go to stderr.
 func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
-	a.verbose, a.quiet = a.str(c, "verbose") == "true", a.str(c, "quiet") == "true"
-	if a.verbose && a.quiet {
-		return nil, errors.New("--verbose and --quiet: choose one")
+	if err := a.readLoudness(c); err != nil {
+		return nil, err
 	}
 	path, err := config.Find(a.str(c, "config"), a.env)
 	if err != nil || path == "" {

@@ -45,7 +45,7 @@ Examples:
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key (default: a random UUID)", EnvVars: []string{"JOBNOTIFY_ID"}},
 			&cli.StringFlag{Name: "phase", Usage: "notification-plugin phase: QUEUED, STARTED, COMPLETED or FINALIZED (default: from --status)"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: one result object on stdout"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: one result object on stdout", EnvVars: []string{"JOBNOTIFY_OUTPUT"}},
 		}, keyFlags()...),
 		Action: a.send,
 	}
@@ -70,12 +70,12 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	if c.Args().Present() {
 		return o, fmt.Errorf("unexpected argument %q: fields are given with --field K=V (see 'jobnotify send --help')", c.Args().First())
 	}
-	switch out := c.String("output"); out {
+	switch out, where, _ := a.value(c, "output"); out {
 	case "json":
 		o.json = true
-	case "text":
+	case "text", "":
 	default:
-		return o, fmt.Errorf("--output: %q is not text or json", out)
+		return o, fmt.Errorf("%s: %q is not text or json", where, out)
 	}
 	var err error
 	if o.overrides, err = a.overrides(c); err != nil {
