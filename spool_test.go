@@ -334,3 +334,50 @@ func TestSpoolRefusesExpandedSecrets(t *testing.T) {
 		t.Errorf("the spool holds %d files, want none", len(entries))
 	}
 }
+
+// plant writes a valid spool file for id at path, as someone other than
+// jobnotify's send would, with the given format headers.
+func plant(t testing.TB, path, id string, header http.Header) {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"version": 1, "format": "jobnotify", "method": "POST", "id": id,
+		"created": "2026-01-01T00:00:00Z", "format_headers": header,
+		"body": []byte(`{"id":"` + id + `"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFlushTakesOnlyFormatHeaders: a spool file can set only the format's
+// own headers (Content-Type, ce-*); an Authorization or any other header
+// in it never reaches the server.
+func TestFlushTakesOnlyFormatHeaders(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	plant(t, filepath.Join(dir, "00000000000000000001-headers.json"), "planted-headers", http.Header{
+		"Authorization": {"x"},
+		"X-Evil":        {"y"},
+		"Content-Type":  {"application/json; charset=utf-8"},
+		"ce-type":       {"dev.example.planted"},
+	})
+	srv := newRecorder(t)
+	cfg := fmt.Sprintf("url = %q\n[retry]\nattempts = 1\n[spool]\ndir = %q\n", srv.URL, dir)
+	r := jobnotify(t, runOpts{config: cfg}, "flush")
+	wantCode(t, r, 0)
+	h := wantRequests(t, srv, 1)[0].Header
+	for k, want := range map[string]string{
+		"Authorization": "", "X-Evil": "",
+		"Content-Type": "application/json; charset=utf-8", "Ce-Type": "dev.example.planted",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s: got %q, want %q", k, got, want)
+		}
+	}
+	wantStderr(t, r, "ignoring header(s) Authorization, X-Evil in the file")
+}

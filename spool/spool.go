@@ -37,7 +37,7 @@ type Record struct {
 	Query     string    `json:"query,omitempty"` // GET: the payload's query parameters
 	// Header holds the headers the payload format set (Content-Type,
 	// CloudEvents ce-* attributes): part of the notification, never a
-	// configured header or a secret.
+	// configured header or a secret. Load keeps only those two kinds.
 	Header http.Header `json:"format_headers,omitempty"`
 	Body   []byte      `json:"body,omitempty"` // the exact body bytes (base64 in the file)
 }
@@ -178,7 +178,9 @@ func (sp Dir) Claim(name string) (string, error) {
 	return claimed, nil
 }
 
-// Load reads a claimed file. A file that is not a notification is an error.
+// Load reads a claimed file. A file that is not a notification is an
+// error. Of its format headers only Content-Type and ce-* are kept (and
+// the others named on Log): every other header comes from the config.
 func (sp Dir) Load(claimed string) (*Record, error) {
 	b, err := os.ReadFile(claimed)
 	if err != nil {
@@ -191,7 +193,32 @@ func (sp Dir) Load(claimed string) (*Record, error) {
 	if rec.Version != 1 || rec.ID == "" || rec.Method == "" {
 		return nil, errors.New("not a jobnotify spool file: no version 1, id or method")
 	}
+	var dropped []string
+	rec.Header, dropped = formatHeader(rec.Header)
+	if len(dropped) > 0 {
+		sp.logf("%s: ignoring header(s) %s in the file: a spool file may set only Content-Type and ce-*", filepath.Base(claimed), strings.Join(dropped, ", "))
+	}
 	return &rec, nil
+}
+
+// formatHeader keeps of h the headers a payload format sets, Content-Type
+// and CloudEvents' ce-*, and returns the names of the others.
+func formatHeader(h http.Header) (http.Header, []string) {
+	var kept http.Header
+	var dropped []string
+	for k, v := range h {
+		ck := http.CanonicalHeaderKey(k)
+		if ck != "Content-Type" && !strings.HasPrefix(ck, "Ce-") {
+			dropped = append(dropped, ck)
+			continue
+		}
+		if kept == nil {
+			kept = http.Header{}
+		}
+		kept[ck] = append(kept[ck], v...)
+	}
+	sort.Strings(dropped)
+	return kept, dropped
 }
 
 // Unclaim puts a claimed file back under its name, with rec's new content

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -396,5 +398,39 @@ func TestSpoolUnclaim(t *testing.T) {
 	}
 	if names, err := sp.List(); err != nil || len(names) != 0 {
 		t.Errorf("got %q, %v; want an empty spool", names, err)
+	}
+}
+
+// TestSpoolLoadKeepsFormatHeaders: of the headers in a file only the
+// format's own reach the request; the rest come from the config.
+func TestSpoolLoadKeepsFormatHeaders(t *testing.T) {
+	sp, lines := logged(t)
+	rec := spRecord("headers", time.Unix(1, 0))
+	rec.Header = http.Header{
+		"Authorization":  {"x"},
+		"X-Evil":         {"y"},
+		"content-type":   {"application/cloudevents+json"},
+		"ce-specversion": {"1.0"},
+		"Ce-Type":        {"dev.jobnotify.build.failure"},
+		"Host":           {"elsewhere.example"},
+	}
+	claimed, err := sp.Claim(spSave(t, sp, rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sp.Load(claimed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := http.Header{
+		"Content-Type":   {"application/cloudevents+json"},
+		"Ce-Specversion": {"1.0"},
+		"Ce-Type":        {"dev.jobnotify.build.failure"},
+	}
+	if !reflect.DeepEqual(got.Header, want) {
+		t.Errorf("got headers %v, want %v", got.Header, want)
+	}
+	if log := strings.Join(*lines, "\n"); !strings.Contains(log, "ignoring header(s) Authorization, Host, X-Evil in the file") || strings.Contains(log, "elsewhere") {
+		t.Errorf("log %q: want the ignored headers named, not their values", log)
 	}
 }
