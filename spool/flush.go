@@ -74,14 +74,14 @@ func (e *LeftError) Error() string {
 // Flush offers every saved notification to deliver, oldest first, each
 // claimed while it is being sent so that two flushes never send the same
 // file. It stops early when ctx is done. The error is a *LeftError when
-// files remain (as they all do after a dry run), or the error deliver
-// aborted with.
+// files remain (as they all do after a dry run), including one whose new
+// attempt count could not be written, or the error deliver aborted with.
 func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
 	names, err := sp.List()
 	if err != nil {
 		return err
 	}
-	unreadable := 0
+	unreadable, notUpdated := 0, 0
 	for _, name := range names {
 		if ctx.Err() != nil {
 			break
@@ -118,18 +118,22 @@ func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
 		default:
 			rec.Attempts += attempts
 			rec.LastError = sp.redact(err.Error())
-			if uerr := sp.Unclaim(claimed, name, rec); uerr != nil {
-				sp.logf("%s: %v", name, uerr)
-			}
 			sp.logf("%s: %v (kept)", name, err)
+			if uerr := sp.Unclaim(claimed, name, rec); uerr != nil {
+				// The claim still hides the file from List: put it back
+				// as it was, and count it whatever List says.
+				notUpdated++
+				sp.logf("%s: could not record this attempt, the file stays as it was: %v", name, uerr)
+				_ = sp.Unclaim(claimed, name, nil)
+			}
 		}
 	}
 	left, err := sp.List()
 	if err != nil {
 		return err
 	}
-	if len(left) > 0 {
-		return &LeftError{Dir: sp.Path, Left: len(left), Unreadable: unreadable}
+	if n := max(len(left), notUpdated); n > 0 {
+		return &LeftError{Dir: sp.Path, Left: n, Unreadable: unreadable}
 	}
 	return nil
 }

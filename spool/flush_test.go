@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -132,5 +133,34 @@ func TestFlushEmpty(t *testing.T) {
 	sp, _ := logged(t)
 	if err := sp.Flush(context.Background(), nil); err != nil {
 		t.Errorf("got %v, want nil for a spool that does not exist", err)
+	}
+}
+
+// TestFlushUpdateFails: when the record of a failed attempt cannot be
+// written (a full disk), the file stays as it was and Flush says files
+// are left.
+func TestFlushUpdateFails(t *testing.T) {
+	sp, lines := logged(t)
+	n := spSave(t, sp, spRecord("full", time.Unix(1, 0)))
+	t.Cleanup(func() { createTemp = os.CreateTemp })
+	err := sp.Flush(context.Background(), func(context.Context, string, *Record) (int, error) {
+		createTemp = func(string, string) (*os.File, error) {
+			return nil, &os.PathError{Op: "open", Path: sp.Path, Err: syscall.ENOSPC}
+		}
+		return 2, errors.New("503 Service Unavailable")
+	})
+	var left *LeftError
+	if !errors.As(err, &left) || left.Left != 1 {
+		t.Fatalf("got %v, want 1 file left", err)
+	}
+	rec, err := sp.Load(filepath.Join(sp.Path, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Attempts != 4 {
+		t.Errorf("got %d attempts in the file, want the 4 it had", rec.Attempts)
+	}
+	if log := strings.Join(*lines, "\n"); !strings.Contains(log, "could not record this attempt") || !strings.Contains(log, "no space left") {
+		t.Errorf("log %q: want it to say the attempt could not be recorded, and why", log)
 	}
 }

@@ -78,13 +78,16 @@ func safeName(id string) string {
 	}, human.Cut(id, 64))
 }
 
+// createTemp is os.CreateTemp; a test makes it fail like a full disk.
+var createTemp = os.CreateTemp
+
 func (sp Dir) write(path string, rec *Record) error {
 	rec.Version = 1
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	tmp, err := os.CreateTemp(sp.Path, ".tmp-*")
+	tmp, err := createTemp(sp.Path, ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
