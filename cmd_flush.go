@@ -80,7 +80,7 @@ func (a *app) flush(c *cli.Context) error {
 
 // spooledRequest rebuilds a saved notification's request: its id, method
 // and bytes, with URL, headers and signing from the current config. Of the
-// file's headers spool.Dir.Load has kept only the format's own.
+// file's headers (*spool.Claim).Load has kept only the format's own.
 func (a *app) spooledRequest(f *config.File, rec *spool.Record) (*config.Settings, *notify.Request, error) {
 	s, err := a.resolve(f, rec.Target, config.Overrides{})
 	if err != nil {

@@ -352,6 +352,15 @@ func plant(t testing.TB, path, id string, header http.Header) {
 	}
 }
 
+// sentIDs counts the requests the server got for each id.
+func sentIDs(srv *recorder) map[string]int {
+	count := map[string]int{}
+	for _, req := range srv.requests() {
+		count[req.Header.Get("Idempotency-Key")]++
+	}
+	return count
+}
+
 // TestFlushTakesOnlyFormatHeaders: a spool file can set only the format's
 // own headers (Content-Type, ce-*); an Authorization or any other header
 // in it never reaches the server.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -58,18 +57,19 @@ func spEntries(t testing.TB, dir string) []string {
 	return names
 }
 
-// spDeadPID returns the id of a process that has exited and been reaped.
-func spDeadPID(t testing.TB) int {
+// spLoad claims a saved notification, reads it and lets it go.
+func spLoad(t testing.TB, sp Dir, name string) *Record {
 	t.Helper()
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Skipf("cannot run true to find a dead pid: %v", err)
+	c, err := sp.Claim(name)
+	if err != nil {
+		t.Fatalf("Claim(%s): %v", name, err)
 	}
-	pid := cmd.Process.Pid
-	if alive(pid) {
-		t.Skipf("pid %d of an exited process is in use again", pid)
+	defer c.Release()
+	rec, err := c.Load()
+	if err != nil {
+		t.Fatalf("Load(%s): %v", name, err)
 	}
-	return pid
+	return rec
 }
 
 func TestSpoolSave(t *testing.T) {
@@ -131,18 +131,18 @@ func TestSpoolSaveKeepsIDsInTheirName(t *testing.T) {
 		if strings.ContainsAny(n, `/\`) || strings.HasPrefix(n, ".") || len(n) > 120 {
 			t.Errorf("id %q: got file name %q, want a plain name in the spool directory", id, n)
 		}
-		claimed, err := sp.Claim(n)
+		c, err := sp.Claim(n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, err := sp.Load(claimed)
+		rec, err := c.Load()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if rec.ID != id {
 			t.Errorf("got id %q back, want %q", rec.ID, id)
 		}
-		if err := sp.Remove(claimed); err != nil {
+		if err := c.Remove(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,15 +156,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 		Created: time.Date(2026, 11, 27, 3, 20, 0, 123456789, time.UTC), Attempts: 7,
 		LastError: "attempt 7: 503 ***", Query: "a=1&b=%FF", Body: body,
 	}
-	n := spSave(t, sp, in)
-	claimed, err := sp.Claim(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := sp.Load(claimed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := spLoad(t, sp, spSave(t, sp, in))
 	if !bytes.Equal(got.Body, body) {
 		t.Errorf("got body % x, want % x", got.Body, body)
 	}
@@ -177,14 +169,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 	// A GET record has no body at all, not an empty one.
 	in2 := spRecord("get-id", time.Unix(2, 0))
 	in2.Method, in2.Body, in2.Query = "GET", nil, "x=1"
-	claimed2, err := sp.Claim(spSave(t, sp, in2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got2, err := sp.Load(claimed2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got2 := spLoad(t, sp, spSave(t, sp, in2))
 	if got2.Body != nil || got2.Query != "x=1" {
 		t.Errorf("got body %q query %q, want nil and x=1", got2.Body, got2.Query)
 	}
@@ -198,21 +183,24 @@ func TestSpoolList(t *testing.T) {
 	newest := spSave(t, sp, spRecord("newest", time.Unix(3000, 0)))
 	oldest := spSave(t, sp, spRecord("oldest", time.Unix(1000, 0)))
 	middle := spSave(t, sp, spRecord("middle", time.Unix(2000, 0)))
-	stale := spSave(t, sp, spRecord("stale", time.Unix(1500, 0)))
-	live := spSave(t, sp, spRecord("live", time.Unix(1200, 0)))
+	old := spSave(t, sp, spRecord("old", time.Unix(1500, 0)))
+	mine := spSave(t, sp, spRecord("mine", time.Unix(1200, 0)))
+	twice := spSave(t, sp, spRecord("twice", time.Unix(1700, 0)))
 
-	// A claim by a process that died goes back; one by a live process
-	// (this one) stays claimed.
-	dead := spDeadPID(t)
-	if err := os.Rename(filepath.Join(sp.Path, stale), filepath.Join(sp.Path, fmt.Sprintf(".claim-%d-%s", dead, stale))); err != nil {
-		t.Fatal(err)
+	// Claims of earlier versions go back under their name, whatever the
+	// process id: PID 1 is alive in every container, this process too.
+	for claim, orig := range map[string]string{".claim-1-" + old: old, fmt.Sprintf(".claim-%d-%s", os.Getpid(), mine): mine} {
+		if err := os.Rename(filepath.Join(sp.Path, orig), filepath.Join(sp.Path, claim)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := sp.Claim(live); err != nil {
+	// One whose name was saved again since stays, and the name is listed once.
+	if err := os.WriteFile(filepath.Join(sp.Path, ".claim-7-"+twice), []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// Things List must skip: dot-files, temporary files, directories,
 	// symlinks, malformed claims.
-	for _, n := range []string{".tmp-123", ".hidden.json", ".claim-notapid-x.json", ".claim-42"} {
+	for _, n := range []string{".tmp-123", ".hidden.json", ".claim-notapid-x.json", ".claim-42", ".claim-3-.x"} {
 		if err := os.WriteFile(filepath.Join(sp.Path, n), []byte("{}"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -228,42 +216,45 @@ func TestSpoolList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{oldest, stale, middle, newest}
+	want := []string{oldest, mine, old, twice, middle, newest}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(sp.Path, stale)); err != nil {
-		t.Errorf("stale claim not put back under its name: %v", err)
+	for _, n := range []string{old, mine} {
+		if _, err := os.Stat(filepath.Join(sp.Path, n)); err != nil {
+			t.Errorf("old claim not put back under its name: %v", err)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(sp.Path, fmt.Sprintf(".claim-%d-%s", os.Getpid(), live))); err != nil {
-		t.Errorf("live claim was touched: %v", err)
+	if _, err := os.Stat(filepath.Join(sp.Path, ".claim-7-"+twice)); err != nil {
+		t.Errorf("an old claim whose name is taken was touched: %v", err)
 	}
-	// The one put back can be claimed and loaded like any other.
-	claimed, err := sp.Claim(stale)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rec, err := sp.Load(claimed); err != nil || rec.ID != "stale" {
-		t.Errorf("got %+v, %v; want the stale record", rec, err)
+	// One put back can be claimed and loaded like any other.
+	if rec := spLoad(t, sp, old); rec.ID != "old" {
+		t.Errorf("got %+v, want the old record", rec)
 	}
 }
 
 func TestSpoolClaimIsExclusive(t *testing.T) {
 	sp := spDir(t)
 	one := spSave(t, sp, spRecord("one", time.Unix(1, 0)))
-	claimed, err := sp.Claim(one)
+	c, err := sp.Claim(one)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(filepath.Base(claimed), ".claim-") {
-		t.Errorf("got claimed path %s, want a .claim- dot-file", claimed)
-	}
+	// A second open of the file is another holder: the lock is the open
+	// file's, not the process's.
 	if _, err := sp.Claim(one); !errors.Is(err, ErrClaimed) {
 		t.Errorf("second Claim: got %v, want ErrClaimed", err)
 	}
-	if names, _ := sp.List(); slices.Contains(names, one) {
-		t.Errorf("List: got %q, want the claimed %s left out", names, one)
+	if got := spEntries(t, sp.Path); !slices.Equal(got, []string{one}) {
+		t.Errorf("got entries %q, want only %s: a claim renames nothing and adds no file", got, one)
 	}
+	c.Release()
+	c, err = sp.Claim(one)
+	if err != nil {
+		t.Fatalf("Claim after Release: %v", err)
+	}
+	c.Release()
 
 	// Many flushes at once: every file is claimed exactly once.
 	const files, workers = 40, 8
@@ -273,17 +264,19 @@ func TestSpoolClaimIsExclusive(t *testing.T) {
 	}
 	var mu sync.Mutex
 	wins := map[string]int{}
+	var held []*Claim
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for _, n := range names {
-				_, err := sp.Claim(n)
+				c, err := sp.Claim(n)
 				switch {
 				case err == nil:
 					mu.Lock()
 					wins[n]++
+					held = append(held, c)
 					mu.Unlock()
 				case !errors.Is(err, ErrClaimed):
 					t.Errorf("Claim(%s): got %v, want nil or ErrClaimed", n, err)
@@ -292,10 +285,60 @@ func TestSpoolClaimIsExclusive(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	for _, c := range held {
+		c.Release()
+	}
 	for _, n := range names {
 		if wins[n] != 1 {
 			t.Errorf("%s: claimed %d times, want exactly once", n, wins[n])
 		}
+	}
+}
+
+// TestSpoolClaimSkipsWhatMoved: a file another flush removed, or rewrote
+// (a new file renamed over the name), after this one opened it is not
+// held: the lock would be on a file no longer under the name.
+func TestSpoolClaimSkipsWhatMoved(t *testing.T) {
+	sp := spDir(t)
+	gone := spSave(t, sp, spRecord("gone", time.Unix(1, 0)))
+	if err := os.Remove(filepath.Join(sp.Path, gone)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.Claim(gone); !errors.Is(err, ErrClaimed) {
+		t.Errorf("Claim of a removed file: got %v, want ErrClaimed", err)
+	}
+
+	for _, tt := range []struct {
+		name string
+		move func(t *testing.T, path string)
+	}{
+		{"removed after the open", func(t *testing.T, path string) {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"rewritten after the open", func(t *testing.T, path string) {
+			if err := sp.write(path, spRecord("rewritten", time.Unix(2, 0))); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n := spSave(t, sp, spRecord("moved", time.Unix(2, 0)))
+			testHookLocked = func(path string) { tt.move(t, path) }
+			_, err := sp.Claim(n)
+			testHookLocked = nil
+			if !errors.Is(err, ErrClaimed) {
+				t.Errorf("got %v, want ErrClaimed", err)
+			}
+			if _, err := os.Lstat(filepath.Join(sp.Path, n)); err == nil {
+				c, err := sp.Claim(n) // the new file is free to take
+				if err != nil {
+					t.Fatalf("Claim of the rewritten file: %v", err)
+				}
+				c.Release()
+			}
+		})
 	}
 }
 
@@ -319,11 +362,16 @@ func TestSpoolLoadRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(sp.Path, ".claim-1-"+strings.ReplaceAll(tt.name, " ", "_"))
-			if err := os.WriteFile(p, []byte(tt.content), 0o600); err != nil {
+			n := strings.ReplaceAll(tt.name, " ", "_") + ".json"
+			if err := os.WriteFile(filepath.Join(sp.Path, n), []byte(tt.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			rec, err := sp.Load(p)
+			c, err := sp.Claim(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Release()
+			rec, err := c.Load()
 			if err == nil {
 				t.Fatalf("got %+v, want an error", rec)
 			}
@@ -332,54 +380,49 @@ func TestSpoolLoadRejects(t *testing.T) {
 			}
 		})
 	}
-	if _, err := sp.Load(filepath.Join(sp.Path, "missing")); err == nil {
-		t.Error("Load of a missing file: got no error, want one")
+	if _, err := sp.Claim("missing"); !errors.Is(err, ErrClaimed) {
+		t.Errorf("Claim of a missing file: got %v, want ErrClaimed", err)
 	}
 }
 
-func TestSpoolUnclaim(t *testing.T) {
+func TestSpoolUpdateAndRemove(t *testing.T) {
 	sp := spDir(t)
 	rec := spRecord("u1", time.Unix(5, 0))
 	n := spSave(t, sp, rec)
-	claimed, err := sp.Claim(n)
+	c, err := sp.Claim(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := sp.Load(claimed)
+	loaded, err := c.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	loaded.Attempts += 3
 	loaded.LastError = "connection refused"
-	if err := sp.Unclaim(claimed, n, loaded); err != nil {
+	if err := c.Update(loaded); err != nil {
 		t.Fatal(err)
 	}
 	if got := spEntries(t, sp.Path); !slices.Equal(got, []string{n}) {
-		t.Errorf("got entries %q, want only %s (no claim, no temporary file)", got, n)
+		t.Errorf("got entries %q, want only %s (no temporary file)", got, n)
 	}
 	if fi, err := os.Stat(filepath.Join(sp.Path, n)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("got %v, %v; want a 0600 file", fi, err)
 	}
-	claimed, err = sp.Claim(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := sp.Load(claimed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := spLoad(t, sp, n) // Update let it go
 	if again.Attempts != 7 || again.LastError != "connection refused" || !bytes.Equal(again.Body, rec.Body) || again.ID != "u1" {
 		t.Errorf("got %+v, want the updated record", again)
 	}
 
-	// Without a record the file goes back as it was.
-	before, err := os.ReadFile(claimed)
+	// Release leaves the file as it was.
+	before, err := os.ReadFile(filepath.Join(sp.Path, n))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sp.Unclaim(claimed, n, nil); err != nil {
+	c, err = sp.Claim(n)
+	if err != nil {
 		t.Fatal(err)
 	}
+	c.Release()
 	after, err := os.ReadFile(filepath.Join(sp.Path, n))
 	if err != nil {
 		t.Fatal(err)
@@ -388,12 +431,12 @@ func TestSpoolUnclaim(t *testing.T) {
 		t.Errorf("got %s, want the unchanged %s", after, before)
 	}
 
-	// Remove deletes a claimed file.
-	claimed, err = sp.Claim(n)
+	// Remove deletes a held file.
+	c, err = sp.Claim(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sp.Remove(claimed); err != nil {
+	if err := c.Remove(); err != nil {
 		t.Fatal(err)
 	}
 	if names, err := sp.List(); err != nil || len(names) != 0 {
@@ -414,14 +457,7 @@ func TestSpoolLoadKeepsFormatHeaders(t *testing.T) {
 		"Ce-Type":        {"dev.jobnotify.build.failure"},
 		"Host":           {"elsewhere.example"},
 	}
-	claimed, err := sp.Claim(spSave(t, sp, rec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := sp.Load(claimed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := spLoad(t, sp, spSave(t, sp, rec))
 	want := http.Header{
 		"Content-Type":   {"application/cloudevents+json"},
 		"Ce-Specversion": {"1.0"},
