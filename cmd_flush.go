@@ -23,7 +23,10 @@ func (a *app) flushCommand() *cli.Command {
 		Description: `Each saved notification is sent with its original id and body; URL, headers
 and signing come from the current config, so a rotated token works.
 Delivered ones are removed; failed ones stay, with their error updated.
-Exit status: 0 when the spool is empty afterwards, 1 otherwise.`,
+A file another flush is sending is skipped; a file another user could have
+written is reported and never sent.
+Exit status: 0 when the spool is empty afterwards, 1 otherwise, 2 when the
+directory is not trusted (not yours, or writable by group or others).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the requests, secrets as ***, and send nothing"},
 		},

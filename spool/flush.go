@@ -24,6 +24,11 @@ func (sp Dir) Keep(rec *Record, secrets []string) string {
 	}
 	rec.LastError = sp.redact(rec.LastError)
 	path, err := sp.Save(rec)
+	var untrusted *UntrustedError
+	if errors.As(err, &untrusted) {
+		sp.logf("not saved to the spool: %v", err)
+		return ""
+	}
 	if err != nil {
 		sp.logf("could not save the notification to the spool: %v", err)
 		return ""
@@ -61,6 +66,7 @@ type LeftError struct {
 	Dir        string
 	Left       int // files still in the directory, but those another flush is sending
 	Unreadable int // of them, files that are not notifications
+	Untrusted  int // of them, files another user could have written (never sent)
 }
 
 func (e *LeftError) Error() string {
@@ -68,28 +74,42 @@ func (e *LeftError) Error() string {
 	if e.Unreadable > 0 {
 		msg += fmt.Sprintf(", %d of them not notifications (left alone)", e.Unreadable)
 	}
+	if e.Untrusted > 0 {
+		msg += fmt.Sprintf(", %d of them not trusted (left alone, never sent)", e.Untrusted)
+	}
 	return msg
 }
 
 // Flush offers every saved notification to deliver, oldest first, each
 // held under an OS file lock while it is being sent, so that two flushes
 // never send the same file and one that dies leaves its file to the next.
-// A file another flush holds is skipped. It stops early when ctx is done. The error is a *LeftError when files remain (as they all
+// A file another flush holds is skipped. It sends nothing from a directory
+// that fails Check (the error is its *UntrustedError), and reports and
+// leaves alone files another user could have written. It stops early when
+// ctx is done. The error is a *LeftError when files remain (as they all
 // do after a dry run), including one whose new attempt count could not be
 // written, or the error deliver aborted with.
 func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
+	if err := sp.Check(); err != nil {
+		return err
+	}
 	names, err := sp.List()
 	if err != nil {
 		return err
 	}
-	unreadable, notUpdated := 0, 0
+	unreadable, untrusted, notUpdated := 0, 0, 0
 	for _, name := range names {
 		if ctx.Err() != nil {
 			break
 		}
 		c, err := sp.Claim(name)
+		var ue *UntrustedError
 		switch {
 		case errors.Is(err, ErrClaimed):
+			continue
+		case errors.As(err, &ue):
+			untrusted++
+			sp.logf("skipping %v (left alone: a file another user could have written is never sent)", err)
 			continue
 		case err != nil:
 			sp.logf("%s: %v", name, err)
@@ -132,7 +152,7 @@ func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
 		return err
 	}
 	if left = max(left, notUpdated); left > 0 {
-		return &LeftError{Dir: sp.Path, Left: left, Unreadable: unreadable}
+		return &LeftError{Dir: sp.Path, Left: left, Unreadable: unreadable, Untrusted: untrusted}
 	}
 	return nil
 }

@@ -232,6 +232,41 @@ func TestFlushAfterHolderDies(t *testing.T) {
 	}
 }
 
+// TestFlushLeavesForeignFiles: files another user could have written are
+// reported, left alone and counted as left; the others are sent.
+func TestFlushLeavesForeignFiles(t *testing.T) {
+	sp, lines := logged(t)
+	ours := spSave(t, sp, spRecord("ours", time.Unix(5, 0)))
+	link := "00000000000000000001-link.json"
+	if err := os.Symlink(filepath.Join(sp.Path, ours), filepath.Join(sp.Path, link)); err != nil {
+		t.Fatal(err)
+	}
+	open := "00000000000000000002-open.json"
+	spCopy(t, filepath.Join(sp.Path, ours), filepath.Join(sp.Path, open))
+	spChmod(t, filepath.Join(sp.Path, open), 0o646)
+	var sent []string
+	err := sp.Flush(context.Background(), func(_ context.Context, name string, rec *Record) (int, error) {
+		sent = append(sent, name)
+		return 1, nil
+	})
+	var left *LeftError
+	if !errors.As(err, &left) || left.Left != 2 || left.Untrusted != 2 {
+		t.Fatalf("got %v, want 2 files left, both not trusted", err)
+	}
+	if got := strings.Join(sent, ","); got != ours {
+		t.Errorf("sent %q, want only %s", got, ours)
+	}
+	log := strings.Join(*lines, "\n")
+	for _, want := range []string{link + " is not trusted: a symbolic link", open + " is not trusted: writable by group or others (mode 0646)"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log %q: want %q in it", log, want)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(sp.Path, link)); err != nil {
+		t.Errorf("the symlink was touched: %v", err)
+	}
+}
+
 // TestFlushUpdateFails: when the record of a failed attempt cannot be
 // written (a full disk), the file stays as it was and Flush says files
 // are left.

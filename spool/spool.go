@@ -2,7 +2,8 @@
 // each in a directory, and sends them again: Keep is the policy of what
 // may be saved, Flush the loop that resends. A file never holds a header
 // or an expanded secret: at flush time URL, headers and signing come from
-// the config.
+// the config. Nothing is saved in or sent from a directory, and no file
+// is sent, that another user could have written.
 package spool
 
 import (
@@ -67,11 +68,58 @@ var (
 	errSymlink = errors.New("a symbolic link")
 )
 
+// UntrustedError means a spool directory or file could have been written
+// by another user: it is not owned by the user running jobnotify, group
+// or others may write it, or (a file) it is a symbolic link or not a
+// regular file. Nothing is saved in such a directory, and nothing is sent
+// from it or from such a file: its content, target and format headers
+// would be someone else's choice, sent with our credentials.
+type UntrustedError struct {
+	Path string
+	Dir  bool   // the spool directory itself, not a file in it
+	Why  string // "writable by group or others (mode 0777)"
+}
+
+func (e *UntrustedError) Error() string {
+	if e.Dir {
+		return fmt.Sprintf("spool directory %s is not trusted: %s; it must belong to the user running jobnotify and be writable by no one else (chmod 700)", e.Path, e.Why)
+	}
+	return fmt.Sprintf("%s is not trusted: %s", e.Path, e.Why)
+}
+
+// Check reports an *UntrustedError unless the spool directory is missing
+// (it holds nothing) or is a directory owned by the user running
+// jobnotify that neither group nor others may write.
+func (sp Dir) Check() error {
+	fi, err := os.Stat(sp.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if !fi.IsDir() {
+		return &UntrustedError{Path: sp.Path, Dir: true, Why: "not a directory"}
+	}
+	if why := foreign(fi); why != "" {
+		return &UntrustedError{Path: sp.Path, Dir: true, Why: why}
+	}
+	return nil
+}
+
 // Save writes rec atomically (temporary file, fsync, rename) as a 0600
-// file in a 0700 directory, and returns its path.
+// file in the directory, which it creates 0700 when missing, and returns
+// its path. A directory that already exists keeps its mode, so it must
+// pass Check: an *UntrustedError otherwise, and nothing is written.
 func (sp Dir) Save(rec *Record) (string, error) {
+	if err := sp.Check(); err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(sp.Path, 0o700); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
+	}
+	if err := sp.Check(); err != nil { // made meanwhile by someone else
+		return "", err
 	}
 	name := fmt.Sprintf("%020d-%s.json", rec.Created.UnixNano(), safeName(rec.ID))
 	path := filepath.Join(sp.Path, name)
@@ -127,7 +175,9 @@ func (sp Dir) write(path string, rec *Record) error {
 	return nil
 }
 
-// List returns the names of the saved notifications, oldest first. Claims left by
+// List returns the names of the visible entries of the directory but
+// subdirectories, oldest first: the saved notifications, and whatever
+// else Claim will refuse (symbolic links, foreign files). Claims left by
 // versions before file locks (.claim-PID-NAME) are first put back under
 // their name: a process id says nothing across PID namespaces, so a claim
 // cannot tell whether its flush still runs, and a notification hidden for
@@ -149,7 +199,7 @@ func (sp Dir) List() ([]string, error) {
 			}
 			continue
 		}
-		if strings.HasPrefix(n, ".") || !e.Type().IsRegular() {
+		if strings.HasPrefix(n, ".") || e.IsDir() {
 			continue
 		}
 		names = append(names, n)
@@ -205,7 +255,8 @@ type Claim struct {
 var testHookLocked func(path string)
 
 // Claim takes a saved notification for this process without waiting. It
-// returns ErrClaimed when another process holds it or took it first.
+// returns ErrClaimed when another process holds it or took it first, and
+// an *UntrustedError for a file it must not send.
 func (sp Dir) Claim(name string) (*Claim, error) {
 	path := filepath.Join(sp.Path, name)
 	fi, err := os.Lstat(path)
@@ -215,15 +266,15 @@ func (sp Dir) Claim(name string) (*Claim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("spool: %s: not a regular file", path)
+	if why := untrustedFile(fi); why != "" {
+		return nil, &UntrustedError{Path: path, Why: why}
 	}
 	f, err := openLocked(path)
 	switch {
 	case errors.Is(err, errLocked), errors.Is(err, fs.ErrNotExist):
 		return nil, ErrClaimed
 	case errors.Is(err, errSymlink):
-		return nil, fmt.Errorf("spool: %s: %w", path, err)
+		return nil, &UntrustedError{Path: path, Why: errSymlink.Error()}
 	case err != nil:
 		return nil, fmt.Errorf("spool: %w", err)
 	}
@@ -242,11 +293,22 @@ func (sp Dir) Claim(name string) (*Claim, error) {
 		f.Close()
 		return nil, ErrClaimed
 	}
-	if !held.Mode().IsRegular() {
+	if why := untrustedFile(held); why != "" {
 		f.Close()
-		return nil, fmt.Errorf("spool: %s: not a regular file", path)
+		return nil, &UntrustedError{Path: path, Why: why}
 	}
 	return &Claim{Name: name, path: path, f: f, sp: sp}, nil
+}
+
+// untrustedFile says why a file in the spool must not be sent, or "".
+func untrustedFile(fi fs.FileInfo) string {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return errSymlink.Error()
+	case !fi.Mode().IsRegular():
+		return "not a regular file"
+	}
+	return foreign(fi)
 }
 
 // Load reads the held file. A file that is not a notification is an

@@ -2,6 +2,7 @@ package spool
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -199,7 +200,7 @@ func TestSpoolList(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Things List must skip: dot-files, temporary files, directories,
-	// symlinks, malformed claims.
+	// malformed claims.
 	for _, n := range []string{".tmp-123", ".hidden.json", ".claim-notapid-x.json", ".claim-42", ".claim-3-.x"} {
 		if err := os.WriteFile(filepath.Join(sp.Path, n), []byte("{}"), 0o600); err != nil {
 			t.Fatal(err)
@@ -208,7 +209,9 @@ func TestSpoolList(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(sp.Path, "00000000000000000001-dir.json"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(filepath.Join(sp.Path, oldest), filepath.Join(sp.Path, "00000000000000000002-link.json")); err != nil {
+	// A symlink is listed, for Claim to refuse and Flush to report.
+	link := "00000000000000000002-link.json"
+	if err := os.Symlink(filepath.Join(sp.Path, oldest), filepath.Join(sp.Path, link)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -216,7 +219,7 @@ func TestSpoolList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{oldest, mine, old, twice, middle, newest}
+	want := []string{link, oldest, mine, old, twice, middle, newest}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -441,6 +444,156 @@ func TestSpoolUpdateAndRemove(t *testing.T) {
 	}
 	if names, err := sp.List(); err != nil || len(names) != 0 {
 		t.Errorf("got %q, %v; want an empty spool", names, err)
+	}
+}
+
+// spChown gives path to another user (nobody), or skips: only root can.
+func spChown(t testing.TB, path string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to another user needs root")
+	}
+	if err := os.Lchown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSpoolCheck(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		setup func(t *testing.T, dir string) // dir exists, 0700, ours
+		why   string                         // "" for a trusted directory
+	}{
+		{"missing", func(t *testing.T, dir string) { os.Remove(dir) }, ""},
+		{"0700", func(*testing.T, string) {}, ""},
+		{"readable by others", func(t *testing.T, dir string) { spChmod(t, dir, 0o755) }, ""},
+		{"writable by everyone", func(t *testing.T, dir string) { spChmod(t, dir, 0o777) }, "writable by group or others (mode 0777)"},
+		{"writable by the group", func(t *testing.T, dir string) { spChmod(t, dir, 0o770) }, "writable by group or others (mode 0770)"},
+		{"sticky and writable by everyone", func(t *testing.T, dir string) { spChmod(t, dir, 0o1777) }, "writable by group or others (mode 0777)"},
+		{"owned by another user", func(t *testing.T, dir string) { spChown(t, dir) }, "owned by uid 65534, not by uid 0 that runs jobnotify"},
+		{"a file", func(t *testing.T, dir string) {
+			os.Remove(dir)
+			if err := os.WriteFile(dir, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "not a directory"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sp, lines := logged(t)
+			if err := os.Mkdir(sp.Path, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			tt.setup(t, sp.Path)
+			before := spEntriesIfDir(sp.Path)
+			err := sp.Check()
+			if tt.why == "" {
+				if err != nil {
+					t.Fatalf("Check: got %v, want nil", err)
+				}
+				if path := sp.Keep(spRecord("kept", time.Now()), nil); path == "" {
+					t.Errorf("Keep saved nothing (log %q)", *lines)
+				}
+				return
+			}
+			var ue *UntrustedError
+			if !errors.As(err, &ue) || !ue.Dir || ue.Why != tt.why || ue.Path != sp.Path {
+				t.Fatalf("Check: got %v, want an *UntrustedError of the directory saying %q", err, tt.why)
+			}
+			if _, err := sp.Save(spRecord("saved", time.Now())); !errors.As(err, &ue) {
+				t.Errorf("Save: got %v, want the *UntrustedError", err)
+			}
+			if path := sp.Keep(spRecord("kept", time.Now()), nil); path != "" {
+				t.Errorf("Keep saved %s, want nothing saved", path)
+			}
+			if log := strings.Join(*lines, "\n"); !strings.Contains(log, "not saved to the spool: spool directory "+sp.Path+" is not trusted: "+tt.why) {
+				t.Errorf("Keep's log %q does not say why it saved nothing", log)
+			}
+			if got := spEntriesIfDir(sp.Path); !slices.Equal(got, before) {
+				t.Errorf("got entries %q, want %q: nothing written", got, before)
+			}
+			called := false
+			err = sp.Flush(context.Background(), func(context.Context, string, *Record) (int, error) {
+				called = true
+				return 1, nil
+			})
+			if !errors.As(err, &ue) || called {
+				t.Errorf("Flush: got %v, deliver called %v; want the *UntrustedError and nothing sent", err, called)
+			}
+		})
+	}
+}
+
+func spChmod(t testing.TB, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// spEntriesIfDir lists a directory's names, or nothing when it is none.
+func spEntriesIfDir(dir string) []string {
+	es, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestSpoolClaimRefusesForeignFiles: a file another user could have
+// written is never held, so never sent.
+func TestSpoolClaimRefusesForeignFiles(t *testing.T) {
+	outside := spDir(t)
+	target := filepath.Join(outside.Path, spSave(t, outside, spRecord("outside", time.Unix(1, 0))))
+	for _, tt := range []struct {
+		name  string
+		plant func(t *testing.T, path string)
+		why   string
+	}{
+		{"a symlink to a valid file", func(t *testing.T, path string) {
+			if err := os.Symlink(target, path); err != nil {
+				t.Fatal(err)
+			}
+		}, "a symbolic link"},
+		{"writable by others", func(t *testing.T, path string) {
+			spCopy(t, target, path)
+			spChmod(t, path, 0o666)
+		}, "writable by group or others (mode 0666)"},
+		{"owned by another user", func(t *testing.T, path string) {
+			spCopy(t, target, path)
+			spChown(t, path)
+		}, "owned by uid 65534, not by uid 0 that runs jobnotify"},
+		{"a named pipe", func(t *testing.T, path string) {
+			if err := mkfifo(path); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+		}, "not a regular file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sp := spDir(t)
+			spSave(t, sp, spRecord("ours", time.Unix(2, 0)))
+			n := "00000000000000000001-planted.json"
+			tt.plant(t, filepath.Join(sp.Path, n))
+			_, err := sp.Claim(n)
+			var ue *UntrustedError
+			if !errors.As(err, &ue) || ue.Dir || ue.Why != tt.why {
+				t.Fatalf("Claim: got %v, want an *UntrustedError saying %q", err, tt.why)
+			}
+			if !strings.Contains(err.Error(), n) {
+				t.Errorf("got %q, want the file named", err)
+			}
+		})
+	}
+}
+
+func spCopy(t testing.TB, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
