@@ -109,7 +109,7 @@ func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
 			continue
 		case errors.As(err, &ue):
 			untrusted++
-			sp.logf("skipping %v (left alone: a file another user could have written is never sent)", err)
+			sp.logf("%v (left alone, never sent: another user could have written it)", err)
 			continue
 		case err != nil:
 			sp.logf("%s: %v", name, err)
