@@ -23,7 +23,10 @@ func (a *app) flushCommand() *cli.Command {
 		Description: `Each saved notification is sent with its original id and body; URL, headers
 and signing come from the current config, so a rotated token works.
 Delivered ones are removed; failed ones stay, with their error updated.
-Exit status: 0 when the spool is empty afterwards, 1 otherwise.`,
+A file another flush is sending is skipped; a file another user could have
+written is reported and never sent.
+Exit status: 0 when the spool is empty afterwards, 1 otherwise, 2 when the
+directory is not trusted (not yours, or writable by group or others).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the requests, secrets as ***, and send nothing"},
 		},
@@ -79,7 +82,8 @@ func (a *app) flush(c *cli.Context) error {
 }
 
 // spooledRequest rebuilds a saved notification's request: its id, method
-// and bytes, with URL, headers and signing from the current config.
+// and bytes, with URL, headers and signing from the current config. Of the
+// file's headers (*spool.Claim).Load has kept only the format's own.
 func (a *app) spooledRequest(f *config.File, rec *spool.Record) (*config.Settings, *notify.Request, error) {
 	s, err := a.resolve(f, rec.Target, config.Overrides{})
 	if err != nil {

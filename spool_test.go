@@ -359,3 +359,160 @@ func TestSpoolRefusesSecrets(t *testing.T) {
 		})
 	}
 }
+
+// plant writes a valid spool file for id at path, as someone other than
+// jobnotify's send would, with the given format headers.
+func plant(t testing.TB, path, id string, header http.Header) {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"version": 1, "format": "jobnotify", "method": "POST", "id": id,
+		"created": "2026-01-01T00:00:00Z", "format_headers": header,
+		"body": []byte(`{"id":"` + id + `"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sentIDs counts the requests the server got for each id.
+func sentIDs(srv *recorder) map[string]int {
+	count := map[string]int{}
+	for _, req := range srv.requests() {
+		count[req.Header.Get("Idempotency-Key")]++
+	}
+	return count
+}
+
+// TestFlushLeavesUntrustedFiles: a file in the spool that another user
+// could have written (theirs, writable by others, or a symlink to a valid
+// spool file) is never sent with our credentials: flush names each,
+// leaves it alone and exits 1; the others are sent.
+func TestFlushLeavesUntrustedFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	spoolOne(t, dir, nil, "--id", "ours")
+	outside := filepath.Join(t.TempDir(), "valid.json")
+	plant(t, outside, "planted-link", nil)
+	planted := map[string]func(path string){
+		"00000000000000000001-link.json": func(path string) {
+			if err := os.Symlink(outside, path); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"00000000000000000002-open.json": func(path string) {
+			plant(t, path, "planted-open", nil)
+			if err := os.Chmod(path, 0o666); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	if os.Geteuid() == 0 {
+		planted["00000000000000000003-theirs.json"] = func(path string) {
+			plant(t, path, "planted-theirs", nil)
+			if err := os.Chown(path, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}
+	} else {
+		t.Log("not root: no file owned by another user planted")
+	}
+	for name, mk := range planted {
+		mk(filepath.Join(dir, name))
+	}
+	srv := newRecorder(t)
+	r := jobnotify(t, runOpts{config: spoolConfig(srv.URL, dir), env: tokenEnv}, "flush")
+	wantCode(t, r, 1)
+	if got := sentIDs(srv); len(got) != 1 || got["ours"] != 1 {
+		t.Errorf("sent %v, want only ours, once", got)
+	}
+	for name := range planted {
+		wantStderr(t, r, filepath.Join(dir, name)+" is not trusted")
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v, want it left alone", name, err)
+		}
+	}
+	wantStderr(t, r, fmt.Sprintf("%d file(s) still in %s, %d of them not trusted", len(planted), dir, len(planted)))
+	noLeaks(t, r)
+}
+
+// TestUntrustedSpoolDir: a spool directory others may write, or that is
+// another user's, is not used: send does not spool and says why; flush
+// sends nothing from it and exits 2.
+func TestUntrustedSpoolDir(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		make func(t *testing.T, dir string)
+		why  string
+	}{
+		{"mode 0777", func(t *testing.T, dir string) { chmod(t, dir, 0o777) }, "writable by group or others (mode 0777)"},
+		{"mode 0770", func(t *testing.T, dir string) { chmod(t, dir, 0o770) }, "writable by group or others (mode 0770)"},
+		{"another user's", func(t *testing.T, dir string) {
+			if os.Geteuid() != 0 {
+				t.Skip("giving a directory to another user needs root")
+			}
+			if err := os.Chown(dir, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}, "owned by uid 65534, not by uid 0 that runs jobnotify"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			spoolOne(t, dir, nil, "--id", "before")
+			tt.make(t, dir)
+			want := "spool directory " + dir + " is not trusted: " + tt.why
+
+			srv := newRecorder(t)
+			r := jobnotify(t, runOpts{config: spoolConfig(srv.URL, dir), env: tokenEnv}, "flush")
+			wantCode(t, r, 2)
+			wantRequests(t, srv, 0)
+			wantStderr(t, r, want)
+
+			r = jobnotify(t, runOpts{config: spoolConfig(deadURL(t), dir), env: tokenEnv}, "send", "--id", "after")
+			wantCode(t, r, 1)
+			wantStderr(t, r, "not saved to the spool: "+want)
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("the spool holds %d entries, want only the one saved before", len(entries))
+			}
+			noLeaks(t, r)
+		})
+	}
+}
+
+func chmod(t testing.TB, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFlushTakesOnlyFormatHeaders: a spool file can set only the format's
+// own headers (Content-Type, ce-*); an Authorization or any other header
+// in it never reaches the server.
+func TestFlushTakesOnlyFormatHeaders(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	plant(t, filepath.Join(dir, "00000000000000000001-headers.json"), "planted-headers", http.Header{
+		"Authorization": {"x"},
+		"X-Evil":        {"y"},
+		"Content-Type":  {"application/json; charset=utf-8"},
+		"ce-type":       {"dev.example.planted"},
+	})
+	srv := newRecorder(t)
+	cfg := fmt.Sprintf("url = %q\n[retry]\nattempts = 1\n[spool]\ndir = %q\n", srv.URL, dir)
+	r := jobnotify(t, runOpts{config: cfg}, "flush")
+	wantCode(t, r, 0)
+	h := wantRequests(t, srv, 1)[0].Header
+	for k, want := range map[string]string{
+		"Authorization": "", "X-Evil": "",
+		"Content-Type": "application/json; charset=utf-8", "Ce-Type": "dev.example.planted",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s: got %q, want %q", k, got, want)
+		}
+	}
+	wantStderr(t, r, "ignoring header(s) Authorization, X-Evil in the file")
+}

@@ -24,6 +24,11 @@ func (sp Dir) Keep(rec *Record, secret func(text string) bool) string {
 	}
 	rec.LastError = sp.redact(rec.LastError)
 	path, err := sp.Save(rec)
+	var untrusted *UntrustedError
+	if errors.As(err, &untrusted) {
+		sp.logf("not saved to the spool: %v", err)
+		return ""
+	}
 	if err != nil {
 		sp.logf("could not save the notification to the spool: %v", err)
 		return ""
@@ -59,8 +64,9 @@ func (e *abortError) Unwrap() error { return e.err }
 // LeftError is the error of a Flush after which files remain.
 type LeftError struct {
 	Dir        string
-	Left       int // files still in the directory
+	Left       int // files still in the directory, but those another flush is sending
 	Unreadable int // of them, files that are not notifications
+	Untrusted  int // of them, files another user could have written (never sent)
 }
 
 func (e *LeftError) Error() string {
@@ -68,70 +74,108 @@ func (e *LeftError) Error() string {
 	if e.Unreadable > 0 {
 		msg += fmt.Sprintf(", %d of them not notifications (left alone)", e.Unreadable)
 	}
+	if e.Untrusted > 0 {
+		msg += fmt.Sprintf(", %d of them not trusted (left alone, never sent)", e.Untrusted)
+	}
 	return msg
 }
 
 // Flush offers every saved notification to deliver, oldest first, each
-// claimed while it is being sent so that two flushes never send the same
-// file. It stops early when ctx is done. The error is a *LeftError when
-// files remain (as they all do after a dry run), or the error deliver
-// aborted with.
+// held under an OS file lock while it is being sent, so that two flushes
+// never send the same file and one that dies leaves its file to the next.
+// A file another flush holds is skipped. It sends nothing from a directory
+// that fails Check (the error is its *UntrustedError), and reports and
+// leaves alone files another user could have written. It stops early when
+// ctx is done. The error is a *LeftError when files remain (as they all
+// do after a dry run), including one whose new attempt count could not be
+// written, or the error deliver aborted with.
 func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
+	if err := sp.Check(); err != nil {
+		return err
+	}
 	names, err := sp.List()
 	if err != nil {
 		return err
 	}
-	unreadable := 0
+	unreadable, untrusted, notUpdated := 0, 0, 0
 	for _, name := range names {
 		if ctx.Err() != nil {
 			break
 		}
-		claimed, err := sp.Claim(name)
-		if errors.Is(err, ErrClaimed) {
+		c, err := sp.Claim(name)
+		var ue *UntrustedError
+		switch {
+		case errors.Is(err, ErrClaimed):
 			continue
-		} else if err != nil {
+		case errors.As(err, &ue):
+			untrusted++
+			sp.logf("%v (left alone, never sent: another user could have written it)", err)
+			continue
+		case err != nil:
 			sp.logf("%s: %v", name, err)
 			continue
 		}
-		rec, err := sp.Load(claimed)
+		rec, err := c.Load()
 		if err != nil {
 			unreadable++
 			sp.logf("skipping %s: %v (left in place)", name, err)
-			_ = sp.Unclaim(claimed, name, nil)
+			c.Release()
 			continue
 		}
 		attempts, err := deliver(ctx, name, rec)
 		var abort *abortError
 		switch {
 		case err == nil:
-			if err := sp.Remove(claimed); err != nil {
+			if err := c.Remove(); err != nil {
 				sp.logf("%s: delivered, but could not remove it: %v", name, err)
 			}
 		case errors.Is(err, ErrKeep):
-			_ = sp.Unclaim(claimed, name, nil)
+			c.Release()
 		case errors.As(err, &abort):
-			_ = sp.Unclaim(claimed, name, nil)
+			c.Release()
 			return abort.err
 		case attempts == 0:
 			sp.logf("skipping %s: %v (left in place)", name, err)
-			_ = sp.Unclaim(claimed, name, nil)
+			c.Release()
 		default:
 			rec.Attempts += attempts
 			rec.LastError = sp.redact(err.Error())
-			if uerr := sp.Unclaim(claimed, name, rec); uerr != nil {
-				sp.logf("%s: %v", name, uerr)
-			}
 			sp.logf("%s: %v (kept)", name, err)
+			if uerr := c.Update(rec); uerr != nil {
+				notUpdated++
+				sp.logf("%s: could not record this attempt, the file stays as it was: %v", name, uerr)
+			}
 		}
 	}
-	left, err := sp.List()
+	left, err := sp.left()
 	if err != nil {
 		return err
 	}
-	if len(left) > 0 {
-		return &LeftError{Dir: sp.Path, Left: len(left), Unreadable: unreadable}
+	if left = max(left, notUpdated); left > 0 {
+		return &LeftError{Dir: sp.Path, Left: left, Unreadable: unreadable, Untrusted: untrusted}
 	}
 	return nil
+}
+
+// left counts the files in the directory but those another process holds:
+// that flush answers for them.
+func (sp Dir) left() (int, error) {
+	names, err := sp.List()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, name := range names {
+		c, err := sp.Claim(name)
+		if errors.Is(err, ErrClaimed) {
+			continue
+		}
+		if err == nil {
+			c.Release()
+		}
+		n++
+	}
+	return n, nil
 }
 
 func (sp Dir) logf(format string, args ...any) {

@@ -1,15 +1,20 @@
 package spool
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -110,17 +115,13 @@ func TestFlush(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(sp.Path, names["ok"])); !os.IsNotExist(err) {
 		t.Errorf("delivered file still there (%v)", err)
 	}
-	failed, err := sp.Load(filepath.Join(sp.Path, names["fails"]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	failed := spLoad(t, sp, names["fails"])
 	if failed.Attempts != 4+3 || failed.LastError != "503 from ***" {
 		t.Errorf("failed file: got attempts %d, error %q; want 7 and the redacted error", failed.Attempts, failed.LastError)
 	}
 	for _, id := range []string{"bad-config", "dry"} {
-		rec, err := sp.Load(filepath.Join(sp.Path, names[id]))
-		if err != nil || rec.Attempts != 4 || rec.LastError != "503 Service Unavailable" {
-			t.Errorf("%s: got %+v (%v), want it unchanged", id, rec, err)
+		if rec := spLoad(t, sp, names[id]); rec.Attempts != 4 || rec.LastError != "503 Service Unavailable" {
+			t.Errorf("%s: got %+v, want it unchanged", id, rec)
 		}
 	}
 	log := strings.Join(*lines, "\n")
@@ -153,5 +154,161 @@ func TestFlushEmpty(t *testing.T) {
 	sp, _ := logged(t)
 	if err := sp.Flush(context.Background(), nil); err != nil {
 		t.Errorf("got %v, want nil for a spool that does not exist", err)
+	}
+}
+
+// TestFlushSkipsHeldFile: a file another holder has locked is not sent,
+// and does not count as left: that holder answers for it.
+func TestFlushSkipsHeldFile(t *testing.T) {
+	sp, _ := logged(t)
+	held := spSave(t, sp, spRecord("held", time.Unix(1, 0)))
+	free := spSave(t, sp, spRecord("free", time.Unix(2, 0)))
+	c, err := sp.Claim(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	deliver := func(_ context.Context, _ string, rec *Record) (int, error) {
+		sent = append(sent, rec.ID)
+		return 1, nil
+	}
+	if err := sp.Flush(context.Background(), deliver); err != nil {
+		t.Errorf("Flush: got %v, want nil (the held file is the holder's)", err)
+	}
+	if got := strings.Join(sent, ","); got != "free" {
+		t.Errorf("sent %q, want only free", got)
+	}
+	if _, err := os.Stat(filepath.Join(sp.Path, free)); !os.IsNotExist(err) {
+		t.Errorf("the delivered file is still there (%v)", err)
+	}
+	c.Release()
+	if err := sp.Flush(context.Background(), deliver); err != nil {
+		t.Errorf("Flush after Release: %v", err)
+	}
+	if got := strings.Join(sent, ","); got != "free,held" {
+		t.Errorf("sent %q, want free, then held once it was let go", got)
+	}
+}
+
+// TestHelperHoldClaim is not a test: TestFlushAfterHolderDies runs the
+// test binary as a process that holds a claim until it is killed.
+func TestHelperHoldClaim(t *testing.T) {
+	path := os.Getenv("SPOOL_TEST_HOLD")
+	if path == "" {
+		t.Skip("only run by TestFlushAfterHolderDies")
+	}
+	c, err := Dir{Path: filepath.Dir(path)}.Claim(filepath.Base(path))
+	if err != nil {
+		fmt.Println("claim:", err)
+		os.Exit(1)
+	}
+	fmt.Println("held", c.Name)
+	io.Copy(io.Discard, os.Stdin) // until the parent kills this process
+	os.Exit(0)
+}
+
+// TestFlushAfterHolderDies: a file held by a live process is skipped; once
+// that process is killed, the kernel has dropped its lock and the next
+// flush sends the file. No process id is involved.
+func TestFlushAfterHolderDies(t *testing.T) {
+	sp, _ := logged(t)
+	n := spSave(t, sp, spRecord("orphan", time.Unix(1, 0)))
+	holder := exec.Command(os.Args[0], "-test.run=^TestHelperHoldClaim$")
+	holder.Env = append(os.Environ(), "SPOOL_TEST_HOLD="+filepath.Join(sp.Path, n))
+	stdin, err := holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if line != "held "+n+"\n" {
+		holder.Process.Kill()
+		holder.Wait()
+		t.Fatalf("holder said %q (%v), want it to hold %s", line, err, n)
+	}
+	var sent []string
+	deliver := func(_ context.Context, _ string, rec *Record) (int, error) {
+		sent = append(sent, rec.ID)
+		return 1, nil
+	}
+	if err := sp.Flush(context.Background(), deliver); err != nil || len(sent) != 0 {
+		t.Errorf("Flush while held: got %v, sent %q; want nil and nothing sent", err, sent)
+	}
+	if err := holder.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	holder.Wait() // reaped: its files are closed
+	if err := sp.Flush(context.Background(), deliver); err != nil || strings.Join(sent, ",") != "orphan" {
+		t.Errorf("Flush after the holder died: got %v, sent %q; want nil and orphan sent", err, sent)
+	}
+	if names, _ := sp.List(); len(names) != 0 {
+		t.Errorf("left %q, want an empty spool", names)
+	}
+}
+
+// TestFlushLeavesForeignFiles: files another user could have written are
+// reported, left alone and counted as left; the others are sent.
+func TestFlushLeavesForeignFiles(t *testing.T) {
+	sp, lines := logged(t)
+	ours := spSave(t, sp, spRecord("ours", time.Unix(5, 0)))
+	link := "00000000000000000001-link.json"
+	if err := os.Symlink(filepath.Join(sp.Path, ours), filepath.Join(sp.Path, link)); err != nil {
+		t.Fatal(err)
+	}
+	open := "00000000000000000002-open.json"
+	spCopy(t, filepath.Join(sp.Path, ours), filepath.Join(sp.Path, open))
+	spChmod(t, filepath.Join(sp.Path, open), 0o646)
+	var sent []string
+	err := sp.Flush(context.Background(), func(_ context.Context, name string, rec *Record) (int, error) {
+		sent = append(sent, name)
+		return 1, nil
+	})
+	var left *LeftError
+	if !errors.As(err, &left) || left.Left != 2 || left.Untrusted != 2 {
+		t.Fatalf("got %v, want 2 files left, both not trusted", err)
+	}
+	if got := strings.Join(sent, ","); got != ours {
+		t.Errorf("sent %q, want only %s", got, ours)
+	}
+	log := strings.Join(*lines, "\n")
+	for _, want := range []string{link + " is not trusted: a symbolic link", open + " is not trusted: writable by group or others (mode 0646)"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log %q: want %q in it", log, want)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(sp.Path, link)); err != nil {
+		t.Errorf("the symlink was touched: %v", err)
+	}
+}
+
+// TestFlushUpdateFails: when the record of a failed attempt cannot be
+// written (a full disk), the file stays as it was and Flush says files
+// are left.
+func TestFlushUpdateFails(t *testing.T) {
+	sp, lines := logged(t)
+	n := spSave(t, sp, spRecord("full", time.Unix(1, 0)))
+	t.Cleanup(func() { createTemp = os.CreateTemp })
+	err := sp.Flush(context.Background(), func(context.Context, string, *Record) (int, error) {
+		createTemp = func(string, string) (*os.File, error) {
+			return nil, &os.PathError{Op: "open", Path: sp.Path, Err: syscall.ENOSPC}
+		}
+		return 2, errors.New("503 Service Unavailable")
+	})
+	var left *LeftError
+	if !errors.As(err, &left) || left.Left != 1 {
+		t.Fatalf("got %v, want 1 file left", err)
+	}
+	if rec := spLoad(t, sp, n); rec.Attempts != 4 {
+		t.Errorf("got %d attempts in the file, want the 4 it had", rec.Attempts)
+	}
+	if log := strings.Join(*lines, "\n"); !strings.Contains(log, "could not record this attempt") || !strings.Contains(log, "no space left") {
+		t.Errorf("log %q: want it to say the attempt could not be recorded, and why", log)
 	}
 }

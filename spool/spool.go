@@ -2,21 +2,23 @@
 // each in a directory, and sends them again: Keep is the policy of what
 // may be saved, Flush the loop that resends. A file never holds a header
 // or an expanded secret: at flush time URL, headers and signing come from
-// the config.
+// the config. Nothing is saved in or sent from a directory, and no file
+// is sent, that another user could have written.
 package spool
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jobnotify/jobnotify/internal/human"
@@ -37,13 +39,14 @@ type Record struct {
 	Query     string    `json:"query,omitempty"` // GET: the payload's query parameters
 	// Header holds the headers the payload format set (Content-Type,
 	// CloudEvents ce-* attributes): part of the notification, never a
-	// configured header or a secret.
+	// configured header or a secret. Load keeps only those two kinds.
 	Header http.Header `json:"format_headers,omitempty"`
 	Body   []byte      `json:"body,omitempty"` // the exact body bytes (base64 in the file)
 }
 
 // Dir is a directory of saved notifications, one file each. Files whose
-// names start with "." are temporary files and claims.
+// names start with "." are temporary files (and claims of versions before
+// file locks, which List puts back).
 type Dir struct {
 	Path string
 	// Log receives one line for each notification Keep or Flush could not
@@ -54,14 +57,69 @@ type Dir struct {
 	Redact func(string) string
 }
 
-// ErrClaimed means another flush took the file first.
+// ErrClaimed means another flush holds the file, or took it first and
+// removed or rewrote it.
 var ErrClaimed = errors.New("claimed by another flush")
 
+// errLocked and errSymlink are what openLocked says of a file another
+// process holds locked and of a symbolic link.
+var (
+	errLocked  = errors.New("locked by another process")
+	errSymlink = errors.New("a symbolic link")
+)
+
+// UntrustedError means a spool directory or file could have been written
+// by another user: it is not owned by the user running jobnotify, group
+// or others may write it, or (a file) it is a symbolic link or not a
+// regular file. Nothing is saved in such a directory, and nothing is sent
+// from it or from such a file: its content, target and format headers
+// would be someone else's choice, sent with our credentials.
+type UntrustedError struct {
+	Path string
+	Dir  bool   // the spool directory itself, not a file in it
+	Why  string // "writable by group or others (mode 0777)"
+}
+
+func (e *UntrustedError) Error() string {
+	if e.Dir {
+		return fmt.Sprintf("spool directory %s is not trusted: %s; it must belong to the user running jobnotify and be writable by no one else (chmod 700)", e.Path, e.Why)
+	}
+	return fmt.Sprintf("%s is not trusted: %s", e.Path, e.Why)
+}
+
+// Check reports an *UntrustedError unless the spool directory is missing
+// (it holds nothing) or is a directory owned by the user running
+// jobnotify that neither group nor others may write.
+func (sp Dir) Check() error {
+	fi, err := os.Stat(sp.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if !fi.IsDir() {
+		return &UntrustedError{Path: sp.Path, Dir: true, Why: "not a directory"}
+	}
+	if why := foreign(fi); why != "" {
+		return &UntrustedError{Path: sp.Path, Dir: true, Why: why}
+	}
+	return nil
+}
+
 // Save writes rec atomically (temporary file, fsync, rename) as a 0600
-// file in a 0700 directory, and returns its path.
+// file in the directory, which it creates 0700 when missing, and returns
+// its path. A directory that already exists keeps its mode, so it must
+// pass Check: an *UntrustedError otherwise, and nothing is written.
 func (sp Dir) Save(rec *Record) (string, error) {
+	if err := sp.Check(); err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(sp.Path, 0o700); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
+	}
+	if err := sp.Check(); err != nil { // made meanwhile by someone else
+		return "", err
 	}
 	name := fmt.Sprintf("%020d-%s.json", rec.Created.UnixNano(), safeName(rec.ID))
 	path := filepath.Join(sp.Path, name)
@@ -78,13 +136,16 @@ func safeName(id string) string {
 	}, human.Cut(id, 64))
 }
 
+// createTemp is os.CreateTemp; a test makes it fail like a full disk.
+var createTemp = os.CreateTemp
+
 func (sp Dir) write(path string, rec *Record) error {
 	rec.Version = 1
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	tmp, err := os.CreateTemp(sp.Path, ".tmp-*")
+	tmp, err := createTemp(sp.Path, ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
@@ -114,8 +175,13 @@ func (sp Dir) write(path string, rec *Record) error {
 	return nil
 }
 
-// List returns the names of the saved notifications, oldest first. Claims
-// left by a flush that died are first put back.
+// List returns the names of the visible entries of the directory but
+// subdirectories, oldest first: the saved notifications, and whatever
+// else Claim will refuse (symbolic links, foreign files). Claims left by
+// versions before file locks (.claim-PID-NAME) are first put back under
+// their name: a process id says nothing across PID namespaces, so a claim
+// cannot tell whether its flush still runs, and a notification hidden for
+// ever is worse than one sent twice with the same id.
 func (sp Dir) List() ([]string, error) {
 	entries, err := os.ReadDir(sp.Path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -127,60 +193,132 @@ func (sp Dir) List() ([]string, error) {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if strings.HasPrefix(n, ".claim-") {
-			if pid, orig, ok := parseClaim(n); ok && !alive(pid) {
-				if os.Rename(filepath.Join(sp.Path, n), filepath.Join(sp.Path, orig)) == nil {
-					names = append(names, orig)
-				}
+		if orig, ok := oldClaim(n); ok {
+			if sp.putBack(n, orig) {
+				names = append(names, orig)
 			}
 			continue
 		}
-		if strings.HasPrefix(n, ".") || !e.Type().IsRegular() {
+		if strings.HasPrefix(n, ".") || e.IsDir() {
 			continue
 		}
 		names = append(names, n)
 	}
 	sort.Strings(names) // names start with the creation time
-	return names, nil
+	return slices.Compact(names), nil
 }
 
-func parseClaim(n string) (pid int, orig string, ok bool) {
-	rest := strings.TrimPrefix(n, ".claim-")
+// oldClaim returns the name a claim of an earlier version (.claim-PID-NAME)
+// was taken from.
+func oldClaim(n string) (orig string, ok bool) {
+	rest, ok := strings.CutPrefix(n, ".claim-")
+	if !ok {
+		return "", false
+	}
 	p, orig, ok := strings.Cut(rest, "-")
 	if !ok {
-		return 0, "", false
+		return "", false
 	}
-	pid, err := strconv.Atoi(p)
-	return pid, orig, err == nil && orig != ""
+	_, err := strconv.Atoi(p)
+	return orig, err == nil && orig != "" && !strings.HasPrefix(orig, ".")
 }
 
-// alive reports whether a process exists.
-func alive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
+// putBack renames an old claim to its name unless that name is taken,
+// and reports whether the name now holds something to flush.
+func (sp Dir) putBack(claim, orig string) bool {
+	to := filepath.Join(sp.Path, orig)
+	if _, err := os.Lstat(to); err == nil {
+		sp.logf("%s: left by an earlier version, but %s exists too; it stays (remove one of them)", claim, orig)
+		return true
+	}
+	if err := os.Rename(filepath.Join(sp.Path, claim), to); err != nil {
+		sp.logf("%s: left by an earlier version, could not put it back: %v", claim, err)
 		return false
 	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return true
 }
 
-// Claim takes a saved notification for this process by renaming it, so
-// two flushes never send the same file. It returns the claimed path, or
-// ErrClaimed when another flush was first.
-func (sp Dir) Claim(name string) (string, error) {
-	claimed := filepath.Join(sp.Path, fmt.Sprintf(".claim-%d-%s", os.Getpid(), name))
-	if err := os.Rename(filepath.Join(sp.Path, name), claimed); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", ErrClaimed
-		}
-		return "", fmt.Errorf("spool: %w", err)
+// Claim is a saved notification this process holds: its file is open
+// with an OS lock on it, so no other flush (in this container or another
+// one sharing the volume) sends it until Release, Update or Remove. A
+// process that dies holding one loses it with its open files: the kernel
+// drops the lock and the file is there for the next flush.
+type Claim struct {
+	Name string // the file's name in the directory
+	path string
+	f    *os.File
+	sp   Dir
+}
+
+// testHookLocked runs when Claim has locked a file, before it checks the
+// file is still the one under the name.
+var testHookLocked func(path string)
+
+// Claim takes a saved notification for this process without waiting. It
+// returns ErrClaimed when another process holds it or took it first, and
+// an *UntrustedError for a file it must not send.
+func (sp Dir) Claim(name string) (*Claim, error) {
+	path := filepath.Join(sp.Path, name)
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrClaimed // sent and removed by another flush since List
 	}
-	return claimed, nil
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if why := untrustedFile(fi); why != "" {
+		return nil, &UntrustedError{Path: path, Why: why}
+	}
+	f, err := openLocked(path)
+	switch {
+	case errors.Is(err, errLocked), errors.Is(err, fs.ErrNotExist):
+		return nil, ErrClaimed
+	case errors.Is(err, errSymlink):
+		return nil, &UntrustedError{Path: path, Why: errSymlink.Error()}
+	case err != nil:
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if testHookLocked != nil {
+		testHookLocked(path)
+	}
+	// Between List and the lock another flush may have sent and removed
+	// the file, or rewritten it (a new file renamed over the name): hold
+	// only the file that is under the name now.
+	held, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if now, err := os.Lstat(path); err != nil || !os.SameFile(held, now) {
+		f.Close()
+		return nil, ErrClaimed
+	}
+	if why := untrustedFile(held); why != "" {
+		f.Close()
+		return nil, &UntrustedError{Path: path, Why: why}
+	}
+	return &Claim{Name: name, path: path, f: f, sp: sp}, nil
 }
 
-// Load reads a claimed file. A file that is not a notification is an error.
-func (sp Dir) Load(claimed string) (*Record, error) {
-	b, err := os.ReadFile(claimed)
+// untrustedFile says why a file in the spool must not be sent, or "".
+func untrustedFile(fi fs.FileInfo) string {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return errSymlink.Error()
+	case !fi.Mode().IsRegular():
+		return "not a regular file"
+	}
+	return foreign(fi)
+}
+
+// Load reads the held file. A file that is not a notification is an
+// error. Of its format headers only Content-Type and ce-* are kept (and
+// the others named on Log): every other header comes from the config.
+func (c *Claim) Load() (*Record, error) {
+	if _, err := c.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(c.f)
 	if err != nil {
 		return nil, err
 	}
@@ -191,21 +329,50 @@ func (sp Dir) Load(claimed string) (*Record, error) {
 	if rec.Version != 1 || rec.ID == "" || rec.Method == "" {
 		return nil, errors.New("not a jobnotify spool file: no version 1, id or method")
 	}
+	var dropped []string
+	rec.Header, dropped = formatHeader(rec.Header)
+	if len(dropped) > 0 {
+		c.sp.logf("%s: ignoring header(s) %s in the file: a spool file may set only Content-Type and ce-*", c.Name, strings.Join(dropped, ", "))
+	}
 	return &rec, nil
 }
 
-// Unclaim puts a claimed file back under its name, with rec's new content
-// when rec is not nil.
-func (sp Dir) Unclaim(claimed, name string, rec *Record) error {
-	if rec != nil {
-		if err := sp.write(claimed, rec); err != nil {
-			return err
+// formatHeader keeps of h the headers a payload format sets, Content-Type
+// and CloudEvents' ce-*, and returns the names of the others.
+func formatHeader(h http.Header) (http.Header, []string) {
+	var kept http.Header
+	var dropped []string
+	for k, v := range h {
+		ck := http.CanonicalHeaderKey(k)
+		if ck != "Content-Type" && !strings.HasPrefix(ck, "Ce-") {
+			dropped = append(dropped, ck)
+			continue
 		}
+		if kept == nil {
+			kept = http.Header{}
+		}
+		kept[ck] = append(kept[ck], v...)
 	}
-	return os.Rename(claimed, filepath.Join(sp.Path, name))
+	sort.Strings(dropped)
+	return kept, dropped
 }
 
-// Remove deletes a claimed file once its notification was delivered.
-func (sp Dir) Remove(claimed string) error {
-	return os.Remove(claimed)
+// Update rewrites the held file with rec and lets it go. The new content
+// is written to a temporary file renamed over the old one, so on error
+// the file stays as it was.
+func (c *Claim) Update(rec *Record) error {
+	defer c.Release()
+	return c.sp.write(c.path, rec)
+}
+
+// Remove deletes the held file, its notification delivered, and lets it
+// go: removed while still locked, so no other flush can take it between.
+func (c *Claim) Remove() error {
+	defer c.Release()
+	return os.Remove(c.path)
+}
+
+// Release lets the held file go as it is.
+func (c *Claim) Release() {
+	_ = c.f.Close()
 }

@@ -2,17 +2,21 @@ package spool
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 // spRecord returns a record created at t.
@@ -56,18 +60,19 @@ func spEntries(t testing.TB, dir string) []string {
 	return names
 }
 
-// spDeadPID returns the id of a process that has exited and been reaped.
-func spDeadPID(t testing.TB) int {
+// spLoad claims a saved notification, reads it and lets it go.
+func spLoad(t testing.TB, sp Dir, name string) *Record {
 	t.Helper()
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Skipf("cannot run true to find a dead pid: %v", err)
+	c, err := sp.Claim(name)
+	if err != nil {
+		t.Fatalf("Claim(%s): %v", name, err)
 	}
-	pid := cmd.Process.Pid
-	if alive(pid) {
-		t.Skipf("pid %d of an exited process is in use again", pid)
+	defer c.Release()
+	rec, err := c.Load()
+	if err != nil {
+		t.Fatalf("Load(%s): %v", name, err)
 	}
-	return pid
+	return rec
 }
 
 func TestSpoolSave(t *testing.T) {
@@ -129,18 +134,18 @@ func TestSpoolSaveKeepsIDsInTheirName(t *testing.T) {
 		if strings.ContainsAny(n, `/\`) || strings.HasPrefix(n, ".") || len(n) > 120 {
 			t.Errorf("id %q: got file name %q, want a plain name in the spool directory", id, n)
 		}
-		claimed, err := sp.Claim(n)
+		c, err := sp.Claim(n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, err := sp.Load(claimed)
+		rec, err := c.Load()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if rec.ID != id {
 			t.Errorf("got id %q back, want %q", rec.ID, id)
 		}
-		if err := sp.Remove(claimed); err != nil {
+		if err := c.Remove(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,15 +159,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 		Created: time.Date(2026, 11, 27, 3, 20, 0, 123456789, time.UTC), Attempts: 7,
 		LastError: "attempt 7: 503 ***", Query: "a=1&b=%FF", Body: body,
 	}
-	n := spSave(t, sp, in)
-	claimed, err := sp.Claim(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := sp.Load(claimed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := spLoad(t, sp, spSave(t, sp, in))
 	if !bytes.Equal(got.Body, body) {
 		t.Errorf("got body % x, want % x", got.Body, body)
 	}
@@ -175,14 +172,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 	// A GET record has no body at all, not an empty one.
 	in2 := spRecord("get-id", time.Unix(2, 0))
 	in2.Method, in2.Body, in2.Query = "GET", nil, "x=1"
-	claimed2, err := sp.Claim(spSave(t, sp, in2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got2, err := sp.Load(claimed2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got2 := spLoad(t, sp, spSave(t, sp, in2))
 	if got2.Body != nil || got2.Query != "x=1" {
 		t.Errorf("got body %q query %q, want nil and x=1", got2.Body, got2.Query)
 	}
@@ -196,21 +186,24 @@ func TestSpoolList(t *testing.T) {
 	newest := spSave(t, sp, spRecord("newest", time.Unix(3000, 0)))
 	oldest := spSave(t, sp, spRecord("oldest", time.Unix(1000, 0)))
 	middle := spSave(t, sp, spRecord("middle", time.Unix(2000, 0)))
-	stale := spSave(t, sp, spRecord("stale", time.Unix(1500, 0)))
-	live := spSave(t, sp, spRecord("live", time.Unix(1200, 0)))
+	old := spSave(t, sp, spRecord("old", time.Unix(1500, 0)))
+	mine := spSave(t, sp, spRecord("mine", time.Unix(1200, 0)))
+	twice := spSave(t, sp, spRecord("twice", time.Unix(1700, 0)))
 
-	// A claim by a process that died goes back; one by a live process
-	// (this one) stays claimed.
-	dead := spDeadPID(t)
-	if err := os.Rename(filepath.Join(sp.Path, stale), filepath.Join(sp.Path, fmt.Sprintf(".claim-%d-%s", dead, stale))); err != nil {
-		t.Fatal(err)
+	// Claims of earlier versions go back under their name, whatever the
+	// process id: PID 1 is alive in every container, this process too.
+	for claim, orig := range map[string]string{".claim-1-" + old: old, fmt.Sprintf(".claim-%d-%s", os.Getpid(), mine): mine} {
+		if err := os.Rename(filepath.Join(sp.Path, orig), filepath.Join(sp.Path, claim)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := sp.Claim(live); err != nil {
+	// One whose name was saved again since stays, and the name is listed once.
+	if err := os.WriteFile(filepath.Join(sp.Path, ".claim-7-"+twice), []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// Things List must skip: dot-files, temporary files, directories,
-	// symlinks, malformed claims.
-	for _, n := range []string{".tmp-123", ".hidden.json", ".claim-notapid-x.json", ".claim-42"} {
+	// malformed claims.
+	for _, n := range []string{".tmp-123", ".hidden.json", ".claim-notapid-x.json", ".claim-42", ".claim-3-.x"} {
 		if err := os.WriteFile(filepath.Join(sp.Path, n), []byte("{}"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +211,9 @@ func TestSpoolList(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(sp.Path, "00000000000000000001-dir.json"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(filepath.Join(sp.Path, oldest), filepath.Join(sp.Path, "00000000000000000002-link.json")); err != nil {
+	// A symlink is listed, for Claim to refuse and Flush to report.
+	link := "00000000000000000002-link.json"
+	if err := os.Symlink(filepath.Join(sp.Path, oldest), filepath.Join(sp.Path, link)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -226,42 +221,45 @@ func TestSpoolList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{oldest, stale, middle, newest}
+	want := []string{link, oldest, mine, old, twice, middle, newest}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(sp.Path, stale)); err != nil {
-		t.Errorf("stale claim not put back under its name: %v", err)
+	for _, n := range []string{old, mine} {
+		if _, err := os.Stat(filepath.Join(sp.Path, n)); err != nil {
+			t.Errorf("old claim not put back under its name: %v", err)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(sp.Path, fmt.Sprintf(".claim-%d-%s", os.Getpid(), live))); err != nil {
-		t.Errorf("live claim was touched: %v", err)
+	if _, err := os.Stat(filepath.Join(sp.Path, ".claim-7-"+twice)); err != nil {
+		t.Errorf("an old claim whose name is taken was touched: %v", err)
 	}
-	// The one put back can be claimed and loaded like any other.
-	claimed, err := sp.Claim(stale)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rec, err := sp.Load(claimed); err != nil || rec.ID != "stale" {
-		t.Errorf("got %+v, %v; want the stale record", rec, err)
+	// One put back can be claimed and loaded like any other.
+	if rec := spLoad(t, sp, old); rec.ID != "old" {
+		t.Errorf("got %+v, want the old record", rec)
 	}
 }
 
 func TestSpoolClaimIsExclusive(t *testing.T) {
 	sp := spDir(t)
 	one := spSave(t, sp, spRecord("one", time.Unix(1, 0)))
-	claimed, err := sp.Claim(one)
+	c, err := sp.Claim(one)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(filepath.Base(claimed), ".claim-") {
-		t.Errorf("got claimed path %s, want a .claim- dot-file", claimed)
-	}
+	// A second open of the file is another holder: the lock is the open
+	// file's, not the process's.
 	if _, err := sp.Claim(one); !errors.Is(err, ErrClaimed) {
 		t.Errorf("second Claim: got %v, want ErrClaimed", err)
 	}
-	if names, _ := sp.List(); slices.Contains(names, one) {
-		t.Errorf("List: got %q, want the claimed %s left out", names, one)
+	if got := spEntries(t, sp.Path); !slices.Equal(got, []string{one}) {
+		t.Errorf("got entries %q, want only %s: a claim renames nothing and adds no file", got, one)
 	}
+	c.Release()
+	c, err = sp.Claim(one)
+	if err != nil {
+		t.Fatalf("Claim after Release: %v", err)
+	}
+	c.Release()
 
 	// Many flushes at once: every file is claimed exactly once.
 	const files, workers = 40, 8
@@ -271,17 +269,19 @@ func TestSpoolClaimIsExclusive(t *testing.T) {
 	}
 	var mu sync.Mutex
 	wins := map[string]int{}
+	var held []*Claim
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for _, n := range names {
-				_, err := sp.Claim(n)
+				c, err := sp.Claim(n)
 				switch {
 				case err == nil:
 					mu.Lock()
 					wins[n]++
+					held = append(held, c)
 					mu.Unlock()
 				case !errors.Is(err, ErrClaimed):
 					t.Errorf("Claim(%s): got %v, want nil or ErrClaimed", n, err)
@@ -290,10 +290,60 @@ func TestSpoolClaimIsExclusive(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	for _, c := range held {
+		c.Release()
+	}
 	for _, n := range names {
 		if wins[n] != 1 {
 			t.Errorf("%s: claimed %d times, want exactly once", n, wins[n])
 		}
+	}
+}
+
+// TestSpoolClaimSkipsWhatMoved: a file another flush removed, or rewrote
+// (a new file renamed over the name), after this one opened it is not
+// held: the lock would be on a file no longer under the name.
+func TestSpoolClaimSkipsWhatMoved(t *testing.T) {
+	sp := spDir(t)
+	gone := spSave(t, sp, spRecord("gone", time.Unix(1, 0)))
+	if err := os.Remove(filepath.Join(sp.Path, gone)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.Claim(gone); !errors.Is(err, ErrClaimed) {
+		t.Errorf("Claim of a removed file: got %v, want ErrClaimed", err)
+	}
+
+	for _, tt := range []struct {
+		name string
+		move func(t *testing.T, path string)
+	}{
+		{"removed after the open", func(t *testing.T, path string) {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"rewritten after the open", func(t *testing.T, path string) {
+			if err := sp.write(path, spRecord("rewritten", time.Unix(2, 0))); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n := spSave(t, sp, spRecord("moved", time.Unix(2, 0)))
+			testHookLocked = func(path string) { tt.move(t, path) }
+			_, err := sp.Claim(n)
+			testHookLocked = nil
+			if !errors.Is(err, ErrClaimed) {
+				t.Errorf("got %v, want ErrClaimed", err)
+			}
+			if _, err := os.Lstat(filepath.Join(sp.Path, n)); err == nil {
+				c, err := sp.Claim(n) // the new file is free to take
+				if err != nil {
+					t.Fatalf("Claim of the rewritten file: %v", err)
+				}
+				c.Release()
+			}
+		})
 	}
 }
 
@@ -317,11 +367,16 @@ func TestSpoolLoadRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(sp.Path, ".claim-1-"+strings.ReplaceAll(tt.name, " ", "_"))
-			if err := os.WriteFile(p, []byte(tt.content), 0o600); err != nil {
+			n := strings.ReplaceAll(tt.name, " ", "_") + ".json"
+			if err := os.WriteFile(filepath.Join(sp.Path, n), []byte(tt.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			rec, err := sp.Load(p)
+			c, err := sp.Claim(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Release()
+			rec, err := c.Load()
 			if err == nil {
 				t.Fatalf("got %+v, want an error", rec)
 			}
@@ -330,54 +385,49 @@ func TestSpoolLoadRejects(t *testing.T) {
 			}
 		})
 	}
-	if _, err := sp.Load(filepath.Join(sp.Path, "missing")); err == nil {
-		t.Error("Load of a missing file: got no error, want one")
+	if _, err := sp.Claim("missing"); !errors.Is(err, ErrClaimed) {
+		t.Errorf("Claim of a missing file: got %v, want ErrClaimed", err)
 	}
 }
 
-func TestSpoolUnclaim(t *testing.T) {
+func TestSpoolUpdateAndRemove(t *testing.T) {
 	sp := spDir(t)
 	rec := spRecord("u1", time.Unix(5, 0))
 	n := spSave(t, sp, rec)
-	claimed, err := sp.Claim(n)
+	c, err := sp.Claim(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := sp.Load(claimed)
+	loaded, err := c.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	loaded.Attempts += 3
 	loaded.LastError = "connection refused"
-	if err := sp.Unclaim(claimed, n, loaded); err != nil {
+	if err := c.Update(loaded); err != nil {
 		t.Fatal(err)
 	}
 	if got := spEntries(t, sp.Path); !slices.Equal(got, []string{n}) {
-		t.Errorf("got entries %q, want only %s (no claim, no temporary file)", got, n)
+		t.Errorf("got entries %q, want only %s (no temporary file)", got, n)
 	}
 	if fi, err := os.Stat(filepath.Join(sp.Path, n)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("got %v, %v; want a 0600 file", fi, err)
 	}
-	claimed, err = sp.Claim(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := sp.Load(claimed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := spLoad(t, sp, n) // Update let it go
 	if again.Attempts != 7 || again.LastError != "connection refused" || !bytes.Equal(again.Body, rec.Body) || again.ID != "u1" {
 		t.Errorf("got %+v, want the updated record", again)
 	}
 
-	// Without a record the file goes back as it was.
-	before, err := os.ReadFile(claimed)
+	// Release leaves the file as it was.
+	before, err := os.ReadFile(filepath.Join(sp.Path, n))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sp.Unclaim(claimed, n, nil); err != nil {
+	c, err = sp.Claim(n)
+	if err != nil {
 		t.Fatal(err)
 	}
+	c.Release()
 	after, err := os.ReadFile(filepath.Join(sp.Path, n))
 	if err != nil {
 		t.Fatal(err)
@@ -386,15 +436,192 @@ func TestSpoolUnclaim(t *testing.T) {
 		t.Errorf("got %s, want the unchanged %s", after, before)
 	}
 
-	// Remove deletes a claimed file.
-	claimed, err = sp.Claim(n)
+	// Remove deletes a held file.
+	c, err = sp.Claim(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sp.Remove(claimed); err != nil {
+	if err := c.Remove(); err != nil {
 		t.Fatal(err)
 	}
 	if names, err := sp.List(); err != nil || len(names) != 0 {
 		t.Errorf("got %q, %v; want an empty spool", names, err)
+	}
+}
+
+// spChown gives path to another user (nobody), or skips: only root can.
+func spChown(t testing.TB, path string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to another user needs root")
+	}
+	if err := os.Lchown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSpoolCheck(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		setup func(t *testing.T, dir string) // dir exists, 0700, ours
+		why   string                         // "" for a trusted directory
+	}{
+		{"missing", func(t *testing.T, dir string) { os.Remove(dir) }, ""},
+		{"0700", func(*testing.T, string) {}, ""},
+		{"readable by others", func(t *testing.T, dir string) { spChmod(t, dir, 0o755) }, ""},
+		{"writable by everyone", func(t *testing.T, dir string) { spChmod(t, dir, 0o777) }, "writable by group or others (mode 0777)"},
+		{"writable by the group", func(t *testing.T, dir string) { spChmod(t, dir, 0o770) }, "writable by group or others (mode 0770)"},
+		{"sticky and writable by everyone", func(t *testing.T, dir string) { spChmod(t, dir, 0o1777) }, "writable by group or others (mode 0777)"},
+		{"owned by another user", func(t *testing.T, dir string) { spChown(t, dir) }, "owned by uid 65534, not by uid 0 that runs jobnotify"},
+		{"a file", func(t *testing.T, dir string) {
+			os.Remove(dir)
+			if err := os.WriteFile(dir, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "not a directory"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sp, lines := logged(t)
+			if err := os.Mkdir(sp.Path, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			tt.setup(t, sp.Path)
+			before := spEntriesIfDir(sp.Path)
+			err := sp.Check()
+			if tt.why == "" {
+				if err != nil {
+					t.Fatalf("Check: got %v, want nil", err)
+				}
+				if path := sp.Keep(spRecord("kept", time.Now()), redact.New().Contains); path == "" {
+					t.Errorf("Keep saved nothing (log %q)", *lines)
+				}
+				return
+			}
+			var ue *UntrustedError
+			if !errors.As(err, &ue) || !ue.Dir || ue.Why != tt.why || ue.Path != sp.Path {
+				t.Fatalf("Check: got %v, want an *UntrustedError of the directory saying %q", err, tt.why)
+			}
+			if _, err := sp.Save(spRecord("saved", time.Now())); !errors.As(err, &ue) {
+				t.Errorf("Save: got %v, want the *UntrustedError", err)
+			}
+			if path := sp.Keep(spRecord("kept", time.Now()), redact.New().Contains); path != "" {
+				t.Errorf("Keep saved %s, want nothing saved", path)
+			}
+			if log := strings.Join(*lines, "\n"); !strings.Contains(log, "not saved to the spool: spool directory "+sp.Path+" is not trusted: "+tt.why) {
+				t.Errorf("Keep's log %q does not say why it saved nothing", log)
+			}
+			if got := spEntriesIfDir(sp.Path); !slices.Equal(got, before) {
+				t.Errorf("got entries %q, want %q: nothing written", got, before)
+			}
+			called := false
+			err = sp.Flush(context.Background(), func(context.Context, string, *Record) (int, error) {
+				called = true
+				return 1, nil
+			})
+			if !errors.As(err, &ue) || called {
+				t.Errorf("Flush: got %v, deliver called %v; want the *UntrustedError and nothing sent", err, called)
+			}
+		})
+	}
+}
+
+func spChmod(t testing.TB, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// spEntriesIfDir lists a directory's names, or nothing when it is none.
+func spEntriesIfDir(dir string) []string {
+	es, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestSpoolClaimRefusesForeignFiles: a file another user could have
+// written is never held, so never sent.
+func TestSpoolClaimRefusesForeignFiles(t *testing.T) {
+	outside := spDir(t)
+	target := filepath.Join(outside.Path, spSave(t, outside, spRecord("outside", time.Unix(1, 0))))
+	for _, tt := range []struct {
+		name  string
+		plant func(t *testing.T, path string)
+		why   string
+	}{
+		{"a symlink to a valid file", func(t *testing.T, path string) {
+			if err := os.Symlink(target, path); err != nil {
+				t.Fatal(err)
+			}
+		}, "a symbolic link"},
+		{"writable by others", func(t *testing.T, path string) {
+			spCopy(t, target, path)
+			spChmod(t, path, 0o666)
+		}, "writable by group or others (mode 0666)"},
+		{"owned by another user", func(t *testing.T, path string) {
+			spCopy(t, target, path)
+			spChown(t, path)
+		}, "owned by uid 65534, not by uid 0 that runs jobnotify"},
+		{"a named pipe", func(t *testing.T, path string) {
+			if err := mkfifo(path); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+		}, "not a regular file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sp := spDir(t)
+			spSave(t, sp, spRecord("ours", time.Unix(2, 0)))
+			n := "00000000000000000001-planted.json"
+			tt.plant(t, filepath.Join(sp.Path, n))
+			_, err := sp.Claim(n)
+			var ue *UntrustedError
+			if !errors.As(err, &ue) || ue.Dir || ue.Why != tt.why {
+				t.Fatalf("Claim: got %v, want an *UntrustedError saying %q", err, tt.why)
+			}
+			if !strings.Contains(err.Error(), n) {
+				t.Errorf("got %q, want the file named", err)
+			}
+		})
+	}
+}
+
+func spCopy(t testing.TB, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSpoolLoadKeepsFormatHeaders: of the headers in a file only the
+// format's own reach the request; the rest come from the config.
+func TestSpoolLoadKeepsFormatHeaders(t *testing.T) {
+	sp, lines := logged(t)
+	rec := spRecord("headers", time.Unix(1, 0))
+	rec.Header = http.Header{
+		"Authorization":  {"x"},
+		"X-Evil":         {"y"},
+		"content-type":   {"application/cloudevents+json"},
+		"ce-specversion": {"1.0"},
+		"Ce-Type":        {"dev.jobnotify.build.failure"},
+		"Host":           {"elsewhere.example"},
+	}
+	got := spLoad(t, sp, spSave(t, sp, rec))
+	want := http.Header{
+		"Content-Type":   {"application/cloudevents+json"},
+		"Ce-Specversion": {"1.0"},
+		"Ce-Type":        {"dev.jobnotify.build.failure"},
+	}
+	if !reflect.DeepEqual(got.Header, want) {
+		t.Errorf("got headers %v, want %v", got.Header, want)
+	}
+	if log := strings.Join(*lines, "\n"); !strings.Contains(log, "ignoring header(s) Authorization, Host, X-Evil in the file") || strings.Contains(log, "elsewhere") {
+		t.Errorf("log %q: want the ignored headers named, not their values", log)
 	}
 }
