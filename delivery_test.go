@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestRetryThenSuccess(t *testing.T) {
@@ -586,5 +587,30 @@ func TestEscapedServerOutput(t *testing.T) {
 			}
 			noLeaks(t, r)
 		})
+	}
+}
+
+// TestEscapedServerHeaders: --verbose shows a response's headers escaped
+// as its body is, so a right-to-left override, a C1 CSI or a byte that is
+// not UTF-8 in a header value never reaches the console raw.
+func TestEscapedServerHeaders(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Evil", "report\u202etxt.exe \u009b31m \x9b0m \u2066isolated\u2069")
+		io.WriteString(w, "body \u202e\u009b")
+	})
+	r := jobnotify(t, runOpts{}, "-v", "send", "--url", srv.URL)
+	wantCode(t, r, 0)
+	wantStderr(t, r, `< X-Evil: report\u202etxt.exe \u009b31m \x9b0m \u2066isolated\u2069`, `< body \u202e\u009b`)
+	var raw []string
+	for _, c := range []rune{'\u202e', '\u009b', '\u2066', '\u2069'} {
+		if strings.ContainsRune(r.stderr, c) {
+			raw = append(raw, fmt.Sprintf("%U", c))
+		}
+	}
+	if !utf8.ValidString(r.stderr) {
+		raw = append(raw, "bytes that are not UTF-8")
+	}
+	if len(raw) > 0 {
+		t.Errorf("stderr has raw %s:\n%q", strings.Join(raw, ", "), r.stderr)
 	}
 }

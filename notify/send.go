@@ -163,7 +163,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, i int) {
 			var b strings.Builder
 			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, weburl.Origin(req.URL.String()), i+1, c.Retry.Attempts)
-			writeHeaders(&b, "> ", req.Header, r.Signing.Header)
+			writeHeaders(&b, "> ", req.Header, r.Signing.Header, c.oneLine)
 			c.Debug(strings.TrimSuffix(b.String(), "\n"))
 		}
 	}
@@ -273,6 +273,16 @@ func (c *Client) excerpt(raw []byte, n int) string {
 	return out
 }
 
+// oneLine renders text for one line of output: redacted, then escaped as
+// Escape does. It is how --verbose shows header names and values, which a
+// server (or a variable a header was expanded from) chose.
+func (c *Client) oneLine(s string) string {
+	if c.Redact != nil {
+		s = c.Redact(s)
+	}
+	return Escape([]byte(s))
+}
+
 // statusText renders a status as "503 Service Unavailable", using Go's text
 // rather than the server's, which could be anything.
 func statusText(resp *http.Response) string { return StatusLine(resp.StatusCode) }
@@ -380,7 +390,7 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 func (p *policy) debugResponse(resp *http.Response) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "< %s\n", statusText(resp))
-	writeHeaders(&b, "< ", resp.Header, "")
+	writeHeaders(&b, "< ", resp.Header, "", p.c.oneLine)
 	peek, _ := io.ReadAll(io.LimitReader(resp.Body, verboseLen+cutSlack))
 	resp.Body = struct {
 		io.Reader
@@ -499,8 +509,12 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return http.ErrUseLastResponse
 }
 
-// Escape renders bytes from a server on one line: control characters, ANSI
-// escapes, bidi overrides and invalid UTF-8 become visible escapes.
+// Escape renders bytes from a server on one line: control characters (C0,
+// DEL and C1, so also an 8-bit CSI), ANSI escapes, format characters (bidi
+// overrides U+202A–U+202E and isolates U+2066–U+2069, zero-width ones), the
+// Unicode line and paragraph separators and invalid UTF-8 become visible
+// escapes. It is the one escaper for everything a server says: bodies,
+// and header names and values under --verbose.
 func Escape(b []byte) string { return escape(b, false) }
 
 // EscapeLines is Escape for text shown as several lines (a body in
@@ -529,7 +543,7 @@ func escape(b []byte, keepLines bool) string {
 			s.WriteString(`\\`) // on one line, so \n written by a server is not a line break's escape
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&s, `\x%02x`, r)
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+		case unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
 			fmt.Fprintf(&s, `\u%04x`, r)
 		default:
 			s.Write(b[:n])

@@ -851,6 +851,12 @@ func TestEscape(t *testing.T) {
 		{name: "bidi override", in: "evil\u202eexe.txt", want: `evil\u202eexe.txt`},
 		{name: "zero width space", in: "a\u200bb", want: `a\u200bb`},
 		{name: "C1 control", in: "a\u0085b", want: `a\u0085b`},
+		{name: "C1 range", in: "\u0080\u009b31m\u009f", want: `\u0080\u009b31m\u009f`},
+		{name: "8-bit CSI byte", in: "a\x9b31mb", want: `a\x9b31mb`},
+		{name: "bidi embeddings and overrides", in: "\u202a\u202b\u202c\u202d\u202e", want: `\u202a\u202b\u202c\u202d\u202e`},
+		{name: "bidi isolates", in: "\u2066a\u2067b\u2068c\u2069", want: `\u2066a\u2067b\u2068c\u2069`},
+		{name: "bidi marks", in: "\u200e\u200f\u061c", want: `\u200e\u200f\u061c`},
+		{name: "line and paragraph separators", in: "a\u2028b\u2029c", want: `a\u2028b\u2029c`},
 		{name: "invalid UTF-8", in: "a\xffb\xc3", want: `a\xffb\xc3`},
 		{name: "backslash", in: `a\nb`, want: `a\\nb`},
 	}
