@@ -494,6 +494,8 @@ func TestRetryAfterLimits(t *testing.T) {
 		{"too long", 503, fixed("3600"), retry("10ms", "5s", "20s"), 1, 1, []string{"Retry-After 1h0m0s, more than retry.max_wait 5s"}},
 		{"too long as a date", 429, date(time.Hour), retry("10ms", "5s", "20s"), 1, 1, []string{"Retry-After", "retry.max_wait 5s"}},
 		{"longer than what is left of max_time", 503, fixed("5"), retry("10ms", "10s", "2s"), 1, 1, []string{"Retry-After 5s", "max_time"}},
+		{"too long to count", 503, fixed("99999999999999999999"), retry("10ms", "5s", "20s"), 1, 1, []string{"server asked to Retry-After 100 years or more"}},
+		{"too long for a duration", 429, fixed("9999999999999"), retry("10ms", "5s", "20s"), 1, 1, []string{"server asked to Retry-After 100 years or more"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

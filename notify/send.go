@@ -329,6 +329,11 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 	wait := p.wait(p.attempt)
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
+			if ra >= longestRetryAfter {
+				// Whatever max_wait and max_time allow: too long to wait.
+				return false, &stopError{class: ClassRetryAfter, cause: cause,
+					msg: fmt.Sprintf("server asked to Retry-After %d years or more; not retrying", longestRetryAfterYears)}
+			}
 			if ra > p.c.Retry.MaxWait {
 				return false, &stopError{class: ClassRetryAfter, cause: cause,
 					msg: fmt.Sprintf("server asked to Retry-After %s, more than retry.max_wait %s; not retrying", human.Round(ra), p.c.Retry.MaxWait)}
@@ -369,20 +374,35 @@ func (p *policy) wait(attempt int) time.Duration {
 	return max(d, lo)
 }
 
+// longestRetryAfter is the longest Retry-After counted. A longer one, or
+// one too long to count at all (99999999999999999999 seconds, more seconds
+// than a time.Duration holds, a date centuries ahead), is taken as this,
+// and a Retry-After this long always ends the retries.
+const longestRetryAfter = longestRetryAfterYears * 365 * 24 * time.Hour
+
+const longestRetryAfterYears = 100
+
 // retryAfter parses a Retry-After value, seconds or an HTTP date.
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+	// Out of int64's range, ParseInt says so and returns its largest or
+	// smallest value: a number of seconds that large is a wait too long.
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		if n < 0 {
 			return 0, false
 		}
-		return time.Duration(min(n, 1<<31)) * time.Second, true
+		if n >= int64(longestRetryAfter/time.Second) {
+			return longestRetryAfter, true
+		}
+		return time.Duration(n) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+		// Sub saturates rather than overflows: a date in year 9999 is
+		// about 292 years, which min brings down.
+		return min(max(t.Sub(now), 0), longestRetryAfter), true
 	}
 	return 0, false
 }

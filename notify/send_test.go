@@ -507,6 +507,18 @@ func TestSendRetryAfter(t *testing.T) {
 			requests: 2, log: "retrying in 7ms",
 		},
 		{
+			name: "too long to count", code: 503, retryAfter: "99999999999999999999",
+			minWait: 2 * time.Millisecond, maxWait: 30 * time.Millisecond, maxTime: 5 * time.Second,
+			class: ClassRetryAfter, requests: 1, msg: []string{"503 Service Unavailable", "server asked to Retry-After 100 years or more", "not retrying"},
+		},
+		{
+			// A max_wait and max_time longer than a century do not make
+			// such a wait acceptable.
+			name: "too long whatever the limits", code: 429, retryAfter: "9999999999999",
+			minWait: 2 * time.Millisecond, maxWait: 200 * 365 * 24 * time.Hour, maxTime: 200 * 365 * 24 * time.Hour,
+			class: ClassRetryAfter, requests: 1, msg: []string{"server asked to Retry-After 100 years or more"},
+		},
+		{
 			name: "ignored on 500", code: 500, retryAfter: "3600",
 			minWait: 2 * time.Millisecond, maxWait: 30 * time.Millisecond, maxTime: 5 * time.Second,
 			requests: 2,
@@ -767,11 +779,17 @@ func TestRetryAfterParse(t *testing.T) {
 		{name: "negative", value: "-5"},
 		{name: "fraction", value: "1.5"},
 		{name: "words", value: "later"},
-		{name: "huge is capped", value: "99999999999999", want: (1 << 31) * time.Second, wantOK: true},
-		{name: "overflowing", value: "99999999999999999999"},
+		{name: "just under the longest", value: "3153599999", want: longestRetryAfter - time.Second, wantOK: true},
+		{name: "the longest", value: "3153600000", want: longestRetryAfter, wantOK: true},
+		{name: "overflowing a duration", value: "9999999999999", want: longestRetryAfter, wantOK: true},
+		{name: "largest int64", value: "9223372036854775807", want: longestRetryAfter, wantOK: true},
+		{name: "overflowing int64", value: "99999999999999999999", want: longestRetryAfter, wantOK: true},
+		{name: "negative overflowing int64", value: "-99999999999999999999"},
 		{name: "HTTP date", value: now.Add(90 * time.Second).Format(http.TimeFormat), want: 90 * time.Second, wantOK: true},
 		{name: "RFC 850 date", value: now.Add(time.Hour).Format(time.RFC850), want: time.Hour, wantOK: true},
 		{name: "past date", value: now.Add(-time.Hour).Format(http.TimeFormat), want: 0, wantOK: true},
+		{name: "date two centuries ahead", value: now.AddDate(200, 0, 0).Format(http.TimeFormat), want: longestRetryAfter, wantOK: true},
+		{name: "date in year 9999", value: "Fri, 31 Dec 9999 23:59:59 GMT", want: longestRetryAfter, wantOK: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
