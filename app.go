@@ -213,7 +213,7 @@ func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
 		}
 		return nil, err
 	}
-	f, err := config.Load(path)
+	f, err := config.Load(c.Context, path)
 	if err != nil {
 		return nil, err
 	}

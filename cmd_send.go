@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/input"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 	"github.com/jobnotify/jobnotify/redact"
@@ -165,7 +164,7 @@ func (a *app) send(c *cli.Context) (err error) {
 		in.ID = notify.NewID()
 	}
 	if o.hasBody {
-		text, where, err := a.readBody(c.Context, o.body)
+		text, where, err := a.readBody(c.Context, o.body, s.MaxBody)
 		if err != nil {
 			return err
 		}
@@ -216,57 +215,31 @@ func (a *app) send(c *cli.Context) (err error) {
 	return nil
 }
 
-// readBody returns the text of --body: literal, @FILE, or - for stdin.
-func (a *app) readBody(ctx context.Context, arg string) (text, where string, err error) {
+// readBody returns the text of --body: literal, @FILE, or - for stdin,
+// at most limit bytes (max_body). A signal stops the read, also while a
+// FIFO waits for a writer or a pipe never closes.
+func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, where string, err error) {
 	switch {
 	case arg == "-":
-		// Read in the background, so SIGTERM stops us while a pipe
-		// that never closes still holds stdin.
-		type result struct {
-			text string
-			err  error
-		}
-		done := make(chan result, 1)
-		go func() {
-			var b strings.Builder
-			_, err := io.Copy(&b, a.stdin)
-			done <- result{b.String(), err}
-		}()
-		select {
-		case <-ctx.Done():
-			return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", context.Cause(ctx))
-		case r := <-done:
-			if r.err != nil {
-				return "", "--body -", fmt.Errorf("--body -: reading stdin: %w", r.err)
-			}
-			return r.text, "--body - (stdin)", nil
-		}
+		where = "--body - (stdin)"
+		text, err = input.Read(ctx, a.stdin, limit)
 	case strings.HasPrefix(arg, "@"):
-		where := "--body " + arg
-		text, err := readFileString(arg[1:])
-		if err != nil {
-			return "", where, fmt.Errorf("%s: %w", where, errors.Unwrap(err))
+		where = "--body " + arg
+		text, err = input.ReadFile(ctx, arg[1:], limit)
+	default:
+		where, text = "--body", arg
+		if int64(len(arg)) > limit {
+			err = &input.TooLargeError{Limit: limit}
 		}
-		return text, where, nil
 	}
-	return arg, "--body", nil
-}
-
-// readFileString reads a whole file into a string without the second copy
-// string(os.ReadFile(name)) makes: for a 10 MiB --body @file, 10 MiB less
-// memory and some 2,500 page faults fewer.
-func readFileString(name string) (string, error) {
-	f, err := os.Open(name)
+	var tl *input.TooLargeError
+	if errors.As(err, &tl) {
+		return "", where, fmt.Errorf("%s: %w, the most max_body allows (set max_body in the config file to send more)", where, err)
+	}
 	if err != nil {
-		return "", err
+		return "", where, fmt.Errorf("%s: %w", where, err)
 	}
-	defer f.Close()
-	var b strings.Builder
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		b.Grow(int(fi.Size()))
-	}
-	_, err = io.Copy(&b, f)
-	return b.String(), err
+	return text, where, nil
 }
 
 // save keeps a notification whose delivery failed in the spool.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestRetryThenSuccess(t *testing.T) {
@@ -493,6 +494,8 @@ func TestRetryAfterLimits(t *testing.T) {
 		{"too long", 503, fixed("3600"), retry("10ms", "5s", "20s"), 1, 1, []string{"Retry-After 1h0m0s, more than retry.max_wait 5s"}},
 		{"too long as a date", 429, date(time.Hour), retry("10ms", "5s", "20s"), 1, 1, []string{"Retry-After", "retry.max_wait 5s"}},
 		{"longer than what is left of max_time", 503, fixed("5"), retry("10ms", "10s", "2s"), 1, 1, []string{"Retry-After 5s", "max_time"}},
+		{"too long to count", 503, fixed("99999999999999999999"), retry("10ms", "5s", "20s"), 1, 1, []string{"server asked to Retry-After 100 years or more"}},
+		{"too long for a duration", 429, fixed("9999999999999"), retry("10ms", "5s", "20s"), 1, 1, []string{"server asked to Retry-After 100 years or more"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -586,5 +589,30 @@ func TestEscapedServerOutput(t *testing.T) {
 			}
 			noLeaks(t, r)
 		})
+	}
+}
+
+// TestEscapedServerHeaders: --verbose shows a response's headers escaped
+// as its body is, so a right-to-left override, a C1 CSI or a byte that is
+// not UTF-8 in a header value never reaches the console raw.
+func TestEscapedServerHeaders(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Evil", "report\u202etxt.exe \u009b31m \x9b0m \u2066isolated\u2069")
+		io.WriteString(w, "body \u202e\u009b")
+	})
+	r := jobnotify(t, runOpts{}, "-v", "send", "--url", srv.URL)
+	wantCode(t, r, 0)
+	wantStderr(t, r, `< X-Evil: report\u202etxt.exe \u009b31m \x9b0m \u2066isolated\u2069`, `< body \u202e\u009b`)
+	var raw []string
+	for _, c := range []rune{'\u202e', '\u009b', '\u2066', '\u2069'} {
+		if strings.ContainsRune(r.stderr, c) {
+			raw = append(raw, fmt.Sprintf("%U", c))
+		}
+	}
+	if !utf8.ValidString(r.stderr) {
+		raw = append(raw, "bytes that are not UTF-8")
+	}
+	if len(raw) > 0 {
+		t.Errorf("stderr has raw %s:\n%q", strings.Join(raw, ", "), r.stderr)
 	}
 }

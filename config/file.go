@@ -5,8 +5,11 @@
 package config
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +17,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/jobnotify/jobnotify/internal/input"
 )
 
 // File is a parsed config file: its top level and its targets, each a
@@ -88,14 +93,24 @@ func Candidates(env map[string]string) []string {
 	return append(c, "/etc/jobnotify/config.toml")
 }
 
+// maxFileSize is the longest config file Load reads: a config is a few
+// dozen lines, and anything longer is not one.
+const maxFileSize = 1 << 20
+
 // Load reads and parses the file at path. Unknown keys and bad TOML are
-// errors naming the line.
-func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &Error{Where: path, Err: errors.Unwrap(err)}
+// errors naming the line. The read ends when ctx is done (a FIFO with no
+// writer, /dev/stdin on a pipe that never closes), with an error wrapping
+// context.Cause(ctx), and at maxFileSize (/dev/zero).
+func Load(ctx context.Context, path string) (*File, error) {
+	text, err := input.ReadFile(ctx, path, maxFileSize)
+	var tl *input.TooLargeError
+	if errors.As(err, &tl) {
+		err = fmt.Errorf("%w: a config file is never that long", err)
 	}
-	f, err := Parse(path, data)
+	if err != nil {
+		return nil, &Error{Where: path, Err: err}
+	}
+	f, err := Parse(path, []byte(text))
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +122,43 @@ func Load(path string) (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// checkFiles refuses a file the settings name to be read (template_file,
+// the [tls] files) that is not a regular file: a FIFO or a device there is
+// a mistake, and reading one could wait for ever or never end. A file
+// that does not exist is left to the reader, which names it.
+func (s *Settings) checkFiles() error {
+	for _, k := range keys() {
+		if k.file == nil {
+			continue
+		}
+		path := k.file(s)
+		if path == "" {
+			continue
+		}
+		fi, err := os.Stat(path)
+		if err != nil || fi.Mode().IsRegular() {
+			continue
+		}
+		return &Error{Where: cmp.Or(s.src[k.name], k.name), Err: fmt.Errorf("%s is %s, not a regular file", path, kindOf(fi.Mode()))}
+	}
+	return nil
+}
+
+// kindOf names a file type that is not a regular file.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }
 
 // Parse parses data as a config file named path. Every key is checked

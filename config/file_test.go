@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -32,7 +33,7 @@ func writeConfig(t testing.TB, src string) string {
 // mustLoad writes src to a file and loads it, failing the test on error.
 func mustLoad(t testing.TB, src string) *File {
 	t.Helper()
-	f, err := Load(writeConfig(t, src))
+	f, err := Load(context.Background(), writeConfig(t, src))
 	if err != nil {
 		t.Fatalf("Load: got error %v, want none", err)
 	}
@@ -262,7 +263,7 @@ func TestCandidates(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "nope.toml")
-	f, err := Load(p)
+	f, err := Load(context.Background(), p)
 	if f != nil {
 		t.Errorf("got file %+v, want nil", f)
 	}
@@ -301,7 +302,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestParseSample(t *testing.T) {
 	path := writeConfig(t, sampleConfig)
-	f, err := Load(path)
+	f, err := Load(context.Background(), path)
 	if err != nil {
 		t.Fatalf("got error %v, want none", err)
 	}
@@ -795,7 +796,7 @@ X-Count = 1
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, tt.src)
-			f, err := Load(path)
+			f, err := Load(context.Background(), path)
 			if f != nil {
 				t.Errorf("got a file, want nil")
 			}

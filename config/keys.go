@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 )
 
@@ -36,6 +38,7 @@ var keys = sync.OnceValue(func() []key {
 			override("soft-fail", "", "JOBNOTIFY_SOFT_FAIL", "a failed delivery prints a warning and exits 0"),
 		text("format", func(s *Settings) *string { return &s.Format }).trim().
 			override("format", "", "JOBNOTIFY_FORMAT", "payload format: "+strings.Join(formats, ", ")+" (default: jobnotify)"),
+		size("max_body", func(s *Settings) *int64 { return &s.MaxBody }),
 		headersKey(),
 		fieldsKey(),
 		number("retry.attempts", func(s *Settings) *int { return &s.Retry.Attempts }).
@@ -46,7 +49,7 @@ var keys = sync.OnceValue(func() []key {
 		patterns("env.include", func(s *Settings) *[]string { return &s.Env.Include }),
 		patterns("env.exclude", func(s *Settings) *[]string { return &s.Env.Exclude }),
 		templateKey(),
-		filePath("template_file", func(s *Settings) *string { return &s.templateFile }).then(func(s *Settings, where string) {
+		regularFile("template_file", func(s *Settings) *string { return &s.templateFile }).then(func(s *Settings, where string) {
 			s.Options.Template, s.Options.TemplateName = "", where
 		}),
 		text("content_type", func(s *Settings) *string { return &s.Options.ContentType }).trim(),
@@ -62,9 +65,9 @@ var keys = sync.OnceValue(func() []key {
 		}).showAs("secrets"),
 		text("signing.header", func(s *Settings) *string { return &s.Signing.Header }).trim(),
 		filePath("spool.dir", func(s *Settings) *string { return &s.SpoolDir }),
-		filePath("tls.ca_file", func(s *Settings) *string { return &s.TLS.CAFile }),
-		filePath("tls.cert_file", func(s *Settings) *string { return &s.TLS.CertFile }),
-		filePath("tls.key_file", func(s *Settings) *string { return &s.TLS.KeyFile }),
+		regularFile("tls.ca_file", func(s *Settings) *string { return &s.TLS.CAFile }),
+		regularFile("tls.cert_file", func(s *Settings) *string { return &s.TLS.CertFile }),
+		regularFile("tls.key_file", func(s *Settings) *string { return &s.TLS.KeyFile }),
 		boolean("tls.insecure_skip_verify", func(s *Settings) *bool { return &s.TLS.InsecureSkipVerify }),
 	}
 })
@@ -82,6 +85,7 @@ type key struct {
 	show    func(s *Settings) any                                // validate's output; nil when not shown
 	shown   string                                               // the name in validate's output; "" for the key's own
 	isPath  bool                                                 // relative to the config file's directory
+	file    func(s *Settings) string                             // for a file jobnotify reads: its path, which must be a regular file
 	isMap   bool                                                 // any key below it is the user's (headers, fields)
 	isBool  bool                                                 // its flag takes no value
 }
@@ -173,6 +177,14 @@ func filePath(name string, p func(*Settings) *string) key {
 	return k
 }
 
+// regularFile is a path to a file that is read, such as a template or a
+// certificate: it must be a regular file (see Settings.checkFiles).
+func regularFile(name string, p func(*Settings) *string) key {
+	k := filePath(name, p)
+	k.file = func(s *Settings) string { return *p(s) }
+	return k
+}
+
 func number(name string, p func(*Settings) *int) key {
 	return key{
 		name: name,
@@ -215,6 +227,55 @@ func parseDuration(t string) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid duration %q (want a Go duration such as 10s or 1m30s)", t)
 	}
 	return d, nil
+}
+
+// size is a number of bytes, at least 1: a TOML integer, or a string of
+// one with a unit, B, KiB, MiB or GiB ("16MiB", "512KiB").
+func size(name string, p func(*Settings) *int64) key {
+	return key{
+		name: name,
+		parse: func(v any) (any, error) {
+			switch v := v.(type) {
+			case int64:
+				if v < 1 {
+					return nil, fmt.Errorf("size %d: want at least 1 byte", v)
+				}
+				return v, nil
+			case string:
+				return parseSize(v)
+			}
+			return nil, fmt.Errorf(`want a size such as "16MiB" or a number of bytes, got %s`, tomlType(v))
+		},
+		set:  func(s *Settings, v any, _ func(string) string) { *p(s) = v.(int64) },
+		show: func(s *Settings) any { return human.Bytes(*p(s)) },
+	}
+}
+
+// sizeUnits are the units a size may have; decimal ones (MB) are not
+// among them, so "16MB" is an error rather than a guess.
+var sizeUnits = map[string]int64{"": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+
+// parseSize reads a size such as "16MiB", "512 KiB" or "1000".
+func parseSize(t string) (int64, error) {
+	bad := fmt.Errorf(`invalid size %q (want a number of bytes, or one with B, KiB, MiB or GiB, such as "16MiB")`, t)
+	digits := strings.TrimSpace(t)
+	i := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' })
+	unit := ""
+	if i >= 0 {
+		digits, unit = digits[:i], strings.TrimSpace(digits[i:])
+	}
+	mult, ok := sizeUnits[unit]
+	if !ok || digits == "" {
+		return 0, bad
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	switch {
+	case err != nil || n > math.MaxInt64/mult:
+		return 0, fmt.Errorf("size %q is too large", t)
+	case n < 1:
+		return 0, fmt.Errorf("size %q: want at least 1 byte", t)
+	}
+	return n * mult, nil
 }
 
 func boolean(name string, p func(*Settings) *bool) key {

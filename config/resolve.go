@@ -25,6 +25,7 @@ type Settings struct {
 	Method   string        // upper case, one of GET, POST, PUT, PATCH, DELETE
 	Timeout  time.Duration // per attempt
 	SoftFail bool          // a failed delivery exits 0 with a warning
+	MaxBody  int64         // the longest --body text, in bytes; resolved, at least 1 (default DefaultMaxBody)
 	Format   string        // one of Formats
 	Headers  []Header      // configured then command-line headers, in that order
 	Fields   map[string]any
@@ -95,11 +96,16 @@ type Retry struct {
 	MaxTime  time.Duration // the whole send, waits included
 }
 
+// DefaultMaxBody is max_body's default: well above the 10 MiB body of
+// the benchmarks, well below what a CI agent's memory notices.
+const DefaultMaxBody = 16 << 20
+
 // Default returns the built-in settings.
 func Default() *Settings {
 	return &Settings{
 		Method:  "POST",
 		Timeout: 10 * time.Second,
+		MaxBody: DefaultMaxBody,
 		Format:  "jobnotify",
 		Retry:   Retry{Attempts: 4, MinWait: time.Second, MaxWait: 30 * time.Second, MaxTime: 60 * time.Second},
 		Options: FormatOptions{ContentType: "application/json", CDEventsSubject: "pipelinerun", CDEventsUnstable: "failure", CloudEventsMode: "structured"},
@@ -235,6 +241,9 @@ func (s *Settings) apply(l layer, src source) {
 // finish expands, reads the template file and validates.
 func (s *Settings) finish(env map[string]string, vars []string) error {
 	if err := s.expand(env, vars); err != nil {
+		return err
+	}
+	if err := s.checkFiles(); err != nil {
 		return err
 	}
 	if s.Format == "template" && s.templateFile != "" {

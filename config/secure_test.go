@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -108,7 +109,7 @@ func scLoad(t testing.TB, src string, mode os.FileMode) (string, *File, error) {
 	if err := os.Chmod(path, mode); err != nil {
 		t.Fatal(err)
 	}
-	f, err := Load(path)
+	f, err := Load(context.Background(), path)
 	return path, f, err
 }
 

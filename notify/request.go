@@ -192,7 +192,7 @@ func (r *Request) Dump(w io.Writer) error {
 	if r.Host != "" {
 		fmt.Fprintf(&b, "Host: %s\n", r.Host)
 	}
-	writeHeaders(&b, "", r.Header, r.Signing.Header)
+	writeHeaders(&b, "", r.Header, r.Signing.Header, nil)
 	b.WriteByte('\n')
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
@@ -209,8 +209,12 @@ func (r *Request) Dump(w io.Writer) error {
 
 // writeHeaders writes h sorted by name, one line each, prefixed, with the
 // values of sensitive headers, and of the header named also (a signature
-// header of any name), as ***.
-func writeHeaders(b *strings.Builder, prefix string, h http.Header, also string) {
+// header of any name), as ***. show, when not nil, renders each name and
+// value for the console (see Client.oneLine); nil writes them as they are.
+func writeHeaders(b *strings.Builder, prefix string, h http.Header, also string, show func(string) string) {
+	if show == nil {
+		show = func(s string) string { return s }
+	}
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
@@ -221,7 +225,7 @@ func writeHeaders(b *strings.Builder, prefix string, h http.Header, also string)
 			if config.Sensitive(k) || also != "" && http.CanonicalHeaderKey(also) == k {
 				v = "***"
 			}
-			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
+			fmt.Fprintf(b, "%s%s: %s\n", prefix, show(k), show(v))
 		}
 	}
 }

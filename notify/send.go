@@ -163,7 +163,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, i int) {
 			var b strings.Builder
 			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, weburl.Origin(req.URL.String()), i+1, c.Retry.Attempts)
-			writeHeaders(&b, "> ", req.Header, r.Signing.Header)
+			writeHeaders(&b, "> ", req.Header, r.Signing.Header, c.oneLine)
 			c.Debug(strings.TrimSuffix(b.String(), "\n"))
 		}
 	}
@@ -273,6 +273,16 @@ func (c *Client) excerpt(raw []byte, n int) string {
 	return out
 }
 
+// oneLine renders text for one line of output: redacted, then escaped as
+// Escape does. It is how --verbose shows header names and values, which a
+// server (or a variable a header was expanded from) chose.
+func (c *Client) oneLine(s string) string {
+	if c.Redact != nil {
+		s = c.Redact(s)
+	}
+	return Escape([]byte(s))
+}
+
 // statusText renders a status as "503 Service Unavailable", using Go's text
 // rather than the server's, which could be anything.
 func statusText(resp *http.Response) string { return StatusLine(resp.StatusCode) }
@@ -319,6 +329,11 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 	wait := p.wait(p.attempt)
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
+			if ra >= longestRetryAfter {
+				// Whatever max_wait and max_time allow: too long to wait.
+				return false, &stopError{class: ClassRetryAfter, cause: cause,
+					msg: fmt.Sprintf("server asked to Retry-After %d years or more; not retrying", longestRetryAfterYears)}
+			}
 			if ra > p.c.Retry.MaxWait {
 				return false, &stopError{class: ClassRetryAfter, cause: cause,
 					msg: fmt.Sprintf("server asked to Retry-After %s, more than retry.max_wait %s; not retrying", human.Round(ra), p.c.Retry.MaxWait)}
@@ -359,20 +374,35 @@ func (p *policy) wait(attempt int) time.Duration {
 	return max(d, lo)
 }
 
+// longestRetryAfter is the longest Retry-After counted. A longer one, or
+// one too long to count at all (99999999999999999999 seconds, more seconds
+// than a time.Duration holds, a date centuries ahead), is taken as this,
+// and a Retry-After this long always ends the retries.
+const longestRetryAfter = longestRetryAfterYears * 365 * 24 * time.Hour
+
+const longestRetryAfterYears = 100
+
 // retryAfter parses a Retry-After value, seconds or an HTTP date.
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+	// Out of int64's range, ParseInt says so and returns its largest or
+	// smallest value: a number of seconds that large is a wait too long.
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		if n < 0 {
 			return 0, false
 		}
-		return time.Duration(min(n, 1<<31)) * time.Second, true
+		if n >= int64(longestRetryAfter/time.Second) {
+			return longestRetryAfter, true
+		}
+		return time.Duration(n) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+		// Sub saturates rather than overflows: a date in year 9999 is
+		// about 292 years, which min brings down.
+		return min(max(t.Sub(now), 0), longestRetryAfter), true
 	}
 	return 0, false
 }
@@ -380,7 +410,7 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 func (p *policy) debugResponse(resp *http.Response) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "< %s\n", statusText(resp))
-	writeHeaders(&b, "< ", resp.Header, "")
+	writeHeaders(&b, "< ", resp.Header, "", p.c.oneLine)
 	peek, _ := io.ReadAll(io.LimitReader(resp.Body, verboseLen+cutSlack))
 	resp.Body = struct {
 		io.Reader
@@ -499,8 +529,12 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return http.ErrUseLastResponse
 }
 
-// Escape renders bytes from a server on one line: control characters, ANSI
-// escapes, bidi overrides and invalid UTF-8 become visible escapes.
+// Escape renders bytes from a server on one line: control characters (C0,
+// DEL and C1, so also an 8-bit CSI), ANSI escapes, format characters (bidi
+// overrides U+202A–U+202E and isolates U+2066–U+2069, zero-width ones), the
+// Unicode line and paragraph separators and invalid UTF-8 become visible
+// escapes. It is the one escaper for everything a server says: bodies,
+// and header names and values under --verbose.
 func Escape(b []byte) string { return escape(b, false) }
 
 // EscapeLines is Escape for text shown as several lines (a body in
@@ -529,7 +563,7 @@ func escape(b []byte, keepLines bool) string {
 			s.WriteString(`\\`) // on one line, so \n written by a server is not a line break's escape
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&s, `\x%02x`, r)
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+		case unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
 			fmt.Fprintf(&s, `\u%04x`, r)
 		default:
 			s.Write(b[:n])

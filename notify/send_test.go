@@ -507,6 +507,18 @@ func TestSendRetryAfter(t *testing.T) {
 			requests: 2, log: "retrying in 7ms",
 		},
 		{
+			name: "too long to count", code: 503, retryAfter: "99999999999999999999",
+			minWait: 2 * time.Millisecond, maxWait: 30 * time.Millisecond, maxTime: 5 * time.Second,
+			class: ClassRetryAfter, requests: 1, msg: []string{"503 Service Unavailable", "server asked to Retry-After 100 years or more", "not retrying"},
+		},
+		{
+			// A max_wait and max_time longer than a century do not make
+			// such a wait acceptable.
+			name: "too long whatever the limits", code: 429, retryAfter: "9999999999999",
+			minWait: 2 * time.Millisecond, maxWait: 200 * 365 * 24 * time.Hour, maxTime: 200 * 365 * 24 * time.Hour,
+			class: ClassRetryAfter, requests: 1, msg: []string{"server asked to Retry-After 100 years or more"},
+		},
+		{
 			name: "ignored on 500", code: 500, retryAfter: "3600",
 			minWait: 2 * time.Millisecond, maxWait: 30 * time.Millisecond, maxTime: 5 * time.Second,
 			requests: 2,
@@ -767,11 +779,17 @@ func TestRetryAfterParse(t *testing.T) {
 		{name: "negative", value: "-5"},
 		{name: "fraction", value: "1.5"},
 		{name: "words", value: "later"},
-		{name: "huge is capped", value: "99999999999999", want: (1 << 31) * time.Second, wantOK: true},
-		{name: "overflowing", value: "99999999999999999999"},
+		{name: "just under the longest", value: "3153599999", want: longestRetryAfter - time.Second, wantOK: true},
+		{name: "the longest", value: "3153600000", want: longestRetryAfter, wantOK: true},
+		{name: "overflowing a duration", value: "9999999999999", want: longestRetryAfter, wantOK: true},
+		{name: "largest int64", value: "9223372036854775807", want: longestRetryAfter, wantOK: true},
+		{name: "overflowing int64", value: "99999999999999999999", want: longestRetryAfter, wantOK: true},
+		{name: "negative overflowing int64", value: "-99999999999999999999"},
 		{name: "HTTP date", value: now.Add(90 * time.Second).Format(http.TimeFormat), want: 90 * time.Second, wantOK: true},
 		{name: "RFC 850 date", value: now.Add(time.Hour).Format(time.RFC850), want: time.Hour, wantOK: true},
 		{name: "past date", value: now.Add(-time.Hour).Format(http.TimeFormat), want: 0, wantOK: true},
+		{name: "date two centuries ahead", value: now.AddDate(200, 0, 0).Format(http.TimeFormat), want: longestRetryAfter, wantOK: true},
+		{name: "date in year 9999", value: "Fri, 31 Dec 9999 23:59:59 GMT", want: longestRetryAfter, wantOK: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -851,6 +869,12 @@ func TestEscape(t *testing.T) {
 		{name: "bidi override", in: "evil\u202eexe.txt", want: `evil\u202eexe.txt`},
 		{name: "zero width space", in: "a\u200bb", want: `a\u200bb`},
 		{name: "C1 control", in: "a\u0085b", want: `a\u0085b`},
+		{name: "C1 range", in: "\u0080\u009b31m\u009f", want: `\u0080\u009b31m\u009f`},
+		{name: "8-bit CSI byte", in: "a\x9b31mb", want: `a\x9b31mb`},
+		{name: "bidi embeddings and overrides", in: "\u202a\u202b\u202c\u202d\u202e", want: `\u202a\u202b\u202c\u202d\u202e`},
+		{name: "bidi isolates", in: "\u2066a\u2067b\u2068c\u2069", want: `\u2066a\u2067b\u2068c\u2069`},
+		{name: "bidi marks", in: "\u200e\u200f\u061c", want: `\u200e\u200f\u061c`},
+		{name: "line and paragraph separators", in: "a\u2028b\u2029c", want: `a\u2028b\u2029c`},
 		{name: "invalid UTF-8", in: "a\xffb\xc3", want: `a\xffb\xc3`},
 		{name: "backslash", in: `a\nb`, want: `a\\nb`},
 	}

@@ -96,8 +96,11 @@ func Proxy(env map[string]string) (func(*http.Request) (*url.URL, error), error)
 	return func(r *http.Request) (*url.URL, error) { return f(r.URL) }, nil
 }
 
-// ProxySecrets returns the credentials in the proxy variables of env, so
-// a proxy that echoes its Proxy-Authorization is redacted too.
+// ProxySecrets returns the credentials in the proxy variables of env —
+// the userinfo, the user name and the password, each on its own — so a
+// proxy that echoes its Proxy-Authorization, or names the user in a 407,
+// is redacted too. A user name shorter than redact.MinSecret (4 bytes)
+// cannot be redacted: the redactor ignores values that short.
 func ProxySecrets(env map[string]string) []string {
 	var out []string
 	for _, names := range proxyVars[:2] {
@@ -110,7 +113,7 @@ func ProxySecrets(env map[string]string) []string {
 		}
 		if u, err := url.Parse(v); err == nil && u.User != nil {
 			p, _ := u.User.Password()
-			out = append(out, u.User.String(), u.User.Username()+":"+p, p)
+			out = append(out, u.User.String(), u.User.Username()+":"+p, u.User.Username(), p)
 		}
 	}
 	return out

@@ -361,8 +361,8 @@ func TestProxyBadURL(t *testing.T) {
 func TestProxySecrets(t *testing.T) {
 	got := ProxySecrets(map[string]string{"http_proxy": "http://puser:canary-pp@127.0.0.1:3128", "HTTPS_PROXY": "127.0.0.1:3129"})
 	red := redact.New(got...)
-	echo := "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("puser:canary-pp")) + " canary-pp"
-	if out := red.String(echo); strings.Contains(out, "canary-pp") || strings.Contains(out, "cHVzZXI6") {
+	echo := "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("puser:canary-pp")) + " canary-pp; user puser " + base64.StdEncoding.EncodeToString([]byte("puser"))
+	if out := red.String(echo); strings.Contains(out, "canary-pp") || strings.Contains(out, "cHVzZXI") || strings.Contains(out, "puser") {
 		t.Errorf("got %q, want the proxy credentials redacted", out)
 	}
 }

@@ -1,6 +1,6 @@
 // Package human holds the one copy of the small formatting helpers that
-// messages share: a counted noun, durations rounded for reading, and a
-// string cut to length.
+// messages share: a counted noun, durations rounded for reading, sizes,
+// and a string cut to length.
 package human
 
 import (
@@ -38,6 +38,20 @@ func Round(d time.Duration) time.Duration {
 	default:
 		return d.Round(time.Millisecond)
 	}
+}
+
+// Bytes renders a size in the largest binary unit that divides it:
+// "16MiB", "512KiB", "1GiB", else "1000B" — the forms max_body accepts.
+func Bytes(n int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}} {
+		if n != 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
 }
 
 // Cut shortens s to at most n bytes and marks the cut with "…".

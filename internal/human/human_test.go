@@ -90,3 +90,26 @@ func TestCut(t *testing.T) {
 		}
 	}
 }
+
+func TestBytes(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int64
+		want string
+	}{
+		{name: "zero", n: 0, want: "0B"},
+		{name: "bytes", n: 1000, want: "1000B"},
+		{name: "KiB", n: 512 << 10, want: "512KiB"},
+		{name: "not a whole MiB", n: 1536 << 10, want: "1536KiB"},
+		{name: "MiB", n: 16 << 20, want: "16MiB"},
+		{name: "GiB", n: 2 << 30, want: "2GiB"},
+		{name: "a KiB and a byte", n: 1025, want: "1025B"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Bytes(tt.n); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
