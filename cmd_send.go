@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +27,8 @@ func (a *app) sendCommand() *cli.Command {
 		Usage:     "send one notification",
 		UsageText: "jobnotify send [--status STATUS] [--body BODY] [--field K=V]... [options]",
 		Description: `Sends the build's context, the status and your body to the configured endpoint,
-retrying on network errors, timeouts, 408, 429 and 5xx (except 501).
+retrying on connection errors, resets, timeouts and HTTP ` + retriedStatuses() + `;
+any other status is final.
 
 Exit status: 0 delivered (or --dry-run, or --soft-fail); 1 delivery failed;
 2 bad usage, config or input (nothing was sent); 130/143 interrupted.
@@ -48,6 +50,16 @@ Examples:
 		}, keyFlags()...),
 		Action: a.send,
 	}
+}
+
+// retriedStatuses is "408, 429, 500, 502, 503 and 504", from the list
+// the client retries by.
+func retriedStatuses() string {
+	var s []string
+	for _, code := range notify.RetriedStatuses {
+		s = append(s, strconv.Itoa(code))
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // sendOptions are send's flags, read once.
@@ -157,6 +169,9 @@ func (a *app) send(c *cli.Context) (err error) {
 	}
 	if o.phaseSet && s.Format != "notification-plugin" {
 		return fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
+	}
+	if err := s.CheckIDHeader(o.input.ID); err != nil {
+		return err
 	}
 	in := o.input
 	in.Time = time.Now()

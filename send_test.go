@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -366,5 +368,39 @@ func TestStrayArguments(t *testing.T) {
 	wantRequests(t, srv, 0)
 	if !strings.Contains(r.stderr, `"stage=build"`) || !strings.Contains(r.stderr, "--field") {
 		t.Errorf("stderr: %s", r.stderr)
+	}
+}
+
+// TestRetriedStatusesAsHelpSays: send --help names the statuses that are
+// retried, and the client retries exactly those: the ones it names get a
+// second attempt, and the 5xx it does not name (501, 505, 507, 599) do
+// not. (The help once said every 5xx but 501.)
+func TestRetriedStatusesAsHelpSays(t *testing.T) {
+	help := jobnotify(t, runOpts{}, "send", "--help")
+	wantCode(t, help, 0)
+	line := regexp.MustCompile(`HTTP ([0-9, and]+);`).FindStringSubmatch(help.stdout)
+	if line == nil {
+		t.Fatalf("send --help names no retried statuses:\n%s", help.stdout)
+	}
+	named := map[int]bool{}
+	for _, f := range regexp.MustCompile(`[0-9]{3}`).FindAllString(line[1], -1) {
+		n, _ := strconv.Atoi(f)
+		named[n] = true
+	}
+	codes := []int{400, 404, 409, 422, 501, 505, 507, 599}
+	for n := range named {
+		codes = append(codes, n)
+	}
+	for _, code := range codes {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			srv := newRecorder(t, status(code), status(code))
+			r := jobnotify(t, runOpts{config: fmt.Sprintf("url = %q\n", srv.URL) + fastRetry(2)}, "send")
+			wantCode(t, r, 1)
+			want := 1
+			if named[code] {
+				want = 2
+			}
+			wantRequests(t, srv, want)
+		})
 	}
 }

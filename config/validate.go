@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"slices"
@@ -88,6 +89,11 @@ func (s *Settings) checkStatic() error {
 		if err := CheckHeader(h.Name, ""); err != nil {
 			return &Error{Where: h.where, Err: err}
 		}
+		if h.fromFile && h.Value != "" && isIDHeader(h.Name) {
+			// One value for every notification would make a receiver
+			// drop all but the first as duplicates.
+			return &Error{Where: h.where, Err: errors.New("Idempotency-Key is each notification's id: choose it per send with --id")}
+		}
 	}
 	switch s.Signing.Scheme {
 	case "":
@@ -142,6 +148,23 @@ func (s *Settings) validate() error {
 	for _, h := range s.Headers {
 		if err := CheckHeader(h.Name, h.Value); err != nil {
 			return &Error{Where: h.where, Err: err}
+		}
+	}
+	return nil
+}
+
+func isIDHeader(name string) bool {
+	return http.CanonicalHeaderKey(name) == "Idempotency-Key"
+}
+
+// CheckIDHeader refuses a --header Idempotency-Key that is not id, the
+// notification's id (from --id, or "" for a random one): the payload's id
+// and the Idempotency-Key are the same by design. Removing the header
+// ('Idempotency-Key:') is allowed.
+func (s *Settings) CheckIDHeader(id string) error {
+	for _, h := range s.Headers {
+		if !h.fromFile && h.Value != "" && isIDHeader(h.Name) && h.Value != id {
+			return &Error{Where: h.where, Err: errors.New("Idempotency-Key is the notification's id: choose both with --id")}
 		}
 	}
 	return nil

@@ -271,6 +271,9 @@ func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 	case "job-status-notification":
 		return legacyPayload(c, s, in), nil
 	case "jobnotify", "":
+		if err := reservedFields(s.Fields, in.Fields); err != nil {
+			return nil, err
+		}
 		p := c.Map()
 		if in.Status != "" {
 			p["status"] = in.Status
@@ -291,6 +294,30 @@ func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 	default:
 		return nil, &InputError{Where: "format", Err: fmt.Errorf("unknown format %q", s.Format)}
 	}
+}
+
+// reserved are the payload's keys that are jobnotify's alone, with why:
+// the id is the Idempotency-Key, so a field must not quietly lose to it,
+// nor look as if it set it.
+var reserved = []struct{ key, why string }{
+	{"id", "the id is jobnotify's: choose it with --id"},
+	{"timestamp", "the timestamp is jobnotify's: the time of the send"},
+}
+
+// reservedFields refuses a [fields] or --field entry that would set a
+// reserved key. (A --body's own id is documented to give way.)
+func reservedFields(fields map[string]any, flags []Field) error {
+	for _, r := range reserved {
+		if _, ok := fields[r.key]; ok {
+			return &InputError{Where: "fields." + r.key, Err: errors.New(r.why)}
+		}
+		for _, f := range flags {
+			if len(f.Path) > 0 && f.Path[0] == r.key {
+				return &InputError{Where: "--field " + r.key, Err: errors.New(r.why)}
+			}
+		}
+	}
+	return nil
 }
 
 // legacyPayload is the Job Status Notification plugin's payload: the

@@ -666,7 +666,7 @@ func TestParseBodyBracketText(t *testing.T) {
 func TestPayloadIDIsJobnotifys(t *testing.T) {
 	s := resolve(t, "", urlOverride("http://127.0.0.1:9/"), nil)
 	in := Input{ID: "the-id", Time: time.Date(2026, 11, 27, 3, 20, 0, 0, time.UTC),
-		Body: mustBody(t, `{"id": "from-body", "timestamp": "yesterday"}`), Fields: mustFields(t, "id=from-field")}
+		Body: mustBody(t, `{"id": "from-body", "timestamp": "yesterday"}`)}
 	r, err := Build(testContext(), s, in, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -674,6 +674,40 @@ func TestPayloadIDIsJobnotifys(t *testing.T) {
 	p := jsonOf(t, string(r.Body)).(map[string]any)
 	if p["id"] != "the-id" || r.Header.Get("Idempotency-Key") != "the-id" || p["timestamp"] != "2026-11-27T03:20:00Z" {
 		t.Errorf("got id %v, timestamp %v, Idempotency-Key %q; want the-id, 2026-11-27T03:20:00Z, the-id", p["id"], p["timestamp"], r.Header.Get("Idempotency-Key"))
+	}
+}
+
+// TestReservedFields: a --field or [fields] entry for the payload's id or
+// timestamp is an input error pointing to --id, in every format built on
+// the payload, rather than silently losing; a nested id is only a field.
+func TestReservedFields(t *testing.T) {
+	for _, tt := range []struct {
+		name, toml string
+		fields     []string
+		where      string // "" for no error
+	}{
+		{"--field id", "", []string{"id=x"}, "--field id"},
+		{"--field id as JSON", "", []string{"id:=1"}, "--field id"},
+		{"--field timestamp", "", []string{"timestamp=yesterday"}, "--field timestamp"},
+		{"[fields] id", "[fields]\nid = \"x\"\n", nil, "fields.id"},
+		{"cdevents too", "format = \"cdevents\"\n", []string{"id=x"}, "--field id"},
+		{"a nested id is a field", "", []string{"build.id=x", "ids=y"}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := resolve(t, tt.toml, urlOverride("http://127.0.0.1:9/"), nil)
+			in := Input{ID: "the-id", Status: "SUCCESS", Time: time.Now(), Fields: mustFields(t, tt.fields...)}
+			_, err := Build(testContext(), s, in, "test")
+			if tt.where == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Where != tt.where || !strings.Contains(err.Error(), "jobnotify's") {
+				t.Fatalf("got %v, want an input error at %s", err, tt.where)
+			}
+		})
 	}
 }
 

@@ -19,7 +19,7 @@ Proxy-Authorization = "Basic dXNlcjpiYXNpYy1wYXNzLWNhbmFyeQ=="
 X-Api-Key = "static-api-key-canary"
 X-Hub-Signature-256 = "sha256=sig-canary"
 Content-Type = "application/vnd.not-a-secret+json"
-Idempotency-Key = "idempotency-not-secret"
+Webhook-Id = "idempotency-not-secret"
 
 [fields]
 deploy = "${DEPLOY_SECRET}"

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -422,14 +423,14 @@ func (p *policy) debugResponse(resp *http.Response) {
 	p.c.Debug(strings.TrimSuffix(b.String(), "\n"))
 }
 
+// RetriedStatuses are the response statuses worth another attempt, the
+// one list that send --help quotes too. Every other status is final.
+var RetriedStatuses = []int{408, 429, 500, 502, 503, 504}
+
 // classify says whether an outcome is worth retrying and its error class.
 func classify(resp *http.Response, err error) (retry bool, class string) {
 	if err == nil {
-		switch resp.StatusCode {
-		case 408, 429, 500, 502, 503, 504:
-			return true, ClassStatus
-		}
-		return false, ClassStatus
+		return slices.Contains(RetriedStatuses, resp.StatusCode), ClassStatus
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Timeout() {
