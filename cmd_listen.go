@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"time"
 
@@ -17,8 +19,11 @@ func (a *app) listenCommand() *cli.Command {
 		UsageText: "jobnotify listen [--addr 127.0.0.1:8787] [--fail N] [--status CODE]",
 		Description: `Prints each request (method, path, headers with secret values as ***, the
 body pretty-printed when it is JSON) and checks its signature with the
-[signing] config. In another terminal:
-   jobnotify send --url http://127.0.0.1:8787/hook --status SUCCESS`,
+[signing] config; a request whose signature is invalid is answered 401, as a
+real receiver would refuse it. In another terminal:
+   jobnotify send --url http://127.0.0.1:8787/hook --status SUCCESS
+
+Stop it with Ctrl-C (SIGINT) or SIGTERM: that is exit 0.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8787", Usage: "`HOST:PORT` to listen on (loopback unless you say otherwise)"},
 			&cli.IntFlag{Name: "fail", Usage: "answer 503 to the first `N` requests, to watch retries"},
@@ -54,6 +59,10 @@ func (a *app) listen(c *cli.Context) error {
 	})
 	if c.Context.Err() != nil {
 		return nil // stopped by SIGINT or SIGTERM, as asked
+	}
+	var oe *listen.OptionError
+	if errors.As(err, &oe) {
+		return fmt.Errorf("--%s: %w", oe.Option, oe.Err)
 	}
 	return err
 }

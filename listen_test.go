@@ -267,20 +267,27 @@ func TestListenBadSignature(t *testing.T) {
 		return runOpts{config: cfg, env: []string{"NOTIFY_TOKEN=" + listenToken, "LISTEN_SECRET=" + secret}}
 	}
 	// Signed with another secret, then not signed at all, then signed with
-	// both the old and the new secret (rotation): listen knows only the first.
-	wantCode(t, jobnotify(t, sender(senderConfig(listenSigning("standard-webhooks")), listenKeyB), "send", "--url", l.url("/other-key")), 0)
-	wantCode(t, jobnotify(t, sender(senderConfig(), ""), "send", "--url", l.url("/unsigned")), 0)
+	// both the old and the new secret (rotation): listen knows only the
+	// first. An invalid signature is answered 401, so the sender sees it
+	// refused (and does not retry it).
+	for _, bad := range []result{
+		jobnotify(t, sender(senderConfig(listenSigning("standard-webhooks")), listenKeyB), "send", "--url", l.url("/other-key")),
+		jobnotify(t, sender(senderConfig(), ""), "send", "--url", l.url("/unsigned")),
+	} {
+		wantCode(t, bad, 1)
+		wantIn(t, "send's stderr", bad.stderr, "after 1 attempt: 401 Unauthorized")
+	}
 	wantCode(t, jobnotify(t, sender(senderConfig(listenSigning("standard-webhooks")), listenKeyB+" "+listenKeyA), "send", "--url", l.url("/rotated")), 0)
 	r := l.stop(t, syscall.SIGTERM)
 	wantCode(t, r, 0)
 	bs := wantBlocks(t, r, 3)
-	for i, want := range []struct{ path, sig string }{
-		{"/other-key", "signature: INVALID (no signature matches)\n"},
-		{"/unsigned", "signature: INVALID (missing webhook-id, webhook-timestamp and webhook-signature headers)\n"},
-		{"/rotated", "signature: valid\n"},
+	for i, want := range []struct{ path, sig, code string }{
+		{"/other-key", "signature: INVALID (no signature matches)\n", "401"},
+		{"/unsigned", "signature: INVALID (missing webhook-id, webhook-timestamp and webhook-signature headers)\n", "401"},
+		{"/rotated", "signature: valid\n", "200"},
 	} {
-		if bs[i].path != want.path || bs[i].code != "200" {
-			t.Errorf("request %d: got %s -> %s, want %s -> 200", i+1, bs[i].path, bs[i].code, want.path)
+		if bs[i].path != want.path || bs[i].code != want.code {
+			t.Errorf("request %d: got %s -> %s, want %s -> %s", i+1, bs[i].path, bs[i].code, want.path, want.code)
 		}
 		wantIn(t, "request "+want.path, bs[i].text, want.sig)
 	}
@@ -359,9 +366,10 @@ func TestListenBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--status", "42"}, "status 42: want an HTTP status code from 200 to 599"},
-		{[]string{"--fail", "-1"}, "fail -1: want 0 or more requests"},
-		{[]string{"--addr", "nowhere"}, `address "nowhere": want HOST:PORT`},
+		{[]string{"--status", "42"}, "jobnotify: --status: 42 is not an HTTP status code from 200 to 599\n"},
+		{[]string{"--status", "99"}, "jobnotify: --status: 99 is not an HTTP status code from 200 to 599\n"},
+		{[]string{"--fail", "-1"}, "jobnotify: --fail: -1: want 0 or more requests\n"},
+		{[]string{"--addr", "nowhere"}, "jobnotify: --addr: address \"nowhere\": want HOST:PORT"},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			r := jobnotify(t, runOpts{}, append([]string{"listen"}, tt.args...)...)

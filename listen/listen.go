@@ -52,19 +52,29 @@ type Options struct {
 // ready, when not nil, is called once with the address it listens on.
 // When ctx is done it stops taking requests, gives those in flight a
 // second to finish, and returns nil.
+// OptionError is a bad value of one of Options; Option is the field's
+// name in lower case (addr, status, fail), so a caller can name its flag.
+type OptionError struct {
+	Option string
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
 func Run(ctx context.Context, o Options, out io.Writer, ready func(addr string)) error {
 	addr, err := listenAddr(o.Addr)
 	if err != nil {
-		return err
+		return &OptionError{Option: "addr", Err: err}
 	}
 	if o.Status == 0 {
 		o.Status = http.StatusOK
 	}
 	if o.Status < 200 || o.Status > 599 {
-		return fmt.Errorf("status %d: want an HTTP status code from 200 to 599", o.Status)
+		return &OptionError{Option: "status", Err: fmt.Errorf("%d is not an HTTP status code from 200 to 599", o.Status)}
 	}
 	if o.Fail < 0 {
-		return fmt.Errorf("fail %d: want 0 or more requests", o.Fail)
+		return &OptionError{Option: "fail", Err: fmt.Errorf("%d: want 0 or more requests", o.Fail)}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -143,20 +153,25 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rv.mu.Lock()
 	rv.n++
 	n := rv.n
+	sig, sigErr := rv.signature(r, body, readErr != nil || tooBig, now)
 	code, why := rv.o.Status, ""
 	switch {
 	case tooBig:
 		code, why = http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d MiB", maxRead>>20)
+	case sigErr != nil:
+		// The sender must see that its signature was refused, as a real
+		// receiver would refuse it.
+		code, why = http.StatusUnauthorized, "signature invalid"
 	case n <= rv.o.Fail:
 		code, why = http.StatusServiceUnavailable, fmt.Sprintf("failing on purpose: %d of %d", n, rv.o.Fail)
 	}
 	// Printed before the answer goes out, so that a sender that has its
 	// answer finds the block already written.
-	io.WriteString(rv.out, rv.block(n, r, body, readErr, tooBig, code, why, now))
+	io.WriteString(rv.out, rv.block(n, r, body, readErr, tooBig, code, why, sig))
 	rv.mu.Unlock()
 
 	switch {
-	case code == http.StatusServiceUnavailable && why != "":
+	case why != "" && code != http.StatusRequestEntityTooLarge:
 		http.Error(w, "jobnotify listen: "+why, code)
 	case tooBig:
 		w.Header().Set("Connection", "close")
@@ -168,6 +183,26 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(code)
 		fmt.Fprintf(w, "{\"received\": %d}\n", n)
 	}
+}
+
+// signature checks a request's signature with the [signing] config and
+// returns the line block prints about it ("" without signing), and the
+// verification's error when the signature is invalid.
+func (rv *receiver) signature(r *http.Request, body []byte, partial bool, now time.Time) (string, error) {
+	if rv.o.Signing.Scheme == "" {
+		return "", nil
+	}
+	if partial {
+		return "signature: not checked (the body was not read whole)\n", nil
+	}
+	i, err := notify.Verify(rv.o.Signing, r.Header, body, now)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("signature: INVALID (%s)\n", escape(err.Error())), err
+	case len(rv.o.Signing.Keys) > 1:
+		return fmt.Sprintf("signature: valid (secret %d of %d)\n", i+1, len(rv.o.Signing.Keys)), nil
+	}
+	return "signature: valid\n", nil
 }
 
 // block formats one request:
@@ -184,7 +219,7 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Header names are sorted, sensitive values print as ***, the query's
 // parameters follow the headers, and the body is pretty-printed when it
 // is JSON; anything else has its control characters escaped.
-func (rv *receiver) block(n int, r *http.Request, body []byte, readErr error, tooBig bool, code int, why string, now time.Time) string {
+func (rv *receiver) block(n int, r *http.Request, body []byte, readErr error, tooBig bool, code int, why, sig string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "--- %d %s %s (from %s) -> %d", n, escape(r.Method), escape(r.URL.EscapedPath()), escape(r.RemoteAddr), code)
 	if why != "" {
@@ -232,18 +267,7 @@ func (rv *receiver) block(n int, r *http.Request, body []byte, readErr error, to
 		}
 	}
 
-	if rv.o.Signing.Scheme != "" {
-		switch i, err := notify.Verify(rv.o.Signing, r.Header, body, now); {
-		case tooBig || readErr != nil:
-			b.WriteString("signature: not checked (the body was not read whole)\n")
-		case err != nil:
-			fmt.Fprintf(&b, "signature: INVALID (%s)\n", escape(err.Error()))
-		case len(rv.o.Signing.Keys) > 1:
-			fmt.Fprintf(&b, "signature: valid (secret %d of %d)\n", i+1, len(rv.o.Signing.Keys))
-		default:
-			b.WriteString("signature: valid\n")
-		}
-	}
+	b.WriteString(sig)
 
 	b.WriteByte('\n')
 	switch {

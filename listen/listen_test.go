@@ -349,10 +349,10 @@ func TestRunBadOptions(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"status", Options{Addr: "127.0.0.1:0", Status: 42}, "status 42: want an HTTP status code from 200 to 599"},
-		{"1xx status", Options{Addr: "127.0.0.1:0", Status: 101}, "status 101: want an HTTP status code from 200 to 599"},
-		{"fail", Options{Addr: "127.0.0.1:0", Fail: -1}, "fail -1: want 0 or more requests"},
-		{"addr", Options{Addr: "nowhere"}, `address "nowhere": want HOST:PORT, e.g. 127.0.0.1:8787`},
+		{"status", Options{Addr: "127.0.0.1:0", Status: 42}, "status: 42 is not an HTTP status code from 200 to 599"},
+		{"1xx status", Options{Addr: "127.0.0.1:0", Status: 101}, "status: 101 is not an HTTP status code from 200 to 599"},
+		{"fail", Options{Addr: "127.0.0.1:0", Fail: -1}, "fail: -1: want 0 or more requests"},
+		{"addr", Options{Addr: "nowhere"}, `addr: address "nowhere": want HOST:PORT, e.g. 127.0.0.1:8787`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Run(context.Background(), tt.o, io.Discard, func(string) { t.Error("ready called") })
