@@ -26,7 +26,10 @@ func getVersion() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	// A build from a clone without a tag records a v0.0.0-TIME-COMMIT
+	// pseudo-version: that is a development build, and version shows
+	// its commit anyway.
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" && !strings.HasPrefix(bi.Main.Version, "v0.0.0-") {
 		return strings.TrimPrefix(bi.Main.Version, "v")
 	}
 	return "dev"
