@@ -56,6 +56,7 @@ var keys = sync.OnceValue(func() []key {
 		text("cdevents_subject", func(s *Settings) *string { return &s.Options.CDEventsSubject }).trim(),
 		text("cdevents_unstable", func(s *Settings) *string { return &s.Options.CDEventsUnstable }).trim(),
 		text("cloudevents_mode", func(s *Settings) *string { return &s.Options.CloudEventsMode }).trim(),
+		boolean("markdown", func(s *Settings) *bool { return &s.Options.Markdown }),
 		text("signing.scheme", func(s *Settings) *string { return &s.Signing.Scheme }).trim(),
 		text("signing.secret", func(s *Settings) *string { return &s.signingSecret }).display(func(s *Settings) any {
 			if s.Signing.Scheme == "" {

@@ -72,6 +72,10 @@ type FormatOptions struct {
 	CDEventsSubject  string // "pipelinerun" or "taskrun"
 	CDEventsUnstable string // the outcome UNSTABLE maps to: "failure" or "success"
 	CloudEventsMode  string // "structured" or "binary"
+	// Markdown: the chat formats send the user's message as the platform's
+	// markup (links, bold, mentions) rather than as plain text. Values from
+	// the build's environment are plain text either way.
+	Markdown bool
 }
 
 // TLS is the resolved [tls] table, paths made absolute.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -16,6 +18,14 @@ import (
 // short commit and the user's message, with a colour by status where the
 // platform has one. They read the jobnotify payload, so outside Jenkins
 // --field job.name=… or build.url=… fill the same places.
+//
+// Everything they show is plain text: a pull request's author writes its
+// title and branch, and the Jenkinsfile that sets the stages and the
+// message, so none of it may make a link, a ping or a heading. Each
+// platform's markup has one escaping function (markup.esc), and every
+// value passes through it; the user's message too, unless the config says
+// markdown = true. The only links are jobnotify's own, to the build and
+// the change, and only to http(s) URLs.
 
 // chatStyle is how a status looks in a chat message.
 type chatStyle struct {
@@ -53,10 +63,8 @@ var otherStyle = chatStyle{"ℹ️", chatGrey, "default"}
 const (
 	slackTextMax       = 3000 // a section block's text
 	discordContentMax  = 2000
-	discordDescMax     = 4096
 	discordTitleMax    = 256
 	discordFieldMax    = 300  // Discord allows 1024; 300 keeps the embed readable, as elsewhere
-	discordEmbedMax    = 6000 // all of an embed's text together, or Discord refuses the message
 	chatMessageMax     = 4096 // Teams and Google Chat: no hard field limit, but a whole message is ~28 KB
 	chatFactMax        = 300  // a detail such as a change title
 	chatEllipsis       = "…"
@@ -65,18 +73,20 @@ const (
 
 // chatMessage is what the chat formats show, taken from the payload.
 type chatMessage struct {
-	status    string // upper case; "" for none
-	style     chatStyle
-	job       string // JOB_NAME
-	number    string // BUILD_NUMBER
-	buildURL  string // BUILD_URL
-	branch    string // BRANCH_NAME, else GIT_BRANCH
-	commit    string // GIT_COMMIT[:7]
-	stage     string // STAGE_NAME
-	change    string // "#17 title" of a pull request build
-	changeID  string
-	changeURL string
-	message   string // the user's message
+	status      string // upper case; "" for none
+	style       chatStyle
+	job         string // JOB_NAME
+	number      string // BUILD_NUMBER
+	buildURL    string // BUILD_URL
+	branch      string // BRANCH_NAME, else GIT_BRANCH
+	commit      string // GIT_COMMIT[:7]
+	stage       string // STAGE_NAME
+	change      string // "#17 title" of a pull request build
+	changeID    string
+	changeTitle string // CHANGE_TITLE
+	changeURL   string
+	message     string // the user's message
+	markdown    bool   // the message is the platform's markup, not plain text
 }
 
 func newChatMessage(f *formatInput) chatMessage {
@@ -86,28 +96,48 @@ func newChatMessage(f *formatInput) chatMessage {
 		style = otherStyle
 	}
 	m := chatMessage{
-		status:    status,
-		style:     style,
-		job:       f.payloadText("job", "name"),
-		number:    f.payloadText("build", "number"),
-		buildURL:  f.payloadText("build", "url"),
-		branch:    cmp.Or(f.env("BRANCH_NAME"), f.payloadText("scm", "branch")),
-		commit:    f.payloadText("scm", "commit"),
-		stage:     f.env("STAGE_NAME"),
-		changeID:  f.payloadText("change", "id"),
-		changeURL: f.payloadText("change", "url"),
-		message:   strings.TrimSpace(f.message()),
+		status:      status,
+		style:       style,
+		job:         f.payloadText("job", "name"),
+		number:      f.payloadText("build", "number"),
+		buildURL:    linkURL(f.payloadText("build", "url")),
+		branch:      cmp.Or(f.env("BRANCH_NAME"), f.payloadText("scm", "branch")),
+		commit:      f.payloadText("scm", "commit"),
+		stage:       f.env("STAGE_NAME"),
+		changeID:    f.payloadText("change", "id"),
+		changeTitle: f.payloadText("change", "title"),
+		changeURL:   linkURL(f.payloadText("change", "url")),
+		message:     strings.TrimSpace(f.message()),
+		markdown:    f.S.Options.Markdown,
 	}
 	if len(m.commit) > 7 {
 		m.commit = m.commit[:7]
 	}
 	if m.changeID != "" {
-		m.change = "#" + m.changeID
-		if title := f.payloadText("change", "title"); title != "" {
-			m.change += " " + title
-		}
+		m.change = strings.TrimSpace("#" + m.changeID + " " + m.changeTitle)
 	}
 	return m
+}
+
+// linkURL is u when it is an absolute http(s) URL, "" otherwise (a
+// javascript: or relative "URL" is never linked), with the characters
+// that would end a link in some platform's markup (space < > ( ) [ ] |
+// " ` \ ^ { } and controls) percent-encoded.
+func linkURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if c <= ' ' || c == 0x7f || strings.IndexByte("<>()[]|\"`\\^{}", c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // payloadText is the payload's value at a path of keys as text, or "".
@@ -129,10 +159,13 @@ func (f *formatInput) payloadText(path ...string) string {
 
 // markup renders text in one platform's message syntax.
 type markup struct {
-	esc  func(string) string         // escape the platform's special characters
+	// esc makes a value plain text: every character that the platform
+	// would read as markup is escaped. The escape of a character depends
+	// only on what comes before it, so that fit can cut a value anywhere.
+	esc  func(string) string
 	bold func(string) string         // of escaped text
-	code func(string) string         // of escaped text
-	link func(text, u string) string // text is escaped; u is raw
+	code func(string) string         // of raw text: escapes it as the platform's code needs
+	link func(text, u string) string // text is escaped; u is from linkURL
 }
 
 var plainMarkup = markup{
@@ -140,6 +173,55 @@ var plainMarkup = markup{
 	bold: func(s string) string { return s },
 	code: func(s string) string { return s },
 	link: func(t, _ string) string { return t },
+}
+
+// messageText is the user's message cut to max characters: plain text
+// like every value, or as written when the config says markdown = true.
+func (m chatMessage) messageText(mk markup, max int) string {
+	if m.markdown {
+		return fit(m.message, max, plainMarkup.esc)
+	}
+	return fit(m.message, max, mk.esc)
+}
+
+// markdownEscaper returns the esc of a markdown dialect: a backslash
+// before every character of always, and before the characters that start
+// a block at the start of a line (a heading's #, a quote's >, a list's -
+// or + or the . or ) after its number, a heading's = underline). Both
+// CommonMark (Teams' markdown-it) and Discord read a backslash before any
+// ASCII punctuation as that character, so the text reads as it was
+// written. Block characters elsewhere in a line are left alone: escaping
+// every - and . would make branch names and versions hard to read in the
+// JSON and in any preview that shows it raw.
+func markdownEscaper(always string) func(string) string {
+	return func(s string) string {
+		var b strings.Builder
+		const (
+			lineStart = iota // only spaces and tabs so far on this line
+			number           // then digits: a . or ) would make a list item
+			inLine
+		)
+		state := lineStart
+		for _, r := range s {
+			switch {
+			case r < utf8.RuneSelf && strings.IndexByte(always, byte(r)) >= 0,
+				state == lineStart && strings.ContainsRune("#>-+=", r),
+				state == number && (r == '.' || r == ')'):
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+			switch {
+			case r == '\n' || r == '\r':
+				state = lineStart
+			case (r == ' ' || r == '\t') && state == lineStart:
+			case r >= '0' && r <= '9' && state != inLine:
+				state = number
+			default:
+				state = inLine
+			}
+		}
+		return b.String()
+	}
 }
 
 // headline is the line without the message: "✅ SUCCESS · team/app #42 ·
@@ -152,7 +234,7 @@ func (m chatMessage) headline(mk markup) string {
 	var parts []string
 	build := mk.esc(m.job)
 	if m.number != "" {
-		num := mk.esc("#" + m.number)
+		num := "#" + mk.esc(m.number) // mid-line: this # starts no heading
 		if m.buildURL != "" {
 			num = mk.link(num, m.buildURL)
 		}
@@ -164,7 +246,7 @@ func (m chatMessage) headline(mk markup) string {
 		}
 	}
 	if m.commit != "" {
-		parts = append(parts, mk.code(mk.esc(m.commit)))
+		parts = append(parts, mk.code(m.commit))
 	}
 	if len(parts) == 0 {
 		return head
@@ -189,25 +271,25 @@ func (m chatMessage) line(mk markup, max int) string {
 	if room < 1 {
 		return fit(h, max, plainMarkup.esc)
 	}
-	return h + sep + fit(m.message, room, mk.esc)
+	return h + sep + m.messageText(mk, room)
 }
 
-// name is "team/app #42", or what there is of it.
-func (m chatMessage) name() string {
+// name is "team/app #42", or what there is of it, escaped with esc.
+func (m chatMessage) name(esc func(string) string) string {
 	if m.number == "" {
-		return m.job
+		return esc(m.job)
 	}
-	return strings.TrimSpace(m.job + " #" + m.number)
+	return strings.TrimSpace(esc(m.job) + " #" + esc(m.number))
 }
 
-// title is the plain headline without branch and commit, for card titles:
-// "✅ SUCCESS · team/app #42".
-func (m chatMessage) title() string {
+// title is the headline without branch and commit, for card titles:
+// "✅ SUCCESS · team/app #42", escaped with esc.
+func (m chatMessage) title(esc func(string) string) string {
 	t := m.style.symbol
 	if m.status != "" {
-		t += " " + m.status
+		t += " " + esc(m.status)
 	}
-	if n := m.name(); n != "" {
+	if n := m.name(esc); n != "" {
 		return t + " · " + n
 	}
 	if m.status == "" {
@@ -216,25 +298,26 @@ func (m chatMessage) title() string {
 	return t
 }
 
-// fit returns esc(s), cut with "…" so that it is at most max characters;
-// an escape sequence is never split.
+// fit returns esc(s), cut with "…" so that it is at most max characters.
+// It cuts s, not its escaped form, so an escape sequence is never split:
+// the result is esc of the longest prefix of s that leaves room for "…".
 func fit(s string, max int, esc func(string) string) string {
 	e := esc(s)
 	if utf8.RuneCountInString(e) <= max {
 		return e
 	}
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		er := esc(string(r))
-		k := utf8.RuneCountInString(er)
-		if n+k > max-1 {
-			break
-		}
-		b.WriteString(er)
-		n += k
+	var cuts []int // where each rune of s starts
+	for i := range s {
+		cuts = append(cuts, i)
 	}
-	return b.String() + chatEllipsis
+	// A longer prefix never escapes to fewer characters.
+	n := sort.Search(len(cuts), func(k int) bool {
+		return utf8.RuneCountInString(esc(s[:cuts[k]])) > max-1
+	})
+	if n == 0 {
+		return chatEllipsis
+	}
+	return esc(s[:cuts[n-1]]) + chatEllipsis
 }
 
 // detail is one name/value pair shown beside the line.
@@ -258,39 +341,57 @@ func (m chatMessage) details() []detail {
 func hexColor(c int) string { return fmt.Sprintf("#%06X", c) }
 
 // Slack mrkdwn: &, < and > are control characters (<!channel> pings a
-// whole channel), so user text has them escaped.
+// whole channel, <url|text> is the only link), so user text has them
+// escaped, and no value can make a link or a mention. *bold*, _italic_,
+// ~strike~ and `code` have no escape in mrkdwn; a value that holds them
+// may show in bold, which misleads no one about where a link goes. The
+// text objects are verbatim, so that Slack does not turn names in them
+// into channel links or mentions either; a bare URL shows as what it is.
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 var slackMarkup = markup{
 	esc:  slackEscaper.Replace,
 	bold: func(s string) string { return "*" + s + "*" },
-	code: func(s string) string { return "`" + s + "`" },
+	code: func(s string) string {
+		if strings.ContainsAny(s, "`\n") {
+			return slackEscaper.Replace(s) // it would end the code span
+		}
+		return "`" + slackEscaper.Replace(s) + "`"
+	},
 	link: func(t, u string) string { return "<" + slackEscaper.Replace(u) + "|" + t + ">" },
 }
 
-func mrkdwn(s string) map[string]any { return map[string]any{"type": "mrkdwn", "text": s} }
+// mrkdwn is a Slack mrkdwn text object; verbatim for text that holds
+// values (see slackMarkup).
+func mrkdwn(s string, verbatim bool) map[string]any {
+	m := map[string]any{"type": "mrkdwn", "text": s}
+	if verbatim {
+		m["verbatim"] = true
+	}
+	return m
+}
 
 // slack is a Slack incoming webhook message: text (the notification
 // fallback) and blocks, with the message and details in an attachment
 // coloured by status.
 func slack(f *formatInput) ([]byte, http.Header, error) {
 	m := newChatMessage(f)
-	fallback := m.line(markup{esc: slackEscaper.Replace, bold: plainMarkup.bold, code: plainMarkup.code, link: plainMarkup.link}, slackTextMax)
-	blocks := []any{map[string]any{"type": "section", "text": mrkdwn(fit(m.headline(slackMarkup), slackTextMax, plainMarkup.esc))}}
+	fallback := m.line(markup{esc: slackMarkup.esc, bold: plainMarkup.bold, code: slackMarkup.esc, link: plainMarkup.link}, slackTextMax)
+	blocks := []any{map[string]any{"type": "section", "text": mrkdwn(fit(m.headline(slackMarkup), slackTextMax, plainMarkup.esc), true)}}
 	var inner []any
 	if m.message != "" {
-		inner = append(inner, map[string]any{"type": "section", "text": mrkdwn(fit(m.message, slackTextMax, slackEscaper.Replace))})
+		inner = append(inner, map[string]any{"type": "section", "text": mrkdwn(m.messageText(slackMarkup, slackTextMax), !m.markdown)})
 	}
 	var elems []any
 	for _, d := range m.details() {
 		if d.name == "Branch" || d.name == "Commit" {
 			continue // already in the headline
 		}
-		v := fit(d.value, chatFactMax, slackEscaper.Replace)
+		v := fit(d.value, chatFactMax, slackMarkup.esc)
 		if d.url != "" {
-			v = "<" + slackEscaper.Replace(d.url) + "|" + v + ">"
+			v = slackMarkup.link(v, d.url)
 		}
-		elems = append(elems, mrkdwn(d.name+": "+v))
+		elems = append(elems, mrkdwn(d.name+": "+v, true))
 	}
 	if len(elems) > 0 {
 		inner = append(inner, map[string]any{"type": "context", "elements": elems})
@@ -303,30 +404,38 @@ func slack(f *formatInput) ([]byte, http.Header, error) {
 	return b, jsonHeader("application/json"), err
 }
 
+// Teams: Adaptive Card TextBlocks and FactSet values are markdown
+// (CommonMark, as the markdown-it of the Adaptive Cards renderer reads
+// it), so every value has its markdown characters backslash-escaped: &
+// too, since CommonMark decodes &lt; and &#91;. The headline TextBlock is
+// bold already, and Teams has no code style.
+var teamsEscape = markdownEscaper("\\`*_~|[]()<&")
+
+var teamsMarkup = markup{
+	esc:  teamsEscape,
+	bold: plainMarkup.bold,
+	code: teamsEscape,
+	link: func(t, u string) string { return "[" + t + "](" + u + ")" },
+}
+
 // teams is a Microsoft Teams Workflows (Power Automate) webhook message
 // holding one Adaptive Card. Adaptive Cards have no free colours: the
 // headline uses the named colours good, attention, warning and accent.
 func teams(f *formatInput) ([]byte, http.Header, error) {
 	m := newChatMessage(f)
-	teamsMarkup := markup{
-		esc:  plainMarkup.esc,
-		bold: plainMarkup.bold,
-		code: plainMarkup.code,
-		link: func(t, u string) string { return "[" + t + "](" + u + ")" },
-	}
 	body := []any{map[string]any{
 		"type": "TextBlock", "text": m.headline(teamsMarkup), "wrap": true,
 		"weight": "Bolder", "size": "Medium", "color": m.style.teams,
 	}}
 	if m.message != "" {
-		body = append(body, map[string]any{"type": "TextBlock", "text": fit(m.message, chatMessageMax, plainMarkup.esc), "wrap": true})
+		body = append(body, map[string]any{"type": "TextBlock", "text": m.messageText(teamsMarkup, chatMessageMax), "wrap": true})
 	}
 	var facts []any
 	if m.job != "" {
-		facts = append(facts, map[string]any{"title": "Job", "value": m.job})
+		facts = append(facts, map[string]any{"title": "Job", "value": fit(m.job, chatFactMax, teamsMarkup.esc)})
 	}
 	for _, d := range m.details() {
-		facts = append(facts, map[string]any{"title": d.name, "value": fit(d.value, chatFactMax, plainMarkup.esc)})
+		facts = append(facts, map[string]any{"title": d.name, "value": fit(d.value, chatFactMax, teamsMarkup.esc)})
 	}
 	if len(facts) > 0 {
 		body = append(body, map[string]any{"type": "FactSet", "facts": facts})
@@ -351,21 +460,17 @@ func teams(f *formatInput) ([]byte, http.Header, error) {
 	return b, jsonHeader("application/json"), err
 }
 
+// Google Chat: webhook text uses Chat's own markup, which is Slack's:
+// *bold*, <url|text> links, <users/all> mentions and & < > escaped, with
+// no escape for * _ ~ ` either (see slackMarkup).
+var googleChatMarkup = slackMarkup
+
 // googleChat is a Google Chat incoming webhook message: text (the line)
-// and a card with the status in colour, the details and a button.
-//
-// The text uses Chat's own markup (*bold*, <url|text>); & < > in user text
-// are escaped so that a message cannot @mention a whole space
-// (<users/all>). Card text is HTML and escaped as such.
+// and a card with the status in colour, the details and a button. Card
+// text is HTML and escaped as such; the card header is plain text.
 func googleChat(f *formatInput) ([]byte, http.Header, error) {
 	m := newChatMessage(f)
-	chatMarkup := markup{
-		esc:  slackEscaper.Replace,
-		bold: func(s string) string { return "*" + s + "*" },
-		code: func(s string) string { return "`" + s + "`" },
-		link: func(t, u string) string { return "<" + slackEscaper.Replace(u) + "|" + t + ">" },
-	}
-	msg := map[string]any{"text": m.line(chatMarkup, chatMessageMax)}
+	msg := map[string]any{"text": m.line(googleChatMarkup, chatMessageMax)}
 	var widgets []any
 	if m.status != "" {
 		widgets = append(widgets, map[string]any{"decoratedText": map[string]any{
@@ -386,7 +491,7 @@ func googleChat(f *formatInput) ([]byte, http.Header, error) {
 		}}}})
 	}
 	if len(widgets) > 0 {
-		header := map[string]any{"title": cmp.Or(m.name(), chatNoContextTitle)}
+		header := map[string]any{"title": cmp.Or(m.name(plainMarkup.esc), chatNoContextTitle)}
 		if m.status != "" {
 			header["subtitle"] = m.style.symbol + " " + m.status
 		}
@@ -402,44 +507,62 @@ func googleChat(f *formatInput) ([]byte, http.Header, error) {
 	return b, jsonHeader("application/json"), err
 }
 
-// discord is a Discord webhook message: content (the line) and one embed
-// coloured by status. Mentions are disabled, so that a message holding
-// @everyone pings nobody.
+// Discord markdown reads a backslash before any punctuation as that
+// character, so every value has its markdown characters escaped: @ too,
+// so that @everyone shows as text rather than as a (silenced) mention.
+// Masked links are made only by jobnotify, on text it chose (#42, #17),
+// never on a value such as a title: a parser of Discord's kind (such as
+// simple-markdown) does not honour escaped brackets in a link's text. A
+// bare URL in a value is linked by Discord and shows where it goes.
+var discordEscape = markdownEscaper("\\`*_~|[]()<@")
+
+var discordMarkup = markup{
+	esc:  discordEscape,
+	bold: func(s string) string { return "**" + s + "**" },
+	code: func(s string) string {
+		if strings.ContainsAny(s, "`\n") {
+			return discordEscape(s) // it would end the code span
+		}
+		return "`" + s + "`" // nothing is markup inside code
+	},
+	link: func(t, u string) string { return "[" + t + "](<" + u + ">)" },
+}
+
+// discord is a Discord webhook message: content (the line, with the
+// message) and one embed coloured by status with the details. The message
+// is in content only: content is what Discord shows in notifications and
+// previews, and a second copy in the embed's description said it twice.
+// Mentions are disabled, so that a message holding @everyone pings nobody
+// even with markdown = true.
 func discord(f *formatInput) ([]byte, http.Header, error) {
 	m := newChatMessage(f)
-	discordMarkup := markup{
-		esc:  plainMarkup.esc,
-		bold: func(s string) string { return "**" + s + "**" },
-		code: func(s string) string { return "`" + s + "`" },
-		link: func(t, u string) string { return "[" + t + "](<" + u + ">)" },
-	}
-	title := fit(m.title(), discordTitleMax, plainMarkup.esc)
 	embed := map[string]any{
-		"title":     title,
+		"title":     fit(m.title(discordMarkup.esc), discordTitleMax, plainMarkup.esc),
 		"color":     m.style.color,
 		"timestamp": f.timestamp(),
 	}
 	setIf(embed, "url", m.buildURL)
-	used := utf8.RuneCountInString(title)
 	var fields []any
 	for _, d := range m.details() {
-		v := fit(d.value, discordFieldMax-len("``"), plainMarkup.esc)
+		var v string
 		switch {
 		case d.name == "Commit":
-			v = "`" + v + "`"
-		case d.url != "":
-			v = fit(d.value, discordFieldMax-len(d.url)-8, plainMarkup.esc)
-			v = "[" + v + "](<" + d.url + ">)"
+			v = discordMarkup.code(fit(d.value, discordFieldMax-len("``"), plainMarkup.esc))
+		case d.name == "Change":
+			v = "#" + discordMarkup.esc(m.changeID)
+			if d.url != "" {
+				v = discordMarkup.link(v, d.url)
+			}
+			if room := discordFieldMax - utf8.RuneCountInString(v) - 1; m.changeTitle != "" && room > 0 {
+				v += " " + fit(m.changeTitle, room, discordMarkup.esc)
+			}
+		default:
+			v = fit(d.value, discordFieldMax, discordMarkup.esc)
 		}
 		fields = append(fields, map[string]any{"name": d.name, "value": v, "inline": d.name != "Change"})
-		used += utf8.RuneCountInString(d.name) + utf8.RuneCountInString(v)
 	}
 	if len(fields) > 0 {
 		embed["fields"] = fields
-	}
-	if m.message != "" {
-		// The description gets what the embed's total leaves.
-		embed["description"] = fit(m.message, min(discordDescMax, discordEmbedMax-used), plainMarkup.esc)
 	}
 	msg := map[string]any{
 		"content":          m.line(discordMarkup, discordContentMax),

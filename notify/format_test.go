@@ -119,6 +119,7 @@ var formatCases = []formatCase{
 	{name: "format-googlechat-failure.json", toml: `format = "googlechat"`, env: []string{"BRANCH_NAME=PR-17"}, status: "FAILURE", body: "3 tests failed in `integration`:\n- TestLogin\n- TestCheckout"},
 	{name: "format-discord-success.json", toml: `format = "discord"`, status: "SUCCESS", body: "Deployed <app> & friends to *prod* @everyone"},
 	{name: "format-discord-failure.json", toml: `format = "discord"`, env: []string{"BRANCH_NAME=PR-17"}, status: "FAILURE", body: "3 tests failed in `integration`:\n- TestLogin\n- TestCheckout"},
+	{name: "format-discord-markdown.json", toml: "format = \"discord\"\nmarkdown = true", env: []string{"BRANCH_NAME=PR-17"}, status: "FAILURE", body: "3 tests failed in `integration`:\n- TestLogin\n- TestCheckout"},
 
 	{
 		name: "format-template-json.json", toml: goldenJSONTemplate, status: "SUCCESS", fields: []string{"deploy.region=eu-west-1", "deploy.replicas:=3"},
@@ -436,7 +437,6 @@ func TestChatLengthCaps(t *testing.T) {
 		{"slack", []any{"blocks", 0, "text", "text"}, 3000},
 		{"slack", []any{"attachments", 0, "blocks", 0, "text", "text"}, 3000},
 		{"discord", []any{"content"}, 2000},
-		{"discord", []any{"embeds", 0, "description"}, 4096},
 		{"discord", []any{"embeds", 0, "title"}, 256},
 		{"teams", []any{"attachments", 0, "content", "body", 1, "text"}, 4096},
 		{"googlechat", []any{"text"}, 4096},
@@ -455,8 +455,8 @@ func TestChatLengthCaps(t *testing.T) {
 	}
 	// A short message is not cut.
 	m := ftChat(t, "discord", environ, "SUCCESS", "short")
-	if got := ftGet(m, "embeds", 0, "description"); got != "short" {
-		t.Errorf("got %q, want short", got)
+	if got, _ := ftGet(m, "content").(string); !strings.HasSuffix(got, " — short") {
+		t.Errorf("got %q, want it to end with the whole message", got)
 	}
 	// fit cuts at a character boundary and never splits an escape.
 	for _, tt := range []struct {
@@ -685,26 +685,33 @@ as ce-* headers.`, []string{"format-cloudevents-structured.json", "format-cloude
 symbol, status, job, build number, branch, short commit, message); blocks hold
 the same line in mrkdwn with the build number linked to ~BUILD_URL~; an
 attachment coloured by status (green, red, amber, grey, blue) holds the
-message and the stage and change. &, < and > in every value are escaped, so a
-message cannot ping a channel; each text is cut to 3000 characters with "…".`,
+message and the stage and change. &, < and > in every value are escaped and
+the text objects are verbatim, so no value makes a link or pings a channel
+(mrkdwn has no escape for its bold, italic and strike marks, so a value
+holding them may still show so); each text is cut to 3000 characters with "…".`,
 		[]string{"format-slack-success.json", "format-slack-failure.json"}},
 	{"teams", `A Microsoft Teams message for a Workflows (Power Automate) "post to a
 channel when a webhook request is received" webhook: one Adaptive Card 1.4
 with the line as a bold TextBlock coloured good, attention, warning, accent
 or default (Adaptive Cards have no free colours), the message, a FactSet
 (job, branch, commit, stage, change) and an "Open build" button to ~BUILD_URL~.
-The message is cut to 4096 characters.`, []string{"format-teams-success.json", "format-teams-failure.json"}},
+TextBlocks and facts are markdown, so every value has its markdown characters
+backslash-escaped and reads as plain text. The message is cut to 4096
+characters.`, []string{"format-teams-success.json", "format-teams-failure.json"}},
 	{"googlechat", `A Google Chat incoming webhook message: text is the line in Chat's markup
-(~*bold*~, ~<url|text>~ links; &, < and > escaped, so a message cannot
-@mention a space with ~<users/all>~), and a cardsV2 card with the status in its
-colour, branch, commit, stage, change and an "Open build" button.`,
+(~*bold*~, ~<url|text>~ links; &, < and > escaped in every value, so none
+makes a link or @mentions a space with ~<users/all>~), and a cardsV2 card with
+the status in its colour, branch, commit, stage, change and an "Open build"
+button.`,
 		[]string{"format-googlechat-success.json", "format-googlechat-failure.json"}},
-	{"discord", `A Discord webhook message: content is the line (Discord markdown, the build
-number a masked link; at most 2000 characters) and one embed titled with the
-status and build, linked to ~BUILD_URL~, coloured by status, the message as
-its description (at most 4096), branch, commit, stage and change as fields,
-and the notification's timestamp. ~allowed_mentions~ is empty, so ~@everyone~ in
-a message pings nobody.`, []string{"format-discord-success.json", "format-discord-failure.json"}},
+	{"discord", `A Discord webhook message: content is the line with the message (Discord
+markdown, the build number a masked link; at most 2000 characters; the
+message is there only, as content is what notifications show) and one embed
+titled with the status and build, linked to ~BUILD_URL~, coloured by status,
+with branch, commit, stage and change as fields and the notification's
+timestamp. Every value has its markdown characters backslash-escaped, so none
+makes a link, a heading or a mention; ~allowed_mentions~ is empty, so even a
+markdown message's ~@everyone~ pings nobody.`, []string{"format-discord-success.json", "format-discord-failure.json", "format-discord-markdown.json"}},
 	{"template", `Your own body: a Go [text/template](https://pkg.go.dev/text/template) run
 over the jobnotify payload, given inline (~template = '''…'''~) or in a file
 (~template_file = "…"~, relative to the config file). ~{{.status}}~,
@@ -767,6 +774,7 @@ a config error.
 | ~template~ | | template | the template text | |
 | ~template_file~ | | template | a file holding it, relative to the config file | |
 | ~content_type~ | | template | the Content-Type header | ~application/json~ |
+| ~markdown~ | | slack, teams, googlechat, discord | true: the message is the platform's markup; values from the build's environment stay plain text | false: the message is plain text too |
 | | ~--phase~ | notification-plugin | QUEUED, STARTED, COMPLETED, FINALIZED | from the status |
 
 Each key may also be set in a ~[targets.NAME]~ table. Configured and ~--header~
@@ -918,8 +926,11 @@ func TestDiscordEmbedTotal(t *testing.T) {
 	if total > 6000 {
 		t.Errorf("embed text: got %d characters, want at most 6000", total)
 	}
-	if d := fmt.Sprint(embed["description"]); !strings.HasSuffix(d, "…") {
-		t.Errorf("description not cut: %d characters", len([]rune(d)))
+	if _, ok := embed["description"]; ok {
+		t.Errorf("the embed has a description; the message belongs in content only")
+	}
+	if c := fmt.Sprint(ftGet(msg, "content")); !strings.HasSuffix(c, "…") || len([]rune(c)) > 2000 {
+		t.Errorf("content: got %d characters, want it cut to at most 2000", len([]rune(c)))
 	}
 }
 
