@@ -78,13 +78,7 @@ func TestSignalWhileReadingBody(t *testing.T) {
 			srv := newRecorder(t)
 			cmd := command(t, runOpts{}, "-v", "send", "--url", srv.URL)
 			cmd.Args = append(cmd.Args, "--body", tt.body(t, cmd))
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			stderr := startPiped(t, cmd)
 			br := bufio.NewReader(stderr)
 			first, err := br.ReadString('\n')
 			if !strings.Contains(first, "config: ") {
@@ -111,13 +105,7 @@ func TestSignalWhileReadingConfig(t *testing.T) {
 	srv := newRecorder(t)
 	fifo := mkfifo(t, "config.toml")
 	cmd := command(t, runOpts{}, "--config", fifo, "send", "--url", srv.URL)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stderr := startPiped(t, cmd)
 	deadline := time.Now().Add(hangLimit)
 	for {
 		fd, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
@@ -147,13 +135,7 @@ func TestSignalWhileReadingConfig(t *testing.T) {
 func TestBodyDevZero(t *testing.T) {
 	srv := newRecorder(t)
 	cmd := command(t, runOpts{}, "send", "--url", srv.URL, "--body", "@/dev/zero")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stderr := startPiped(t, cmd)
 	code, errs := waitBounded(t, cmd, stderr)
 	r := result{stderr: errs, code: code}
 	wantCode(t, r, 2)
@@ -174,13 +156,7 @@ func TestFilesThatAreNotRegular(t *testing.T) {
 			srv := newRecorder(t)
 			cfg := fmt.Sprintf("url = %q\n", srv.URL) + fmt.Sprintf(tt.keys, fifo)
 			cmd := command(t, runOpts{config: cfg}, "send")
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			stderr := startPiped(t, cmd)
 			code, errs := waitBounded(t, cmd, stderr)
 			r := result{stderr: errs, code: code}
 			wantCode(t, r, 2)

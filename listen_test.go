@@ -60,13 +60,7 @@ func startListen(t *testing.T, o runOpts, args ...string) *listener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stderr := startPiped(t, cmd)
 	l := &listener{cmd: cmd, errLines: make(chan string, 100), done: make(chan struct{})}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {

@@ -312,3 +312,16 @@ func jobnotifyConfig(t testing.TB, path string, env []string, args ...string) re
 	r, _ := runCmd(t, command(t, runOpts{env: env}, append([]string{"--config", path}, args...)...))
 	return r
 }
+
+// startPiped starts cmd and returns its stderr, to read as it runs.
+func startPiped(t testing.TB, cmd *exec.Cmd) io.Reader {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return stderr
+}

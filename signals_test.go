@@ -19,13 +19,7 @@ import (
 // to the end; the caller waits for cmd.
 func signalAfter(t testing.TB, cmd *exec.Cmd, want string, sig syscall.Signal) (lines []string, rest []byte) {
 	t.Helper()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stderr := startPiped(t, cmd)
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
