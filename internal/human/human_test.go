@@ -90,3 +90,25 @@ func TestCut(t *testing.T) {
 		}
 	}
 }
+
+func TestClosest(t *testing.T) {
+	known := []string{"headers", "fields", "send", "flush", "status"}
+	tests := []struct {
+		name, word, want string
+	}{
+		{name: "one letter dropped", word: "heders", want: "headers"},
+		{name: "two letters swapped", word: "sned", want: "send"},
+		{name: "two edits", word: "stats", want: "status"},
+		{name: "too far", word: "validate", want: ""},
+		{name: "known itself", word: "send", want: ""},
+		{name: "empty", word: "", want: ""},
+		{name: "the first of the nearest", word: "flelds", want: "fields"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Closest(tt.word, known); got != tt.want {
+				t.Errorf("Closest(%q): got %q, want %q", tt.word, got, tt.want)
+			}
+		})
+	}
+}
