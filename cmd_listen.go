@@ -20,7 +20,7 @@ body pretty-printed when it is JSON) and checks its signature with the
 [signing] config. In another terminal:
    jobnotify send --url http://127.0.0.1:8787/hook --status SUCCESS`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8787", Usage: "`HOST:PORT` to listen on (loopback unless you say otherwise)"},
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8787", DefaultText: "127.0.0.1:8787", Usage: "`HOST:PORT` to listen on (loopback unless you say otherwise)"},
 			&cli.IntFlag{Name: "fail", Usage: "answer 503 to the first `N` requests, to watch retries"},
 			&cli.IntFlag{Name: "status", Value: 200, Usage: "the status `CODE` of every other answer"},
 		},

@@ -18,26 +18,29 @@ func (a *app) cli() *cli.App {
 		a.validateCommand(), a.envCommand(), a.versionCommand()}
 	for _, cmd := range commands {
 		cmd.OnUsageError = usageErr
-		if cmd.Name != "version" && cmd.Name != "completion" {
-			cmd.Flags = append(globalFlags(), cmd.Flags...)
+		switch cmd.Name {
+		case "version", "completion":
+		case "send", "flush":
+			cmd.Flags = append(globalFlags(verboseSend), cmd.Flags...)
+		default:
+			cmd.Flags = append(globalFlags(verboseOffline), cmd.Flags...)
 		}
-		cmd.Flags = a.takeEnvVars(cmd.Flags)
+		cmd.Flags = a.show(cmd.Flags)
 	}
 	return &cli.App{
-		Name:                      "jobnotify",
-		Usage:                     "send one notification about a CI build to a configured HTTP endpoint",
-		UsageText:                 "jobnotify [--config FILE] [--target NAME] [--verbose | --quiet] COMMAND [options]",
-		Version:                   getVersion(),
-		Writer:                    a.stdout,
-		ErrWriter:                 a.stderr,
-		Reader:                    a.stdin,
-		HideVersion:               true, // its -v alias would take --verbose's
-		Flags:                     a.takeEnvVars(append(globalFlags(), &cli.BoolFlag{Name: "version", Usage: "print the version"})),
-		DisableSliceFlagSeparator: true, // --field msg=a,b is one field
-		HideHelpCommand:           true,
-		EnableBashCompletion:      true, // --generate-bash-completion, which the bash and zsh scripts call
-		OnUsageError:              usageErr,
-		ExitErrHandler:            func(*cli.Context, error) {}, // exit codes are decided in run
+		Name:                 "jobnotify",
+		Usage:                "send one notification about a CI build to a configured HTTP endpoint",
+		UsageText:            "jobnotify [--config FILE] [--target NAME] [--verbose | --quiet] COMMAND [options]",
+		Version:              getVersion(),
+		Writer:               a.stdout,
+		ErrWriter:            a.stderr,
+		Reader:               a.stdin,
+		HideVersion:          true, // its -v alias would take --verbose's
+		Flags:                a.show(append(globalFlags(verboseRoot), &cli.BoolFlag{Name: "version", Usage: "print the version"})),
+		HideHelpCommand:      true,
+		EnableBashCompletion: true, // --generate-bash-completion, which the bash and zsh scripts call
+		OnUsageError:         usageErr,
+		ExitErrHandler:       func(*cli.Context, error) {}, // exit codes are decided in run
 		Action: func(c *cli.Context) error {
 			if c.Bool("version") {
 				return a.printVersion(c)

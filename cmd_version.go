@@ -7,7 +7,7 @@ import (
 )
 
 func (a *app) versionCommand() *cli.Command {
-	return &cli.Command{Name: "version", Usage: "print the version", Action: a.printVersion}
+	return &cli.Command{Name: "version", Usage: "print the version", UsageText: "jobnotify version", Action: a.printVersion}
 }
 
 func (a *app) printVersion(*cli.Context) error {

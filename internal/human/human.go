@@ -1,10 +1,12 @@
 // Package human holds the one copy of the small formatting helpers that
-// messages share: a counted noun, durations rounded for reading, a
-// string cut to length, and the known word closest to a typo.
+// messages share: a counted noun, a choice of words, durations rounded
+// for reading, a string cut to length, and the known word closest to a
+// typo.
 package human
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -38,6 +40,14 @@ func Round(d time.Duration) time.Duration {
 	default:
 		return d.Round(time.Millisecond)
 	}
+}
+
+// Or joins words as a choice: "a, b or c".
+func Or(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // Cut shortens s to at most n bytes and marks the cut with "…".

@@ -112,3 +112,23 @@ func TestClosest(t *testing.T) {
 		})
 	}
 }
+
+func TestOr(t *testing.T) {
+	tests := []struct {
+		name  string
+		words []string
+		want  string
+	}{
+		{name: "none", want: ""},
+		{name: "one", words: []string{"GET"}, want: "GET"},
+		{name: "two", words: []string{"text", "json"}, want: "text or json"},
+		{name: "three", words: []string{"a", "b", "c"}, want: "a, b or c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Or(tt.words); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
