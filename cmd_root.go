@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -13,13 +15,10 @@ import (
 // cli builds the command-line interface: the root and one command per
 // cmd_*.go file.
 func (a *app) cli() *cli.App {
-	usageErr := func(c *cli.Context, err error, _ bool) error {
-		return fmt.Errorf("%w (see 'jobnotify %s --help')", err, strings.TrimPrefix(c.Command.FullName(), "jobnotify "))
-	}
 	commands := []*cli.Command{a.sendCommand(), a.flushCommand(), a.listenCommand(), a.completionCommand(),
 		a.validateCommand(), a.envCommand(), a.versionCommand(), a.helpCommand()}
 	for _, cmd := range commands {
-		cmd.OnUsageError = usageErr
+		cmd.OnUsageError = usageError
 		cmd.HideHelpCommand = true // 'jobnotify help send', not 'jobnotify send help'
 		switch cmd.Name {
 		case "version", "completion", "help":
@@ -45,7 +44,7 @@ func (a *app) cli() *cli.App {
 			cli.HelpFlag)),
 		HideHelpCommand:      true,
 		EnableBashCompletion: true, // --generate-bash-completion, which the bash and zsh scripts call
-		OnUsageError:         usageErr,
+		OnUsageError:         usageError,
 		ExitErrHandler:       func(*cli.Context, error) {}, // exit codes are decided in run
 		Action: func(c *cli.Context) error {
 			if c.Bool("version") {
@@ -71,4 +70,92 @@ func unknownCommand(app *cli.App, name string) error {
 		return fmt.Errorf("unknown command %q (did you mean %q?)", name, best)
 	}
 	return fmt.Errorf("unknown command %q (commands: %s)", name, strings.Join(names, ", "))
+}
+
+// usageError puts a command line that does not parse in jobnotify's
+// words: one line that names the flag and says what to do. The flag
+// package and urfave/cli give these errors as text only, so this is the
+// one place that reads it; testdata/script/badinput_parse.txtar holds
+// each form, so an upgrade that rewords one fails there.
+func usageError(c *cli.Context, err error, _ bool) error {
+	root := c.Command == nil || c.Command.Name == c.App.Name
+	flags, help := c.App.Flags, "jobnotify --help"
+	if !root {
+		flags, help = c.Command.Flags, "jobnotify "+c.Command.Name+" --help"
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return unknownFlag(c.App, root, flags, name, help)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		if f := lookupFlag(flags, name); f != nil {
+			h := helpOf(f)
+			return fmt.Errorf("%s needs a value: %s %s", h.names[0], h.names[0], h.placeholder)
+		}
+	}
+	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+		value, name := m[1], m[2]
+		switch f := lookupFlag(flags, name).(type) {
+		case intFlag:
+			return fmt.Errorf("%s: %q is not a whole number", helpOf(f).names[0], value)
+		case boolFlag:
+			return fmt.Errorf("%s: %q is not true or false", helpOf(f).names[0], value)
+		}
+	}
+	if m := twoForms.FindStringSubmatch(msg); m != nil {
+		if f := lookupFlag(flags, m[1]); f != nil {
+			return fmt.Errorf("%s given twice (as %s and as %s): give it once", helpOf(f).names[0], dash(m[1]), dash(m[2]))
+		}
+	}
+	return fmt.Errorf("%w (see '%s')", err, help)
+}
+
+var (
+	// "invalid value "x" for flag -fail: parse error", and for a boolean
+	// "invalid boolean value "x" for -dry-run: parse error" (package flag).
+	invalidValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([^:\s]+): `)
+	// "Cannot use two forms of the same flag: s status" (urfave/cli).
+	twoForms = regexp.MustCompile(`^Cannot use two forms of the same flag: (\S+) (\S+)$`)
+)
+
+// unknownFlag is the error for a flag the command line's level does not
+// have: before the command, one of a command's flags says where it goes;
+// a long flag a typo away from a known one names it.
+func unknownFlag(app *cli.App, root bool, flags []cli.Flag, name, help string) error {
+	flag := dash(name)
+	if root {
+		var of []string
+		for _, cmd := range app.VisibleCommands() {
+			if lookupFlag(cmd.Flags, name) != nil {
+				of = append(of, cmd.Name)
+			}
+		}
+		if len(of) > 0 {
+			return fmt.Errorf("%s is a flag of %s: give it after the command, as in 'jobnotify %s %s'", flag, human.Join(of, "and"), of[0], flag)
+		}
+	}
+	if len(name) > 1 {
+		var known []string
+		for _, f := range flags {
+			for _, n := range f.Names() {
+				if len(n) > 1 {
+					known = append(known, dash(n))
+				}
+			}
+		}
+		if best := human.Closest(flag, known); best != "" {
+			return fmt.Errorf("unknown flag %s (did you mean %s?)", flag, best)
+		}
+	}
+	return fmt.Errorf("unknown flag %s (see '%s')", flag, help)
+}
+
+// lookupFlag returns the flag of flags that has name; nil for none.
+func lookupFlag(flags []cli.Flag, name string) cli.Flag {
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return f
+		}
+	}
+	return nil
 }

@@ -43,7 +43,7 @@ Examples:
 			repeatable("field", "f", "add a field: `K=V` sets a string, K:=JSON raw JSON; a.b=c nests; repeatable"),
 			repeatable("header", "H", "add or replace a header, `'NAME: VALUE'` ('NAME:' removes it); repeatable"),
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key", DefaultText: "a random UUID", EnvVars: []string{"JOBNOTIFY_ID"}},
-			&cli.StringFlag{Name: "phase", Usage: "notification-plugin `PHASE`: " + human.Or(notify.Phases()), DefaultText: "from --status"},
+			&cli.StringFlag{Name: "phase", Usage: "notification-plugin `PHASE`: " + human.Join(notify.Phases(), "or"), DefaultText: "from --status"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, or json (one result object on stdout)"},
 		}, keyFlags()...),

@@ -175,11 +175,15 @@ func placeholder(usage string, takesValue bool) (name, text string) {
 func dashed(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
-		if len(n) == 1 {
-			out[i] = "-" + n
-		} else {
-			out[i] = "--" + n
-		}
+		out[i] = dash(n)
 	}
 	return out
+}
+
+// dash gives a flag's name its dash ("-s") or dashes ("--status").
+func dash(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }

@@ -30,7 +30,7 @@ var keys = sync.OnceValue(func() []key {
 		text("url", func(s *Settings) *string { return &s.URL }).
 			override("url", "", "JOBNOTIFY_URL", "endpoint `URL`").display(showURL),
 		text("method", func(s *Settings) *string { return &s.Method }).upper().
-			override("method", "X", "JOBNOTIFY_METHOD", "HTTP `METHOD`: "+human.Or(methods)),
+			override("method", "X", "JOBNOTIFY_METHOD", "HTTP `METHOD`: "+human.Join(methods, "or")),
 		duration("timeout", func(s *Settings) *time.Duration { return &s.Timeout }).
 			override("timeout", "", "JOBNOTIFY_TIMEOUT", "per attempt, a `DURATION` such as 10s or 1m30s"),
 		boolean("soft_fail", func(s *Settings) *bool { return &s.SoftFail }).
@@ -225,6 +225,9 @@ func duration(name string, p func(*Settings) *time.Duration) key {
 func parseDuration(t string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(t))
 	if err != nil {
+		if _, nerr := strconv.ParseFloat(strings.TrimSpace(t), 64); nerr == nil {
+			return 0, fmt.Errorf("invalid duration %q: a unit is needed, as in %ss", t, strings.TrimSpace(t))
+		}
 		return 0, fmt.Errorf("invalid duration %q (want a Go duration such as 10s or 1m30s)", t)
 	}
 	return d, nil

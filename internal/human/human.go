@@ -1,5 +1,5 @@
 // Package human holds the one copy of the small formatting helpers that
-// messages share: a counted noun, a choice of words, durations rounded
+// messages share: a counted noun, a list in words, durations rounded
 // for reading, a string cut to length, and the known word closest to a
 // typo.
 package human
@@ -42,12 +42,13 @@ func Round(d time.Duration) time.Duration {
 	}
 }
 
-// Or joins words as a choice: "a, b or c".
-func Or(words []string) string {
+// Join joins words for a sentence, the last two with and or or:
+// Join(words, "or") is "a, b or c".
+func Join(words []string, conj string) string {
 	if len(words) < 2 {
 		return strings.Join(words, "")
 	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+	return strings.Join(words[:len(words)-1], ", ") + " " + conj + " " + words[len(words)-1]
 }
 
 // Cut shortens s to at most n bytes and marks the cut with "…".

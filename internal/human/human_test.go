@@ -113,7 +113,7 @@ func TestClosest(t *testing.T) {
 	}
 }
 
-func TestOr(t *testing.T) {
+func TestJoin(t *testing.T) {
 	tests := []struct {
 		name  string
 		words []string
@@ -124,9 +124,12 @@ func TestOr(t *testing.T) {
 		{name: "two", words: []string{"text", "json"}, want: "text or json"},
 		{name: "three", words: []string{"a", "b", "c"}, want: "a, b or c"},
 	}
+	if got := Join([]string{"send", "flush"}, "and"); got != "send and flush" {
+		t.Errorf("and: got %q, want %q", got, "send and flush")
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Or(tt.words); got != tt.want {
+			if got := Join(tt.words, "or"); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
