@@ -16,12 +16,12 @@ import (
 // cmd_*.go file.
 func (a *app) cli() *cli.App {
 	commands := []*cli.Command{a.sendCommand(), a.flushCommand(), a.listenCommand(), a.completionCommand(),
-		a.validateCommand(), a.envCommand(), a.versionCommand(), a.helpCommand()}
+		a.validateCommand(), a.envCommand(), a.versionCommand(), a.helpCommand(), a.completeCommand()}
 	for _, cmd := range commands {
 		cmd.OnUsageError = usageError
 		cmd.HideHelpCommand = true // 'jobnotify help send', not 'jobnotify send help'
 		switch cmd.Name {
-		case "version", "completion", "help":
+		case "version", "completion", "help", "__complete":
 		case "send", "flush":
 			cmd.Flags = append(globalFlags(verboseSend), cmd.Flags...)
 		default:
@@ -42,10 +42,9 @@ func (a *app) cli() *cli.App {
 			// urfave/cli adds --help to the root only while it has no
 			// command named help, and jobnotify has one.
 			cli.HelpFlag)),
-		HideHelpCommand:      true,
-		EnableBashCompletion: true, // --generate-bash-completion, which the bash and zsh scripts call
-		OnUsageError:         usageError,
-		ExitErrHandler:       func(*cli.Context, error) {}, // exit codes are decided in run
+		HideHelpCommand: true,
+		OnUsageError:    usageError,
+		ExitErrHandler:  func(*cli.Context, error) {}, // exit codes are decided in run
 		Action: func(c *cli.Context) error {
 			if c.Bool("version") {
 				return a.printVersion(c)

@@ -51,6 +51,9 @@ Examples:
 	}
 }
 
+// outputFormats are the values of --output.
+var outputFormats = []string{"text", "json"}
+
 // sendOptions are send's flags, read once.
 type sendOptions struct {
 	overrides config.Overrides
@@ -75,7 +78,7 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 		o.json = true
 	case "text":
 	default:
-		return o, fmt.Errorf("--output: %q is not text or json", out)
+		return o, fmt.Errorf("--output: %q is not %s", out, human.Join(outputFormats, "or"))
 	}
 	var err error
 	if o.overrides, err = a.overrides(c); err != nil {
