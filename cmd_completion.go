@@ -17,9 +17,10 @@ func (a *app) completionCommand() *cli.Command {
 		Name:      "completion",
 		Usage:     "print a shell completion script: bash, zsh or fish",
 		UsageText: "jobnotify completion bash|zsh|fish",
-		Description: `bash:  source <(jobnotify completion bash)
-zsh:   jobnotify completion zsh > "${fpath[1]}/_jobnotify"
-fish:  jobnotify completion fish > ~/.config/fish/completions/jobnotify.fish
+		Description: `Load or install the script:
+   bash:  source <(jobnotify completion bash)
+   zsh:   jobnotify completion zsh > "${fpath[1]}/_jobnotify"
+   fish:  jobnotify completion fish > ~/.config/fish/completions/jobnotify.fish
 
 Commands, flags and the values of --format, --method, --output, --status,
 --phase and --target (the config's targets) are completed; --config

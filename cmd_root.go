@@ -33,11 +33,15 @@ func (a *app) cli() *cli.App {
 		Name:        "jobnotify",
 		Usage:       "send one notification about a CI build to a configured HTTP endpoint",
 		UsageText:   "jobnotify [--config FILE] [--target NAME] [--verbose | --quiet] COMMAND [options]",
-		Version:     getVersion(),
-		Writer:      a.stdout,
-		ErrWriter:   a.stderr,
-		Reader:      a.stdin,
-		HideVersion: true, // its -v alias would take --verbose's
+		Description: rootDescription,
+		// The root's help ends with the examples and exit codes the man
+		// page shows too.
+		CustomAppHelpTemplate: cli.AppHelpTemplate + rootHelpEnd(),
+		Version:               getVersion(),
+		Writer:                a.stdout,
+		ErrWriter:             a.stderr,
+		Reader:                a.stdin,
+		HideVersion:           true, // its -v alias would take --verbose's
 		Flags: a.show(append(globalFlags(verboseRoot), &cli.BoolFlag{Name: "version", Usage: "print the version"},
 			// urfave/cli adds --help to the root only while it has no
 			// command named help, and jobnotify has one.
@@ -56,6 +60,48 @@ func (a *app) cli() *cli.App {
 		},
 		Commands: commands,
 	}
+}
+
+// rootDescription, examples and exitStatuses are said by 'jobnotify
+// --help' and by the man page.
+const rootDescription = `A CI pipeline calls jobnotify as a step. Each call sends one notification
+(the build's context, a status and your body) to the endpoint an
+administrator configured once, with retries. The global options may also
+come after the command's name.`
+
+// examples are command lines and what each does.
+var examples = []struct{ command, does string }{
+	{"jobnotify send --status SUCCESS --field stage=deploy", "a build's outcome, as a Jenkinsfile's sh step sends it"},
+	{"jobnotify --target chat send -s FAILURE --body 'Deploy to prod failed'", "to the config's [targets.chat], with a message"},
+	{"jobnotify send --dry-run --url https://api.example.com/hook -s SUCCESS", "print the request, secrets as ***, and send nothing"},
+	{"jobnotify validate", "check the config and print the settings a send would use"},
+	{"jobnotify listen", "a receiver on 127.0.0.1:8787 to send to while trying things out"},
+	{"source <(jobnotify completion bash)", "complete commands, flags and values in bash"},
+}
+
+// exitStatuses are the exit codes and what each means (decided in
+// main.go's exitCode).
+var exitStatuses = []struct{ code, means string }{
+	{"0", "delivered (or --dry-run, or --soft-fail); flush: the spool is empty"},
+	{"1", "delivery failed: a final non-2xx answer, a refused redirect, a TLS or network error after the last attempt; flush: notifications are left"},
+	{"2", "bad usage, config or input: nothing was sent"},
+	{"130, 143", "interrupted by SIGINT or SIGTERM"},
+}
+
+// rootHelpEnd is the end of the root's help: examples, exit codes, and
+// where to read more.
+func rootHelpEnd() string {
+	var b strings.Builder
+	b.WriteString("\nEXAMPLES:\n")
+	for _, e := range examples {
+		fmt.Fprintf(&b, "   %s\n      %s\n", e.command, e.does)
+	}
+	b.WriteString("\nEXIT STATUS:\n")
+	for _, e := range exitStatuses {
+		fmt.Fprintf(&b, "   %-10s%s\n", e.code, e.means)
+	}
+	b.WriteString("\nRun 'jobnotify help COMMAND' for a command's options. The man page, docs/jobnotify.1,\nhas them all, with the environment variables and the config files.\n")
+	return b.String()
 }
 
 // unknownCommand is the error for a command jobnotify does not have: the
