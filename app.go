@@ -46,7 +46,7 @@ type app struct {
 	quiet, verbose bool
 
 	// envVars maps a flag's name to its JOBNOTIFY_* variable. It is
-	// filled from the flags' declarations (see takeEnvVars), so each
+	// filled from the flags' declarations (see takeEnvVar), so each
 	// variable is named once, beside its flag.
 	envVars    map[string]string
 	flagsGiven map[*cli.Context]map[string]bool // see given
@@ -80,45 +80,69 @@ func (a *app) logf(format string, args ...any) {
 
 // globalFlags are the flags of every command. They are accepted before
 // the command's name and after it; either way, a flag on the command line
-// beats its environment variable (see value).
-func globalFlags() []cli.Flag {
+// beats its environment variable (see value). verbose says what
+// --verbose adds to the command they are for.
+func globalFlags(verbose string) []cli.Flag {
+	user, system := configFiles()
 	return []cli.Flag{
-		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default: $JOBNOTIFY_CONFIG, then $XDG_CONFIG_HOME/jobnotify/config.toml or ~/.config/jobnotify/config.toml, then /etc/jobnotify/config.toml)"},
+		// config.Find reads $JOBNOTIFY_CONFIG itself (see configFlag);
+		// it is declared here so that help and the man page name it.
+		&cli.StringFlag{Name: "config", EnvVars: []string{"JOBNOTIFY_CONFIG"}, Usage: "read the config from `FILE`",
+			DefaultText: strings.Join(user, " or ") + ", then " + strings.Join(system, ", ")},
 		&cli.StringFlag{Name: "target", Usage: "use the [targets.`NAME`] table of the config", EnvVars: []string{"JOBNOTIFY_TARGET"}},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print request headers and the response", EnvVars: []string{"JOBNOTIFY_VERBOSE"}},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: verbose, EnvVars: []string{"JOBNOTIFY_VERBOSE"}},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only", EnvVars: []string{"JOBNOTIFY_QUIET"}},
 	}
 }
 
-// takeEnvVars moves each flag's EnvVars into a.envVars and names the
-// variable in the flag's usage instead. urfave/cli would read them from
-// the process environment; run reads them from the environment it was
-// given, in value, the one place where a flag beats its variable.
-func (a *app) takeEnvVars(flags []cli.Flag) []cli.Flag {
-	for _, f := range flags {
-		var vars *[]string
-		var usage *string
-		switch f := f.(type) {
-		case *cli.StringFlag:
-			vars, usage = &f.EnvVars, &f.Usage
-		case *cli.BoolFlag:
-			vars, usage = &f.EnvVars, &f.Usage
-		case *cli.IntFlag:
-			vars, usage = &f.EnvVars, &f.Usage
-		case *cli.DurationFlag:
-			vars, usage = &f.EnvVars, &f.Usage
-		default:
-			continue
+// What --verbose adds: only send and flush make requests.
+const (
+	verboseRoot    = "print more: the config file used and, for send and flush, each attempt's request headers and response"
+	verboseSend    = "also print the config file used, and each attempt's request headers and response (secrets as ***)"
+	verboseOffline = "also print the config file used (or where one was looked for)"
+)
+
+// configFiles are the files looked for when neither --config nor
+// $JOBNOTIFY_CONFIG names one, as help and the man page show them: the
+// user's (either of two, by XDG_CONFIG_HOME) then the system's. They are
+// config.Candidates, given the names of the variables it reads as their
+// values.
+func configFiles() (user, system []string) {
+	system = config.Candidates(nil)
+	for _, env := range []map[string]string{{"XDG_CONFIG_HOME": "/$XDG_CONFIG_HOME"}, {"HOME": "/~"}} {
+		if c := config.Candidates(env); len(c) > len(system) {
+			user = append(user, strings.TrimPrefix(c[0], "/"))
 		}
-		if len(*vars) == 0 || (*vars)[0] == "" {
-			continue
-		}
-		name := f.Names()[0]
-		a.envVars[name] = (*vars)[0]
-		*usage += " [$" + (*vars)[0] + "]"
-		*vars = nil
 	}
-	return flags
+	return user, system
+}
+
+// takeEnvVar moves a flag's variable (the first of its EnvVars) into
+// a.envVars and returns its name, "" for none; show names it in help.
+// urfave/cli would read it from the process environment; run reads it
+// from the environment it was given, in value, the one place where a
+// flag beats its variable.
+func (a *app) takeEnvVar(f cli.Flag) string {
+	var vars *[]string
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		vars = &f.EnvVars
+	case *cli.BoolFlag:
+		vars = &f.EnvVars
+	case *cli.IntFlag:
+		vars = &f.EnvVars
+	case *cli.GenericFlag:
+		vars = &f.EnvVars
+	default:
+		return ""
+	}
+	if len(*vars) == 0 || (*vars)[0] == "" {
+		return ""
+	}
+	env := (*vars)[0]
+	a.envVars[f.Names()[0]] = env
+	*vars = nil
+	return env
 }
 
 // value returns a flag's value and where it came from: the command line
@@ -203,13 +227,23 @@ func (a *app) readLoudness(c *cli.Context) error {
 	return nil
 }
 
+// configFlag is --config as given on the command line. config.Find
+// reads $JOBNOTIFY_CONFIG itself, after the flag, so that its errors name
+// the variable.
+func (a *app) configFlag(c *cli.Context) string {
+	if v, where, _ := a.value(c, "config"); where == "--config" {
+		return v
+	}
+	return ""
+}
+
 // loadConfig finds and parses the config file; nil when there is none
 // (and none was named). Its warnings go to stderr.
 func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
 	if err := a.readLoudness(c); err != nil {
 		return nil, err
 	}
-	path, err := config.Find(a.str(c, "config"), a.env)
+	path, err := config.Find(a.configFlag(c), a.env)
 	if err != nil || path == "" {
 		if a.verbose && err == nil {
 			a.logf("config: none (looked in %s)", strings.Join(config.Candidates(a.env), ", "))

@@ -11,9 +11,10 @@ import (
 
 func (a *app) envCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "env",
-		Usage:  "print as JSON the build context send would include (no network)",
-		Action: a.printEnv,
+		Name:      "env",
+		Usage:     "print as JSON the build context send would include (no network)",
+		UsageText: "jobnotify env [--config FILE] [--target NAME]",
+		Action:    a.printEnv,
 	}
 }
 

@@ -25,7 +25,7 @@ real receiver would refuse it. In another terminal:
 
 Stop it with Ctrl-C (SIGINT) or SIGTERM: that is exit 0.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8787", Usage: "`HOST:PORT` to listen on (loopback unless you say otherwise)"},
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8787", DefaultText: "127.0.0.1:8787", Usage: "`HOST:PORT` to listen on (loopback unless you say otherwise)"},
 			&cli.IntFlag{Name: "fail", Usage: "answer 503 to the first `N` requests, to watch retries"},
 			&cli.IntFlag{Name: "status", Value: 200, Usage: "the status `CODE` of every other answer"},
 		},

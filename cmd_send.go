@@ -40,17 +40,20 @@ Examples:
    jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
-			&cli.StringFlag{Name: "body", Aliases: []string{"b"}, Usage: "a JSON object; @FILE reads a file, - reads stdin; other text is sent as {\"message\": TEXT}"},
-			&cli.StringSliceFlag{Name: "field", Aliases: []string{"f"}, Usage: "add K=V (a string) or K:=JSON (raw JSON); a.b=c nests; repeatable"},
-			&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add or replace a header, 'Name: value' ('Name:' removes it); repeatable"},
-			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key (default: a random UUID)", EnvVars: []string{"JOBNOTIFY_ID"}},
-			&cli.StringFlag{Name: "phase", Usage: "notification-plugin phase: QUEUED, STARTED, COMPLETED or FINALIZED (default: from --status)"},
+			&cli.StringFlag{Name: "body", Aliases: []string{"b"}, Usage: "`BODY` to send: a JSON object; @FILE reads a file, - reads stdin; other text is sent as {\"message\": TEXT}"},
+			repeatable("field", "f", "add a field: `K=V` sets a string, K:=JSON raw JSON; a.b=c nests; repeatable"),
+			repeatable("header", "H", "add or replace a header, `'NAME: VALUE'` ('NAME:' removes it); repeatable"),
+			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key", DefaultText: "a random UUID", EnvVars: []string{"JOBNOTIFY_ID"}},
+			&cli.StringFlag{Name: "phase", Usage: "notification-plugin `PHASE`: " + human.Join(notify.Phases(), "or"), DefaultText: "from --status"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: one result object on stdout", EnvVars: []string{"JOBNOTIFY_OUTPUT"}},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, or json (one result object on stdout)", EnvVars: []string{"JOBNOTIFY_OUTPUT"}},
 		}, keyFlags()...),
 		Action: a.send,
 	}
 }
+
+// outputFormats are the values of --output.
+var outputFormats = []string{"text", "json"}
 
 // retriedStatuses is "408, 429, 500, 502, 503 and 504", from the list
 // the client retries by.
@@ -59,7 +62,7 @@ func retriedStatuses() string {
 	for _, code := range notify.RetriedStatuses {
 		s = append(s, strconv.Itoa(code))
 	}
-	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+	return human.Join(s, "and")
 }
 
 // sendOptions are send's flags, read once.
@@ -86,7 +89,7 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 		o.json = true
 	case "text", "":
 	default:
-		return o, fmt.Errorf("%s: %q is not text or json", where, out)
+		return o, fmt.Errorf("%s: %q is not %s", where, out, human.Join(outputFormats, "or"))
 	}
 	var err error
 	if o.overrides, err = a.overrides(c); err != nil {
@@ -94,7 +97,7 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	}
 	o.input = notify.Input{ID: a.str(c, "id"), Status: strings.TrimSpace(a.str(c, "status")), Phase: c.String("phase")}
 	o.body, o.hasBody = c.String("body"), a.given(c)["body"]
-	o.fields = c.StringSlice("field")
+	o.fields = list(c, "field")
 	o.phaseSet = a.given(c)["phase"]
 	o.dryRun = c.Bool("dry-run")
 	return o, nil
@@ -112,7 +115,7 @@ func keyFlags() []cli.Flag {
 		if f.Bool {
 			flags = append(flags, &cli.BoolFlag{Name: f.Name, Aliases: aliases, Usage: f.Usage, EnvVars: []string{f.Env}})
 		} else {
-			flags = append(flags, &cli.StringFlag{Name: f.Name, Aliases: aliases, Usage: f.Usage, EnvVars: []string{f.Env}})
+			flags = append(flags, &cli.StringFlag{Name: f.Name, Aliases: aliases, Usage: f.Usage, EnvVars: []string{f.Env}, DefaultText: f.Default})
 		}
 	}
 	return flags
@@ -129,7 +132,7 @@ func (a *app) overrides(c *cli.Context) (config.Overrides, error) {
 			}
 		}
 	}
-	for _, h := range c.StringSlice("header") {
+	for _, h := range list(c, "header") {
 		hd, err := config.NewHeader(h, "--header")
 		if err != nil {
 			return ov, err

@@ -12,9 +12,10 @@ import (
 
 func (a *app) validateCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "validate",
-		Usage:  "check the config and print the resolved settings as JSON, secrets as ***",
-		Action: a.validate,
+		Name:      "validate",
+		Usage:     "check the config and print the resolved settings as JSON, secrets as ***",
+		UsageText: "jobnotify validate [--config FILE] [--target NAME]",
+		Action:    a.validate,
 	}
 }
 
@@ -22,7 +23,7 @@ func (a *app) validate(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	if p, err := config.Find(a.str(c, "config"), a.env); err != nil {
+	if p, err := config.Find(a.configFlag(c), a.env); err != nil {
 		return err
 	} else if p == "" {
 		return fmt.Errorf("no config file (looked in %s; or give --config FILE)", strings.Join(config.Candidates(a.env), ", "))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/input"
 )
 
@@ -338,36 +339,10 @@ func (f *File) layerWhere(prefix string) func(string) string {
 
 // suggest offers the known key closest to an unknown one.
 func suggest(last string) string {
-	best, bestD := "", 3
-	for _, w := range knownNames() {
-		if d := distance(last, w); d < bestD && d > 0 {
-			best, bestD = w, d
-		}
+	if best := human.Closest(last, knownNames()); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // keyLine finds the line that defines a dotted key (such as

@@ -31,18 +31,18 @@ var keys = sync.OnceValue(func() []key {
 		text("url", func(s *Settings) *string { return &s.URL }).
 			override("url", "", "JOBNOTIFY_URL", "endpoint `URL`").display(showURL),
 		text("method", func(s *Settings) *string { return &s.Method }).upper().
-			override("method", "X", "JOBNOTIFY_METHOD", "GET, POST, PUT, PATCH or DELETE (default: POST)"),
+			override("method", "X", "JOBNOTIFY_METHOD", "HTTP `METHOD`: "+human.Join(methods, "or")),
 		duration("timeout", func(s *Settings) *time.Duration { return &s.Timeout }).
-			override("timeout", "", "JOBNOTIFY_TIMEOUT", "per attempt, e.g. 10s (default: 10s)"),
+			override("timeout", "", "JOBNOTIFY_TIMEOUT", "per attempt, a `DURATION` such as 10s or 1m30s"),
 		boolean("soft_fail", func(s *Settings) *bool { return &s.SoftFail }).
 			override("soft-fail", "", "JOBNOTIFY_SOFT_FAIL", "a failed delivery prints a warning and exits 0"),
 		text("format", func(s *Settings) *string { return &s.Format }).trim().
-			override("format", "", "JOBNOTIFY_FORMAT", "payload format: "+strings.Join(formats, ", ")+" (default: jobnotify)"),
+			override("format", "", "JOBNOTIFY_FORMAT", "payload `FORMAT`: "+strings.Join(formats, ", ")),
 		size("max_body", func(s *Settings) *int64 { return &s.MaxBody }),
 		headersKey(),
 		fieldsKey(),
 		number("retry.attempts", func(s *Settings) *int { return &s.Retry.Attempts }).
-			override("attempts", "", "JOBNOTIFY_ATTEMPTS", "total attempts including the first (default: 4)"),
+			override("attempts", "", "JOBNOTIFY_ATTEMPTS", "try `N` times in all, the first try included"),
 		duration("retry.min_wait", func(s *Settings) *time.Duration { return &s.Retry.MinWait }),
 		duration("retry.max_wait", func(s *Settings) *time.Duration { return &s.Retry.MaxWait }),
 		duration("retry.max_time", func(s *Settings) *time.Duration { return &s.Retry.MaxTime }),
@@ -78,6 +78,9 @@ type key struct {
 	name string // dotted, as written in the file: "retry.attempts"
 	// Flag is send's flag for the key and Env its variable; "" for none.
 	// Usage is the flag's help text, Short a one-letter alias.
+	// Usage names the flag's value between backquotes ("per attempt, a
+	// `DURATION` such as 10s"); its default is not written there but
+	// taken from Default() (see Flags).
 	flag, short, env, usage string
 
 	parse   func(v any) (any, error)                             // a TOML value to the Go value set stores
@@ -124,17 +127,26 @@ type Flag struct {
 	Name  string // the flag, without dashes
 	Short string // a one-letter alias; "" for none
 	Env   string // its JOBNOTIFY_* variable
-	Usage string
-	Bool  bool // takes no value
+	Usage string // its value's name between backquotes: "endpoint `URL`"
+	// Default is the built-in default as help shows it ("10s"); "" for
+	// none, and for a boolean, which is off unless given.
+	Default string
+	Bool    bool // takes no value
 }
 
 // Flags lists the flags that override config keys, in the table's order.
 func Flags() []Flag {
 	var out []Flag
+	d := Default()
 	for _, k := range keys() {
-		if k.flag != "" {
-			out = append(out, Flag{Key: k.name, Name: k.flag, Short: k.short, Env: k.env, Usage: k.usage, Bool: k.isBool})
+		if k.flag == "" {
+			continue
 		}
+		f := Flag{Key: k.name, Name: k.flag, Short: k.short, Env: k.env, Usage: k.usage, Bool: k.isBool}
+		if v := k.show(d); v != nil && !k.isBool {
+			f.Default = fmt.Sprint(v)
+		}
+		out = append(out, f)
 	}
 	return out
 }
@@ -225,6 +237,9 @@ func duration(name string, p func(*Settings) *time.Duration) key {
 func parseDuration(t string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(t))
 	if err != nil {
+		if _, nerr := strconv.ParseFloat(strings.TrimSpace(t), 64); nerr == nil {
+			return 0, fmt.Errorf("invalid duration %q: a unit is needed, as in %ss", t, strings.TrimSpace(t))
+		}
 		return 0, fmt.Errorf("invalid duration %q (want a Go duration such as 10s or 1m30s)", t)
 	}
 	return d, nil
@@ -508,6 +523,9 @@ func knownNames() []string {
 
 // Formats are the payload formats jobnotify can send.
 func Formats() []string { return slices.Clone(formats) }
+
+// Methods are the HTTP methods a notification may be sent with.
+func Methods() []string { return slices.Clone(methods) }
 
 // BodyFormats are the formats that need a request body: with GET they are
 // a config error.

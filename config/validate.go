@@ -171,6 +171,14 @@ func (s *Settings) CheckIDHeader(id string) error {
 }
 
 func checkURL(raw string) error {
+	if !strings.Contains(raw, "://") && !strings.HasPrefix(raw, "/") {
+		// "127.0.0.1:9/x" does not parse, and "localhost:8080/x" parses
+		// as scheme "localhost": both are a host without http://.
+		if u, err := url.Parse("http://" + raw); err == nil && u.Host != "" {
+			shown := strings.TrimPrefix(weburl.Safe(u.String()), "http://")
+			return fmt.Errorf("%s: no scheme: want an absolute URL such as http://%s", shown, shown)
+		}
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("not a valid URL: %s", weburl.Safe(raw))

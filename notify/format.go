@@ -125,6 +125,18 @@ func setIf(m map[string]any, k, v string) {
 // Phases of the Jenkins Notification Plugin.
 var phases = []string{"QUEUED", "STARTED", "COMPLETED", "FINALIZED"}
 
+// Phases are the Jenkins Notification Plugin's phases, the values of
+// --phase.
+func Phases() []string { return slices.Clone(phases) }
+
+// knownStatuses are the statuses the formats give a meaning to (a chat
+// message's colour, a CDEvents predicate): Jenkins' results, then those
+// of a build under way. Any other status is sent as it is given.
+var knownStatuses = []string{"SUCCESS", "FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT", "QUEUED", "STARTED", "START", "RUNNING"}
+
+// Statuses are the statuses jobnotify knows, for completing --status.
+func Statuses() []string { return slices.Clone(knownStatuses) }
+
 // startStatuses are the statuses that mean a build is under way.
 var startStatuses = []string{"", "STARTED", "START", "RUNNING"}
 

@@ -1,10 +1,12 @@
 // Package human holds the one copy of the small formatting helpers that
-// messages share: a counted noun, durations rounded for reading, sizes,
-// and a string cut to length.
+// messages share: a counted noun, a list in words, durations rounded
+// for reading, sizes, a string cut to length, and the known word closest
+// to a typo.
 package human
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -54,10 +56,58 @@ func Bytes(n int64) string {
 	return strconv.FormatInt(n, 10) + "B"
 }
 
+// Join joins words for a sentence, the last two with and or or:
+// Join(words, "or") is "a, b or c".
+func Join(words []string, conj string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + conj + " " + words[len(words)-1]
+}
+
 // Cut shortens s to at most n bytes and marks the cut with "…".
 func Cut(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// Closest returns the word of known nearest to word, for a "did you mean"
+// in a message about an unknown key, command or flag: the first of the
+// nearest within two edits (insertions, deletions, substitutions), or ""
+// when none is that near or word is itself known.
+func Closest(word string, known []string) string {
+	best, bestD := "", 3
+	for _, w := range known {
+		d := distance(word, w)
+		if d == 0 {
+			return ""
+		}
+		if d < bestD {
+			best, bestD = w, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

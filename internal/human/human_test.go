@@ -113,3 +113,48 @@ func TestBytes(t *testing.T) {
 		})
 	}
 }
+
+func TestClosest(t *testing.T) {
+	known := []string{"headers", "fields", "send", "flush", "status"}
+	tests := []struct {
+		name, word, want string
+	}{
+		{name: "one letter dropped", word: "heders", want: "headers"},
+		{name: "two letters swapped", word: "sned", want: "send"},
+		{name: "two edits", word: "stats", want: "status"},
+		{name: "too far", word: "validate", want: ""},
+		{name: "known itself", word: "send", want: ""},
+		{name: "empty", word: "", want: ""},
+		{name: "the first of the nearest", word: "flelds", want: "fields"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Closest(tt.word, known); got != tt.want {
+				t.Errorf("Closest(%q): got %q, want %q", tt.word, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJoin(t *testing.T) {
+	tests := []struct {
+		name  string
+		words []string
+		want  string
+	}{
+		{name: "none", want: ""},
+		{name: "one", words: []string{"GET"}, want: "GET"},
+		{name: "two", words: []string{"text", "json"}, want: "text or json"},
+		{name: "three", words: []string{"a", "b", "c"}, want: "a, b or c"},
+	}
+	if got := Join([]string{"send", "flush"}, "and"); got != "send and flush" {
+		t.Errorf("and: got %q, want %q", got, "send and flush")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Join(tt.words, "or"); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
