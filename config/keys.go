@@ -58,8 +58,8 @@ var keys = sync.OnceValue(func() []key {
 		text("cloudevents_mode", func(s *Settings) *string { return &s.Options.CloudEventsMode }).trim(),
 		text("signing.scheme", func(s *Settings) *string { return &s.Signing.Scheme }).trim(),
 		text("signing.secret", func(s *Settings) *string { return &s.signingSecret }).display(func(s *Settings) any {
-			if s.Signing.Scheme == "" {
-				return nil
+			if s.Signing.Scheme == "" || len(s.Signing.Keys) == 0 {
+				return nil // none, or not decoded: an unset ${VAR} (see Vars)
 			}
 			return len(s.Signing.Keys) // how many, never what
 		}).showAs("secrets"),
@@ -372,7 +372,7 @@ func fieldsKey() key {
 		name:  "fields",
 		isMap: true,
 		parse: func(v any) (any, error) { return want[map[string]any](v, "a table") },
-		set: func(s *Settings, v any, _ func(string) string) {
+		set: func(s *Settings, v any, at func(string) string) {
 			m := v.(map[string]any)
 			if len(m) == 0 {
 				return
@@ -382,6 +382,7 @@ func fieldsKey() key {
 			}
 			for _, k := range sortedKeys(m) {
 				s.Fields[k] = m[k]
+				s.fieldSrc[k] = at("fields." + k)
 			}
 		},
 		show: func(s *Settings) any {
@@ -434,12 +435,18 @@ func tomlType(v any) string {
 	}
 }
 
-// showURL is the URL as validate prints it: no userinfo, query values as ***.
+// showURL is the URL as validate prints it: no userinfo, query values as
+// ***. A ${NAME} left unexpanded (ResolveOffline) is shown as written.
 func showURL(s *Settings) any {
 	if s.URL == "" {
 		return nil
 	}
-	return weburl.Display(s.URL)
+	if len(s.urlUnset) == 0 {
+		return weburl.Display(s.URL)
+	}
+	// url.Parse refuses "${HOST}" as a host: show the display form of the
+	// URL's shape, then put each ${NAME} back.
+	return s.unshape(weburl.Display(s.urlShape()))
 }
 
 // Show returns the resolved settings as validate prints them: every key of
@@ -447,6 +454,13 @@ func showURL(s *Settings) any {
 // nothing set are left out. Secrets are *** or counted, never shown.
 func (s *Settings) Show() map[string]any {
 	out := map[string]any{"config": s.Path, "target": s.Target}
+	if len(s.Vars) > 0 {
+		vars := map[string]any{}
+		for _, v := range s.Vars {
+			vars[v.Name] = map[string]any{"set": v.Set, "used_at": v.UsedAt}
+		}
+		out["variables"] = vars
+	}
 	var tables []string // the top-level tables the dots made
 	for _, k := range keys() {
 		if k.show == nil {
