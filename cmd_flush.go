@@ -23,6 +23,8 @@ func (a *app) flushCommand() *cli.Command {
 		Description: `Each saved notification is sent with its original id and body; URL, headers
 and signing come from the current config, so a rotated token works.
 Delivered ones are removed; failed ones stay, with their error updated.
+Each file's target is resolved when it is sent: one that needs a ${VAR}
+not set here is skipped, naming it, and stays; an empty spool needs none.
 A file another flush is sending is skipped; a file another user could have
 written is reported and never sent.
 Exit status: 0 when the spool is empty afterwards, 1 otherwise, 2 when the
@@ -44,7 +46,10 @@ func (a *app) flush(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	base, err := a.resolve(f, a.str(c, "target"), config.Overrides{})
+	// Only to find the spool: spool.dir is never expanded, so this needs
+	// no variable set. Each file's own target is resolved as it is sent,
+	// so an empty spool needs none of the build's secrets (a cron flush).
+	base, err := a.resolveOffline(f, a.str(c, "target"), config.Overrides{})
 	if err != nil {
 		return err
 	}

@@ -516,3 +516,73 @@ func TestFlushTakesOnlyFormatHeaders(t *testing.T) {
 	}
 	wantStderr(t, r, "ignoring header(s) Authorization, X-Evil in the file")
 }
+
+// TestFlushEmptySpoolNeedsNoSecrets: the README's cron line runs outside
+// any build, where no ${VAR} of the config is set: with nothing to send
+// it has nothing to resolve, and exits 0 quietly.
+func TestFlushEmptySpoolNeedsNoSecrets(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		make bool
+	}{{"no spool directory yet", false}, {"an empty spool directory", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			if tt.make {
+				if err := os.Mkdir(dir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv := newRecorder(t)
+			r := jobnotify(t, runOpts{config: spoolConfig(srv.URL, dir)}, "--quiet", "flush")
+			wantCode(t, r, 0)
+			if r.stderr != "" || r.stdout != "" {
+				t.Errorf("--quiet flush printed:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
+			}
+			wantRequests(t, srv, 0)
+		})
+	}
+}
+
+// TestFlushResolvesEachFile: flush resolves each saved notification's
+// own target when it sends it. A file whose target needs a variable that
+// is not set is skipped, naming the variable, and stays (exit 1); the
+// others are sent; once the variable is set, it is sent too.
+func TestFlushResolvesEachFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	// The top level's header needs NOTIFY_TOKEN; chat is on another
+	// origin, so it does not get that header, and needs CHAT_TOKEN.
+	cfg := func(top, chat string) string {
+		return fmt.Sprintf("url = %q\n[retry]\nattempts = 1\n[spool]\ndir = %q\n", top, dir) + tokenHeaders +
+			fmt.Sprintf("[targets.chat]\nurl = %q\n[targets.chat.headers]\nX-Chat-Token = \"${CHAT_TOKEN}\"\n", chat)
+	}
+	chatEnv := []string{"CHAT_TOKEN=canary-chat-token-5678"}
+	send := cfg(deadURL(t), deadURL(t))
+	wantCode(t, jobnotify(t, runOpts{config: send, env: tokenEnv}, "send", "-q", "--id", "top-1"), 1)
+	wantCode(t, jobnotify(t, runOpts{config: send, env: chatEnv}, "send", "-q", "--target", "chat", "--id", "chat-1"), 1)
+	if n := len(spoolFiles(t, dir)); n != 2 {
+		t.Fatalf("spooled: got %d, want 2", n)
+	}
+
+	top, chat := newRecorder(t), newRecorder(t)
+	flush := cfg(top.URL+"/hook", chat.URL+"/chat")
+	r := jobnotify(t, runOpts{config: flush, env: chatEnv}, "flush")
+	wantCode(t, r, 1)
+	wantRequests(t, top, 0)
+	if req := wantRequests(t, chat, 1)[0]; req.Header.Get("Idempotency-Key") != "chat-1" || req.Header.Get("X-Chat-Token") != "canary-chat-token-5678" {
+		t.Errorf("chat got %q with X-Chat-Token %q", req.Header.Get("Idempotency-Key"), req.Header.Get("X-Chat-Token"))
+	}
+	wantStderr(t, r, "headers.Authorization: environment variable NOTIFY_TOKEN is not set (left in place)", "1 file(s) still in "+dir)
+	if f := wantSpooled(t, dir); f.rec.ID != "top-1" || f.rec.Attempts != 1 {
+		t.Errorf("left in the spool: %q after %d attempts, want top-1 as it was (1 attempt)", f.rec.ID, f.rec.Attempts)
+	}
+	noLeaks(t, r)
+
+	r = jobnotify(t, runOpts{config: flush, env: tokenEnv}, "flush")
+	wantCode(t, r, 0)
+	wantToken(t, wantRequests(t, top, 1))
+	wantRequests(t, chat, 1)
+	if n := len(spoolFiles(t, dir)); n != 0 {
+		t.Errorf("spool files after the second flush: got %d, want 0", n)
+	}
+	noLeaks(t, r)
+}
