@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -171,9 +172,19 @@ func text(name string, p func(*Settings) *string) key {
 	}
 }
 
+// filePath is a path, relative to the config file. It is never expanded:
+// a ${VAR} in it is refused rather than taken as part of a file's name.
 func filePath(name string, p func(*Settings) *string) key {
 	k := text(name, p)
 	k.isPath = true
+	parse := k.parse
+	k.parse = func(v any) (any, error) {
+		t, err := parse(v)
+		if err == nil && strings.Contains(t.(string), "${") {
+			return nil, errors.New("${…} is not expanded in a path: write the path itself")
+		}
+		return t, err
+	}
 	return k
 }
 
