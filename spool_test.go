@@ -23,6 +23,7 @@ type spooled struct {
 	rec  struct {
 		Version   int    `json:"version"`
 		Target    string `json:"target"`
+		URL       string `json:"url"`
 		Method    string `json:"method"`
 		ID        string `json:"id"`
 		Attempts  int    `json:"attempts"`
@@ -585,4 +586,71 @@ func TestFlushResolvesEachFile(t *testing.T) {
 		t.Errorf("spool files after the second flush: got %d, want 0", n)
 	}
 	noLeaks(t, r)
+}
+
+// TestFlushSendsWhereSendWent: a notification sent to a --url (or
+// $JOBNOTIFY_URL) and spooled is flushed to that URL, not to the
+// config's; config headers stay with their origin, as at send time.
+func TestFlushSendsWhereSendWent(t *testing.T) {
+	for _, how := range []string{"--url", "$JOBNOTIFY_URL"} {
+		t.Run(how, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			a := newRecorder(t, status(503), status(200)) // down for the send, up for the flush
+			b := newRecorder(t)
+			cfg := spoolConfig(b.URL+"/hook", dir)
+			args, env := []string{"send", "--id", "to-a"}, tokenEnv
+			if how == "--url" {
+				args = append(args, "--url", a.URL+"/x")
+			} else {
+				env = append(env, "JOBNOTIFY_URL="+a.URL+"/x")
+			}
+			r := jobnotify(t, runOpts{config: cfg, env: env}, args...)
+			wantCode(t, r, 1)
+			wantStderr(t, r, "saved to the spool")
+			f := wantSpooled(t, dir)
+			if f.rec.URL != a.URL+"/x" || f.rec.Version != 2 {
+				t.Errorf("spooled url %q (version %d), want %q (version 2)", f.rec.URL, f.rec.Version, a.URL+"/x")
+			}
+
+			r = jobnotify(t, runOpts{config: cfg, env: tokenEnv}, "flush")
+			wantCode(t, r, 0)
+			wantRequests(t, b, 0)
+			reqs := wantRequests(t, a, 2)
+			req := reqs[1]
+			if req.Header.Get("Idempotency-Key") != "to-a" || req.URL.Path != "/x" {
+				t.Errorf("A got %q at %s, want to-a at /x", req.Header.Get("Idempotency-Key"), req.URL.Path)
+			}
+			for _, h := range []string{"Authorization", "X-Api-Key"} {
+				if req.Header.Get(h) != "" {
+					t.Errorf("flush sent the config's %s to another origin than the config's", h)
+				}
+			}
+			wantStderr(t, r, "flushed to-a: POST "+a.URL+"/x", "not sending config header(s) Authorization, X-Api-Key")
+			noLeaks(t, r)
+		})
+	}
+}
+
+// TestSpoolRefusesSecretURL: a command-line URL that holds a secret
+// (userinfo, a query value, a ${VAR}'s value) would have to be stored to
+// be flushed to the same place, so the notification is not spooled, and
+// send says so.
+func TestSpoolRefusesSecretURL(t *testing.T) {
+	addr := strings.TrimPrefix(strings.SplitN(deadURL(t), "/hook", 2)[0], "http://")
+	for _, tt := range []struct{ name, url string }{
+		{"query value", "http://" + addr + "/hook?token=canary-query-token"},
+		{"userinfo", "http://hookuser:canary-url-password@" + addr + "/hook"},
+		{"a variable's value", "http://" + addr + "/hook/canary-env-token-1234"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			r := jobnotify(t, runOpts{config: spoolConfig(deadURL(t), dir), env: tokenEnv}, "send", "--url", tt.url)
+			wantCode(t, r, 1)
+			wantStderr(t, r, "not saved to the spool: the URL from --url holds a secret")
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("the spool holds %d files, want none", len(entries))
+			}
+			noLeaks(t, r)
+		})
+	}
 }

@@ -63,6 +63,7 @@ type Settings struct {
 	src           map[string]string // key -> where it was set, for error messages
 	raw           map[string]bool   // keys whose value still needs ${VAR} expansion
 	fieldSrc      map[string]string // a [fields] key -> where it was set
+	overridden    map[string]string // key -> the flag or variable that set it
 	urlUnset      []string          // variables the URL still holds as ${NAME} (ResolveOffline)
 }
 
@@ -153,6 +154,10 @@ func (o *Overrides) Set(key, text, where string) error {
 	return nil
 }
 
+// OverriddenBy returns the flag or variable that set key ("--url",
+// "$JOBNOTIFY_URL"), or "" when the file or a default did.
+func (s *Settings) OverriddenBy(key string) string { return s.overridden[key] }
+
 // Unset returns the variables of Vars that are not set.
 func (s *Settings) Unset() []Var {
 	var out []Var
@@ -224,6 +229,10 @@ func resolve(f *File, target string, ov Overrides, env map[string]string, offlin
 		s.raw[k] = true // everything so far came from the file
 	}
 	s.apply(ov.values, source{at: func(k string) string { return cmp.Or(ov.where[k], k) }})
+	s.overridden = map[string]string{}
+	for k := range ov.values {
+		s.overridden[k] = cmp.Or(ov.where[k], k)
+	}
 	for _, h := range ov.Headers {
 		s.setHeader(h)
 	}
