@@ -268,7 +268,19 @@ func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
 // resolve computes the settings for a target and teaches the redactor
 // their secrets.
 func (a *app) resolve(f *config.File, target string, ov config.Overrides) (*config.Settings, error) {
-	s, err := config.Resolve(f, target, ov, a.env)
+	return a.learn(config.Resolve(f, target, ov, a.env))
+}
+
+// resolveOffline is resolve for validate and env, which work where a
+// send's variables are not set: it records them instead of failing (see
+// config.ResolveOffline).
+func (a *app) resolveOffline(f *config.File, target string, ov config.Overrides) (*config.Settings, error) {
+	return a.learn(config.ResolveOffline(f, target, ov, a.env))
+}
+
+// learn teaches the redactor the secrets of resolved settings, or of the
+// error resolving them.
+func (a *app) learn(s *config.Settings, err error) (*config.Settings, error) {
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
@@ -289,6 +301,30 @@ func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, e
 		return nil, err
 	}
 	return a.resolve(f, a.str(c, "target"), ov)
+}
+
+// offlineSettings is settings for validate and env: an unset variable is
+// not an error (see noteUnset).
+func (a *app) offlineSettings(c *cli.Context) (*config.Settings, error) {
+	f, err := a.loadConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	return a.resolveOffline(f, a.str(c, "target"), config.Overrides{})
+}
+
+// noteUnset says on stderr which variables a send needs that are not set
+// here, and which checks were left out for them.
+func (a *app) noteUnset(s *config.Settings) {
+	if a.quiet {
+		return
+	}
+	for _, v := range s.Unset() {
+		a.logf("note: %s is not set here; a send needs it (%s)", v.Name, strings.Join(v.UsedAt, "; "))
+	}
+	for _, u := range s.Unchecked {
+		a.logf("note: %s", u)
+	}
 }
 
 // client returns a delivery client for s, its lines going to stderr.

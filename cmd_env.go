@@ -5,7 +5,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 )
 
@@ -22,10 +21,11 @@ func (a *app) printEnv(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	s, err := a.settings(c, config.Overrides{})
+	s, err := a.offlineSettings(c)
 	if err != nil {
 		return err
 	}
+	a.noteUnset(s)
 	bc := envcollect.Collect(a.environ, envOptions(s))
 	if !a.quiet {
 		// On stderr: stdout is exactly the context send would include.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -20,9 +21,14 @@ func (a *app) flushCommand() *cli.Command {
 		Name:      "flush",
 		Usage:     "resend the notifications saved in the spool ([spool] dir), oldest first",
 		UsageText: "jobnotify flush [--dry-run]",
-		Description: `Each saved notification is sent with its original id and body; URL, headers
-and signing come from the current config, so a rotated token works.
+		Description: `Each saved notification is sent with its original id and body to where send
+sent it: the URL --url or $JOBNOTIFY_URL gave send (recorded in the file),
+else its target's URL in the current config. Headers and signing come from
+the current config, so a rotated token works, and config headers still go
+only to their own origin. send's --header values are never spooled.
 Delivered ones are removed; failed ones stay, with their error updated.
+Each file's target is resolved when it is sent: one that needs a ${VAR}
+not set here is skipped, naming it, and stays; an empty spool needs none.
 A file another flush is sending is skipped; a file another user could have
 written is reported and never sent.
 Exit status: 0 when the spool is empty afterwards, 1 otherwise, 2 when the
@@ -44,7 +50,10 @@ func (a *app) flush(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	base, err := a.resolve(f, a.str(c, "target"), config.Overrides{})
+	// Only to find the spool: spool.dir is never expanded, so this needs
+	// no variable set. Each file's own target is resolved as it is sent,
+	// so an empty spool needs none of the build's secrets (a cron flush).
+	base, err := a.resolveOffline(f, a.str(c, "target"), config.Overrides{})
 	if err != nil {
 		return err
 	}
@@ -53,7 +62,7 @@ func (a *app) flush(c *cli.Context) error {
 	}
 	dry := c.Bool("dry-run")
 	deliver := func(ctx context.Context, name string, rec *spool.Record) (int, error) {
-		s, req, err := a.spooledRequest(f, rec)
+		s, req, err := a.spooledRequest(f, name, rec)
 		if err != nil {
 			return 0, err
 		}
@@ -82,15 +91,28 @@ func (a *app) flush(c *cli.Context) error {
 }
 
 // spooledRequest rebuilds a saved notification's request: its id, method
-// and bytes, with URL, headers and signing from the current config. Of the
-// file's headers (*spool.Claim).Load has kept only the format's own.
-func (a *app) spooledRequest(f *config.File, rec *spool.Record) (*config.Settings, *notify.Request, error) {
-	s, err := a.resolve(f, rec.Target, config.Overrides{})
+// and bytes, to the URL it recorded (else its target's), with headers and
+// signing from the current config. Of the file's headers
+// (*spool.Claim).Load has kept only the format's own.
+func (a *app) spooledRequest(f *config.File, name string, rec *spool.Record) (*config.Settings, *notify.Request, error) {
+	var ov config.Overrides
+	if rec.URL != "" {
+		// Where send sent it: the config's headers go only to their
+		// origin, as they did then.
+		if err := ov.Set("url", rec.URL, name+": url"); err != nil {
+			return nil, nil, err
+		}
+	}
+	s, err := a.resolve(f, rec.Target, ov)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := s.NeedURL(); err != nil {
 		return nil, nil, err
+	}
+	if len(s.Dropped) > 0 && !a.quiet {
+		a.logf("%s: not sending config header(s) %s: they were configured for another origin (scheme, host and port) than %s, where it was sent",
+			name, strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
 	req, err := notify.NewRequest(notify.EndpointOf(s), rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)
 	return s, req, err

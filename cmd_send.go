@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -260,7 +261,9 @@ func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, wher
 	return text, where, nil
 }
 
-// save keeps a notification whose delivery failed in the spool.
+// save keeps a notification whose delivery failed in the spool, with
+// where it was going: its target and, when the command line gave it, its
+// URL, so that flush sends it there and nowhere else.
 func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error) {
 	rec := &spool.Record{
 		Target: s.Target, Format: s.Format, Method: req.Method, ID: req.ID,
@@ -277,5 +280,12 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 		return
 	}
 	secrets := redact.New(append(notify.Secrets(notify.EndpointOf(s)), s.Secrets...)...)
+	if by := s.OverriddenBy("url"); by != "" {
+		if u, err := url.Parse(s.URL); err != nil || u.User != nil || secrets.Contains(s.URL) {
+			a.logf("not saved to the spool: the URL from %s holds a secret (userinfo, a query value or a ${VAR}'s value), which the spool must not store, and flush must not send it elsewhere", by)
+			return
+		}
+		rec.URL = s.URL
+	}
 	a.spool(s.SpoolDir).Keep(rec, secrets.Contains)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,9 +13,17 @@ import (
 
 func (a *app) validateCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "validate",
-		Usage:     "check the config and print the resolved settings as JSON, secrets as ***",
-		UsageText: "jobnotify validate [--config FILE] [--target NAME]",
+		Name:  "validate",
+		Usage: "check the config and print the resolved settings as JSON, secrets as ***",
+		Description: `Works offline, outside any build: a ${VAR} that is not set is reported
+(a note on stderr, and "variables" in the JSON lists each variable the send
+will need, whether it is set here and where it is used, never its value),
+not an error; a check that needs its value is left out and said so.
+--strict also fails (exit 2) for each variable a send needs that is unset.`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "strict", Usage: "also fail when a variable a send needs is not set here"},
+		},
+		UsageText: "jobnotify validate [--config FILE] [--target NAME] [--strict]",
 		Action:    a.validate,
 	}
 }
@@ -28,7 +37,7 @@ func (a *app) validate(c *cli.Context) error {
 	} else if p == "" {
 		return fmt.Errorf("no config file (looked in %s; or give --config FILE)", strings.Join(config.Candidates(a.env), ", "))
 	}
-	s, err := a.settings(c, config.Overrides{})
+	s, err := a.offlineSettings(c)
 	if err != nil {
 		return err
 	}
@@ -38,6 +47,13 @@ func (a *app) validate(c *cli.Context) error {
 	if err := notify.CheckTemplate(s); err != nil {
 		return err
 	}
-	out := s.Show()
-	return a.printJSON(out)
+	if unset := s.Unset(); c.Bool("strict") && len(unset) > 0 {
+		names := make([]string, len(unset))
+		for i, v := range unset {
+			names[i] = fmt.Sprintf("%s (%s)", v.Name, strings.Join(v.UsedAt, "; "))
+		}
+		return &config.Error{Where: "validate --strict", Err: errors.New("not set here, and a send needs them: " + strings.Join(names, ", "))}
+	}
+	a.noteUnset(s)
+	return a.printJSON(s.Show())
 }

@@ -23,6 +23,7 @@ type spooled struct {
 	rec  struct {
 		Version   int    `json:"version"`
 		Target    string `json:"target"`
+		URL       string `json:"url"`
 		Method    string `json:"method"`
 		ID        string `json:"id"`
 		Attempts  int    `json:"attempts"`
@@ -515,4 +516,141 @@ func TestFlushTakesOnlyFormatHeaders(t *testing.T) {
 		}
 	}
 	wantStderr(t, r, "ignoring header(s) Authorization, X-Evil in the file")
+}
+
+// TestFlushEmptySpoolNeedsNoSecrets: the README's cron line runs outside
+// any build, where no ${VAR} of the config is set: with nothing to send
+// it has nothing to resolve, and exits 0 quietly.
+func TestFlushEmptySpoolNeedsNoSecrets(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		make bool
+	}{{"no spool directory yet", false}, {"an empty spool directory", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			if tt.make {
+				if err := os.Mkdir(dir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv := newRecorder(t)
+			r := jobnotify(t, runOpts{config: spoolConfig(srv.URL, dir)}, "--quiet", "flush")
+			wantCode(t, r, 0)
+			if r.stderr != "" || r.stdout != "" {
+				t.Errorf("--quiet flush printed:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
+			}
+			wantRequests(t, srv, 0)
+		})
+	}
+}
+
+// TestFlushResolvesEachFile: flush resolves each saved notification's
+// own target when it sends it. A file whose target needs a variable that
+// is not set is skipped, naming the variable, and stays (exit 1); the
+// others are sent; once the variable is set, it is sent too.
+func TestFlushResolvesEachFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	// The top level's header needs NOTIFY_TOKEN; chat is on another
+	// origin, so it does not get that header, and needs CHAT_TOKEN.
+	cfg := func(top, chat string) string {
+		return fmt.Sprintf("url = %q\n[retry]\nattempts = 1\n[spool]\ndir = %q\n", top, dir) + tokenHeaders +
+			fmt.Sprintf("[targets.chat]\nurl = %q\n[targets.chat.headers]\nX-Chat-Token = \"${CHAT_TOKEN}\"\n", chat)
+	}
+	chatEnv := []string{"CHAT_TOKEN=canary-chat-token-5678"}
+	send := cfg(deadURL(t), deadURL(t))
+	wantCode(t, jobnotify(t, runOpts{config: send, env: tokenEnv}, "send", "-q", "--id", "top-1"), 1)
+	wantCode(t, jobnotify(t, runOpts{config: send, env: chatEnv}, "send", "-q", "--target", "chat", "--id", "chat-1"), 1)
+	if n := len(spoolFiles(t, dir)); n != 2 {
+		t.Fatalf("spooled: got %d, want 2", n)
+	}
+
+	top, chat := newRecorder(t), newRecorder(t)
+	flush := cfg(top.URL+"/hook", chat.URL+"/chat")
+	r := jobnotify(t, runOpts{config: flush, env: chatEnv}, "flush")
+	wantCode(t, r, 1)
+	wantRequests(t, top, 0)
+	if req := wantRequests(t, chat, 1)[0]; req.Header.Get("Idempotency-Key") != "chat-1" || req.Header.Get("X-Chat-Token") != "canary-chat-token-5678" {
+		t.Errorf("chat got %q with X-Chat-Token %q", req.Header.Get("Idempotency-Key"), req.Header.Get("X-Chat-Token"))
+	}
+	wantStderr(t, r, "headers.Authorization: environment variable NOTIFY_TOKEN is not set (left in place)", "1 file(s) still in "+dir)
+	if f := wantSpooled(t, dir); f.rec.ID != "top-1" || f.rec.Attempts != 1 {
+		t.Errorf("left in the spool: %q after %d attempts, want top-1 as it was (1 attempt)", f.rec.ID, f.rec.Attempts)
+	}
+	noLeaks(t, r)
+
+	r = jobnotify(t, runOpts{config: flush, env: tokenEnv}, "flush")
+	wantCode(t, r, 0)
+	wantToken(t, wantRequests(t, top, 1))
+	wantRequests(t, chat, 1)
+	if n := len(spoolFiles(t, dir)); n != 0 {
+		t.Errorf("spool files after the second flush: got %d, want 0", n)
+	}
+	noLeaks(t, r)
+}
+
+// TestFlushSendsWhereSendWent: a notification sent to a --url (or
+// $JOBNOTIFY_URL) and spooled is flushed to that URL, not to the
+// config's; config headers stay with their origin, as at send time.
+func TestFlushSendsWhereSendWent(t *testing.T) {
+	for _, how := range []string{"--url", "$JOBNOTIFY_URL"} {
+		t.Run(how, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			a := newRecorder(t, status(503), status(200)) // down for the send, up for the flush
+			b := newRecorder(t)
+			cfg := spoolConfig(b.URL+"/hook", dir)
+			args, env := []string{"send", "--id", "to-a"}, tokenEnv
+			if how == "--url" {
+				args = append(args, "--url", a.URL+"/x")
+			} else {
+				env = append(env, "JOBNOTIFY_URL="+a.URL+"/x")
+			}
+			r := jobnotify(t, runOpts{config: cfg, env: env}, args...)
+			wantCode(t, r, 1)
+			wantStderr(t, r, "saved to the spool")
+			f := wantSpooled(t, dir)
+			if f.rec.URL != a.URL+"/x" || f.rec.Version != 2 {
+				t.Errorf("spooled url %q (version %d), want %q (version 2)", f.rec.URL, f.rec.Version, a.URL+"/x")
+			}
+
+			r = jobnotify(t, runOpts{config: cfg, env: tokenEnv}, "flush")
+			wantCode(t, r, 0)
+			wantRequests(t, b, 0)
+			reqs := wantRequests(t, a, 2)
+			req := reqs[1]
+			if req.Header.Get("Idempotency-Key") != "to-a" || req.URL.Path != "/x" {
+				t.Errorf("A got %q at %s, want to-a at /x", req.Header.Get("Idempotency-Key"), req.URL.Path)
+			}
+			for _, h := range []string{"Authorization", "X-Api-Key"} {
+				if req.Header.Get(h) != "" {
+					t.Errorf("flush sent the config's %s to another origin than the config's", h)
+				}
+			}
+			wantStderr(t, r, "flushed to-a: POST "+a.URL+"/x", "not sending config header(s) Authorization, X-Api-Key")
+			noLeaks(t, r)
+		})
+	}
+}
+
+// TestSpoolRefusesSecretURL: a command-line URL that holds a secret
+// (userinfo, a query value, a ${VAR}'s value) would have to be stored to
+// be flushed to the same place, so the notification is not spooled, and
+// send says so.
+func TestSpoolRefusesSecretURL(t *testing.T) {
+	addr := strings.TrimPrefix(strings.SplitN(deadURL(t), "/hook", 2)[0], "http://")
+	for _, tt := range []struct{ name, url string }{
+		{"query value", "http://" + addr + "/hook?token=canary-query-token"},
+		{"userinfo", "http://hookuser:canary-url-password@" + addr + "/hook"},
+		{"a variable's value", "http://" + addr + "/hook/canary-env-token-1234"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			r := jobnotify(t, runOpts{config: spoolConfig(deadURL(t), dir), env: tokenEnv}, "send", "--url", tt.url)
+			wantCode(t, r, 1)
+			wantStderr(t, r, "not saved to the spool: the URL from --url holds a secret")
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("the spool holds %d files, want none", len(entries))
+			}
+			noLeaks(t, r)
+		})
+	}
 }

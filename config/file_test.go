@@ -777,6 +777,11 @@ include = ["["]
 		{name: "array of retry tables", src: "[[retry]]\nattempts = 3\n", want: []string{":1:", "retry", "want a table, got an array"}},
 		{name: "target spool as a string", src: "[targets.a]\nspool = \"/tmp/x\"\n", want: []string{":2:", "targets.a.spool", "want a table"}},
 
+		// Paths are not expanded: a ${VAR} in one would be a directory
+		// named "${HOME}", and flush must find its spool with no variable set.
+		{name: "variable in spool.dir", src: "[spool]\ndir = \"${HOME}/spool\"\n", want: []string{":2:", "spool.dir", "not expanded"}},
+		{name: "variable in a target's tls.ca_file", src: "[targets.a.tls]\nca_file = \"/etc/${CA}.pem\"\n", want: []string{":2:", "targets.a.tls.ca_file", "not expanded"}},
+
 		// Type mismatches name the key and the line.
 		{
 			name: "attempts as a string",

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -59,8 +60,8 @@ var keys = sync.OnceValue(func() []key {
 		boolean("markdown", func(s *Settings) *bool { return &s.Options.Markdown }),
 		text("signing.scheme", func(s *Settings) *string { return &s.Signing.Scheme }).trim(),
 		text("signing.secret", func(s *Settings) *string { return &s.signingSecret }).display(func(s *Settings) any {
-			if s.Signing.Scheme == "" {
-				return nil
+			if s.Signing.Scheme == "" || len(s.Signing.Keys) == 0 {
+				return nil // none, or not decoded: an unset ${VAR} (see Vars)
 			}
 			return len(s.Signing.Keys) // how many, never what
 		}).showAs("secrets"),
@@ -184,9 +185,19 @@ func text(name string, p func(*Settings) *string) key {
 	}
 }
 
+// filePath is a path, relative to the config file. It is never expanded:
+// a ${VAR} in it is refused rather than taken as part of a file's name.
 func filePath(name string, p func(*Settings) *string) key {
 	k := text(name, p)
 	k.isPath = true
+	parse := k.parse
+	k.parse = func(v any) (any, error) {
+		t, err := parse(v)
+		if err == nil && strings.Contains(t.(string), "${") {
+			return nil, errors.New("${…} is not expanded in a path: write the path itself")
+		}
+		return t, err
+	}
 	return k
 }
 
@@ -388,7 +399,7 @@ func fieldsKey() key {
 		name:  "fields",
 		isMap: true,
 		parse: func(v any) (any, error) { return want[map[string]any](v, "a table") },
-		set: func(s *Settings, v any, _ func(string) string) {
+		set: func(s *Settings, v any, at func(string) string) {
 			m := v.(map[string]any)
 			if len(m) == 0 {
 				return
@@ -398,6 +409,7 @@ func fieldsKey() key {
 			}
 			for _, k := range sortedKeys(m) {
 				s.Fields[k] = m[k]
+				s.fieldSrc[k] = at("fields." + k)
 			}
 		},
 		show: func(s *Settings) any {
@@ -450,12 +462,18 @@ func tomlType(v any) string {
 	}
 }
 
-// showURL is the URL as validate prints it: no userinfo, query values as ***.
+// showURL is the URL as validate prints it: no userinfo, query values as
+// ***. A ${NAME} left unexpanded (ResolveOffline) is shown as written.
 func showURL(s *Settings) any {
 	if s.URL == "" {
 		return nil
 	}
-	return weburl.Display(s.URL)
+	if len(s.urlUnset) == 0 {
+		return weburl.Display(s.URL)
+	}
+	// url.Parse refuses "${HOST}" as a host: show the display form of the
+	// URL's shape, then put each ${NAME} back.
+	return s.unshape(weburl.Display(s.urlShape()))
 }
 
 // Show returns the resolved settings as validate prints them: every key of
@@ -463,6 +481,13 @@ func showURL(s *Settings) any {
 // nothing set are left out. Secrets are *** or counted, never shown.
 func (s *Settings) Show() map[string]any {
 	out := map[string]any{"config": s.Path, "target": s.Target}
+	if len(s.Vars) > 0 {
+		vars := map[string]any{}
+		for _, v := range s.Vars {
+			vars[v.Name] = map[string]any{"set": v.Set, "used_at": v.UsedAt}
+		}
+		out["variables"] = vars
+	}
 	var tables []string // the top-level tables the dots made
 	for _, k := range keys() {
 		if k.show == nil {

@@ -49,11 +49,22 @@ type Settings struct {
 	// Dropped names config headers left out because the URL was changed to
 	// another origin than the one they were configured for.
 	Dropped []string
+	// Vars are the variables the ${VAR}s this send expands name, in the
+	// order first used, set or not: not those of a header left out for
+	// another origin, nor of a target not used. Set is false only after
+	// ResolveOffline; Resolve fails at the first unset one.
+	Vars []Var
+	// Unchecked says, a sentence each, what ResolveOffline did not check
+	// because its value holds an unset variable ("url is not checked: …").
+	Unchecked []string
 
 	signingSecret string            // before expansion
 	templateFile  string            // template_file, read after paths are resolved
 	src           map[string]string // key -> where it was set, for error messages
 	raw           map[string]bool   // keys whose value still needs ${VAR} expansion
+	fieldSrc      map[string]string // a [fields] key -> where it was set
+	overridden    map[string]string // key -> the flag or variable that set it
+	urlUnset      []string          // variables the URL still holds as ${NAME} (ResolveOffline)
 }
 
 // Header is one request header. An empty Value removes the header.
@@ -107,14 +118,15 @@ const DefaultMaxBody = 16 << 20
 // Default returns the built-in settings.
 func Default() *Settings {
 	return &Settings{
-		Method:  "POST",
-		Timeout: 10 * time.Second,
-		MaxBody: DefaultMaxBody,
-		Format:  "jobnotify",
-		Retry:   Retry{Attempts: 4, MinWait: time.Second, MaxWait: 30 * time.Second, MaxTime: 60 * time.Second},
-		Options: FormatOptions{ContentType: "application/json", CDEventsSubject: "pipelinerun", CDEventsUnstable: "failure", CloudEventsMode: "structured"},
-		src:     map[string]string{},
-		raw:     map[string]bool{},
+		Method:   "POST",
+		Timeout:  10 * time.Second,
+		MaxBody:  DefaultMaxBody,
+		Format:   "jobnotify",
+		Retry:    Retry{Attempts: 4, MinWait: time.Second, MaxWait: 30 * time.Second, MaxTime: 60 * time.Second},
+		Options:  FormatOptions{ContentType: "application/json", CDEventsSubject: "pipelinerun", CDEventsUnstable: "failure", CloudEventsMode: "structured"},
+		src:      map[string]string{},
+		raw:      map[string]bool{},
+		fieldSrc: map[string]string{},
 	}
 }
 
@@ -146,6 +158,21 @@ func (o *Overrides) Set(key, text, where string) error {
 	return nil
 }
 
+// OverriddenBy returns the flag or variable that set key ("--url",
+// "$JOBNOTIFY_URL"), or "" when the file or a default did.
+func (s *Settings) OverriddenBy(key string) string { return s.overridden[key] }
+
+// Unset returns the variables of Vars that are not set.
+func (s *Settings) Unset() []Var {
+	var out []Var
+	for _, v := range s.Vars {
+		if !v.Set {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // ErrNoURL is the error of a send with no endpoint.
 var ErrNoURL = errors.New("no endpoint: give --url, set $JOBNOTIFY_URL, or set url in the config file")
 
@@ -170,7 +197,23 @@ func NewHeader(s, where string) (Header, error) {
 // level, then target, then overrides; then expands ${VAR} from env in the
 // values that came from the file, and validates. This is the one place
 // where precedence is decided. f may be nil when there is no config file.
+// A variable the send needs that env does not set is an error naming it.
 func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Settings, error) {
+	return resolve(f, target, ov, env, false)
+}
+
+// ResolveOffline is Resolve for checking a config where a send's
+// variables need not be set (validate, env, and flush before it knows
+// what it will send): an unset variable is recorded in Vars, not an
+// error, and its ${NAME} stays in the value as written. What needs its
+// value (the URL's shape, the signing keys) is not checked, and
+// Unchecked says so; everything else is. Such settings are for showing,
+// never for a send.
+func ResolveOffline(f *File, target string, ov Overrides, env map[string]string) (*Settings, error) {
+	return resolve(f, target, ov, env, true)
+}
+
+func resolve(f *File, target string, ov Overrides, env map[string]string, offline bool) (*Settings, error) {
 	s := Default()
 	if f != nil {
 		s.Path = f.Path
@@ -190,6 +233,10 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 		s.raw[k] = true // everything so far came from the file
 	}
 	s.apply(ov.values, source{at: func(k string) string { return cmp.Or(ov.where[k], k) }})
+	s.overridden = map[string]string{}
+	for k := range ov.values {
+		s.overridden[k] = cmp.Or(ov.where[k], k)
+	}
 	for _, h := range ov.Headers {
 		s.setHeader(h)
 	}
@@ -197,7 +244,7 @@ func Resolve(f *File, target string, ov Overrides, env map[string]string) (*Sett
 	if f != nil {
 		vars = f.vars
 	}
-	if err := s.finish(env, vars); err != nil {
+	if err := s.finish(env, vars, offline); err != nil {
 		// A message about an expanded value (a URL that is not one) may
 		// quote it: the error carries the secrets so the caller can
 		// redact them before printing.
@@ -243,8 +290,8 @@ func (s *Settings) apply(l layer, src source) {
 }
 
 // finish expands, reads the template file and validates.
-func (s *Settings) finish(env map[string]string, vars []string) error {
-	if err := s.expand(env, vars); err != nil {
+func (s *Settings) finish(env map[string]string, vars []string, offline bool) error {
+	if err := s.expand(env, vars, offline); err != nil {
 		return err
 	}
 	if err := s.checkFiles(); err != nil {
@@ -297,7 +344,7 @@ func (s *Settings) dropForeignHeaders(env map[string]string) {
 		o := weburl.OriginKey(h.url)
 		if o == "" && strings.Contains(h.url, "$") {
 			x := expander{env: env} // its values are not recorded as secrets
-			if u, err := x.expand(h.url); err == nil {
+			if u, err := x.expand(h.url, ""); err == nil {
 				o = weburl.OriginKey(u)
 			} else {
 				o = "(unresolved)"

@@ -710,7 +710,7 @@ Authorization = "Bearer ${NOTIFY_TOKEN}"
 [fields]
 team = "${MISSING_VAR}"
 `,
-			want: []string{":2:", "fields", "team", "MISSING_VAR"},
+			want: []string{":3:", "fields.team", "MISSING_VAR"},
 		},
 		{
 			name: "unset variable in a nested field",
@@ -774,6 +774,128 @@ X-A = "cost$"
 				t.Errorf("got settings, want nil")
 			}
 			checkErr(t, err, append([]string{f.Path}, tt.want...), []string{"canary-set-value"})
+		})
+	}
+}
+
+// TestResolveOffline: an unset variable is recorded with where it is
+// used and left as written, not an error; checks that need its value are
+// left out and said so, the others made; a set variable is listed, its
+// value never outside the settings' secrets.
+func TestResolveOffline(t *testing.T) {
+	env := map[string]string{"SET": "canary-set-value"}
+	tests := []struct {
+		name      string
+		src       string
+		target    string
+		wantURL   any // as validate shows it
+		wantVars  []Var
+		unchecked []string
+		method    string // a --method override
+		wantErr   string
+	}{
+		{
+			name:    "host from a variable",
+			src:     "url = \"https://${HOST}/hook?k=${SET}\"\n",
+			wantURL: "https://${HOST}/hook?k=***",
+			wantVars: []Var{
+				{Name: "HOST", UsedAt: []string{":1: url"}},
+				{Name: "SET", Set: true, UsedAt: []string{":1: url"}},
+			},
+			unchecked: []string{"url is not checked: it holds ${HOST}, which is not set here"},
+		},
+		{
+			name:     "path from a variable: the rest is checked",
+			src:      "url = \"https://hooks.example.com/services/${HOOK_ID}\"\n",
+			wantURL:  "https://hooks.example.com/services/${HOOK_ID}",
+			wantVars: []Var{{Name: "HOOK_ID", UsedAt: []string{":1: url"}}},
+		},
+		{
+			name:    "a bad scheme is seen through the variable",
+			src:     "url = \"ftp://hooks.example.com/${HOOK_ID}\"\n",
+			wantErr: "url: ftp://hooks.example.com/${HOOK_ID}: want an absolute http:// or https:// URL",
+		},
+		{
+			name: "headers and fields, each use named",
+			src: `url = "https://api.example.com/"
+[headers]
+Authorization = "Bearer ${TOKEN}"
+X-Token = "${TOKEN}"
+[fields]
+who = "${WHO}"
+deep = { list = ["${DEEP}"] }
+`,
+			wantURL: "https://api.example.com/",
+			wantVars: []Var{
+				{Name: "TOKEN", UsedAt: []string{":3: headers.Authorization", ":4: headers.X-Token"}},
+				{Name: "DEEP", UsedAt: []string{":7: fields.deep"}},
+				{Name: "WHO", UsedAt: []string{":6: fields.who"}},
+			},
+		},
+		{
+			name: "a header for another origin is not needed",
+			src: `url = "https://api.example.com/"
+[headers]
+Authorization = "Bearer ${TOKEN}"
+[targets.chat]
+url = "https://chat.example.com/${CHAT}"
+`,
+			target:   "chat",
+			wantURL:  "https://chat.example.com/${CHAT}",
+			wantVars: []Var{{Name: "CHAT", UsedAt: []string{":5: targets.chat.url"}}},
+		},
+		{
+			name: "signing secret",
+			src: `url = "https://api.example.com/"
+[signing]
+scheme = "standard-webhooks"
+secret = "${WEBHOOK_SECRET}"
+`,
+			wantURL:   "https://api.example.com/",
+			wantVars:  []Var{{Name: "WEBHOOK_SECRET", UsedAt: []string{":4: signing.secret"}}},
+			unchecked: []string{"signing.secret is not checked: it holds ${WEBHOOK_SECRET}, which is not set here"},
+		},
+		{
+			name:    "static checks still run",
+			src:     "url = \"https://${HOST}/\"\n",
+			method:  "FETCH",
+			wantErr: `--method: "FETCH" is not one of`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := mustLoad(t, tt.src)
+			var ov Overrides
+			if tt.method != "" {
+				ov = over(t, "method", tt.method)
+			}
+			s, err := ResolveOffline(f, tt.target, ov, env)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			for i := range tt.wantVars {
+				for j, w := range tt.wantVars[i].UsedAt {
+					tt.wantVars[i].UsedAt[j] = f.Path + w
+				}
+			}
+			if !reflect.DeepEqual(s.Vars, tt.wantVars) {
+				t.Errorf("Vars: got %+v, want %+v", s.Vars, tt.wantVars)
+			}
+			if !slices.Equal(s.Unchecked, tt.unchecked) {
+				t.Errorf("Unchecked: got %q, want %q", s.Unchecked, tt.unchecked)
+			}
+			if got := s.Show()["url"]; got != tt.wantURL {
+				t.Errorf("shown url: got %v, want %v", got, tt.wantURL)
+			}
+			if _, err := Resolve(f, tt.target, Overrides{}, env); err == nil {
+				t.Errorf("Resolve: got no error, want the unset variable's")
+			}
 		})
 	}
 }

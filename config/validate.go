@@ -140,10 +140,19 @@ func (s *Settings) validate() error {
 	if err := s.checkStatic(); err != nil {
 		return err
 	}
-	if s.URL != "" {
+	switch {
+	case s.URL == "":
+	case len(s.urlUnset) == 0:
 		if err := checkURL(s.URL); err != nil {
 			return &Error{Where: s.src["url"], Err: err}
 		}
+	case staticOrigin(s.URL):
+		// Only the path or query waits for a variable: the rest is checked.
+		if err := checkURL(s.urlShape()); err != nil {
+			return &Error{Where: s.src["url"], Err: errors.New(s.unshape(err.Error()))}
+		}
+	default:
+		s.Unchecked = append(s.Unchecked, uncheckedNote("url", s.urlUnset))
 	}
 	for _, h := range s.Headers {
 		if err := CheckHeader(h.Name, h.Value); err != nil {
@@ -169,6 +178,35 @@ func (s *Settings) CheckIDHeader(id string) error {
 	}
 	return nil
 }
+
+// staticOrigin reports whether a URL's scheme and host come before its
+// first ${: "https://hooks.example.com/${ID}", not "https://${HOST}/".
+func staticOrigin(raw string) bool {
+	before, _, _ := strings.Cut(raw, "${")
+	_, rest, ok := strings.Cut(before, "://")
+	return ok && strings.ContainsAny(rest, "/?#")
+}
+
+// urlShape is the URL with a placeholder in the place of each ${NAME}
+// ResolveOffline left in it: letters and digits, so it is a valid host,
+// path segment or query value. unshape puts the ${NAME}s back in a text
+// made from it.
+func (s *Settings) urlShape() string {
+	u := s.URL
+	for i, name := range s.urlUnset {
+		u = strings.ReplaceAll(u, "${"+name+"}", placeholder(i))
+	}
+	return u
+}
+
+func (s *Settings) unshape(text string) string {
+	for i, name := range s.urlUnset {
+		text = strings.ReplaceAll(text, placeholder(i), "${"+name+"}")
+	}
+	return text
+}
+
+func placeholder(i int) string { return fmt.Sprintf("jobnotifyunset%dx", i) }
 
 func checkURL(raw string) error {
 	if !strings.Contains(raw, "://") && !strings.HasPrefix(raw, "/") {

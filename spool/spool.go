@@ -1,8 +1,8 @@
 // Package spool keeps the notifications whose delivery failed, one file
 // each in a directory, and sends them again: Keep is the policy of what
 // may be saved, Flush the loop that resends. A file never holds a header
-// or an expanded secret: at flush time URL, headers and signing come from
-// the config. Nothing is saved in or sent from a directory, and no file
+// or an expanded secret: at flush time headers and signing, and the URL
+// unless the file recorded the command line's, come from the config. Nothing is saved in or sent from a directory, and no file
 // is sent, that another user could have written.
 package spool
 
@@ -25,11 +25,18 @@ import (
 )
 
 // Record is a notification saved after a failed delivery: enough to send
-// it again with the same id and bytes. It never holds headers or expanded
-// secrets: URL, headers and signing come from the config at flush time.
+// it again with the same id and bytes, to the same destination. It never
+// holds headers or expanded secrets: headers and signing, and the URL
+// unless the command line gave it, come from the config at flush time.
 type Record struct {
-	Version   int       `json:"version"`          // 1
-	Target    string    `json:"target,omitempty"` // [targets.NAME] it was sent with; "" for the top level
+	// Version is 1, or 2 when URL is set: a version that does not know
+	// url refuses such a file rather than send it to the config's URL.
+	Version int    `json:"version"`
+	Target  string `json:"target,omitempty"` // [targets.NAME] it was sent with; "" for the top level
+	// URL is where it was sent when the command line said (--url,
+	// $JOBNOTIFY_URL); "" for the target's URL in the config. It holds no
+	// secret: send does not spool a notification whose URL does.
+	URL       string    `json:"url,omitempty"`
 	Format    string    `json:"format"`
 	Method    string    `json:"method"`
 	ID        string    `json:"id"`
@@ -141,6 +148,9 @@ var createTemp = os.CreateTemp
 
 func (sp Dir) write(path string, rec *Record) error {
 	rec.Version = 1
+	if rec.URL != "" {
+		rec.Version = 2
+	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
@@ -326,8 +336,8 @@ func (c *Claim) Load() (*Record, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("not a jobnotify spool file: %w", err)
 	}
-	if rec.Version != 1 || rec.ID == "" || rec.Method == "" {
-		return nil, errors.New("not a jobnotify spool file: no version 1, id or method")
+	if rec.Version != 1 && (rec.Version != 2 || rec.URL == "") || rec.ID == "" || rec.Method == "" {
+		return nil, errors.New("not a jobnotify spool file: no version 1 (or 2 with a url), id or method")
 	}
 	var dropped []string
 	rec.Header, dropped = formatHeader(rec.Header)

@@ -169,6 +169,14 @@ func TestSpoolRoundTrip(t *testing.T) {
 		t.Errorf("got  %+v\nwant %+v", got, in)
 	}
 
+	// A URL from the command line is kept, and makes it version 2, which
+	// versions that do not know url refuse rather than send elsewhere.
+	in3 := spRecord("url-id", time.Unix(3, 0))
+	in3.URL = "http://127.0.0.1:1/x"
+	if got := spLoad(t, sp, spSave(t, sp, in3)); got.Version != 2 || got.URL != in3.URL {
+		t.Errorf("got version %d url %q, want 2 and %q", got.Version, got.URL, in3.URL)
+	}
+
 	// A GET record has no body at all, not an empty one.
 	in2 := spRecord("get-id", time.Unix(2, 0))
 	in2.Method, in2.Body, in2.Query = "GET", nil, "x=1"
@@ -360,7 +368,8 @@ func TestSpoolLoadRejects(t *testing.T) {
 		{"truncated", `{"version":1,"id":"x"`},
 		{"not an object", `[1,2,3]`},
 		{"foreign JSON", `{"name":"something else","items":[1,2]}`},
-		{"wrong version", `{"version":2,"id":"x","method":"POST"}`},
+		{"wrong version", `{"version":3,"id":"x","method":"POST","url":"http://127.0.0.1:1/"}`},
+		{"version 2 without a url", `{"version":2,"id":"x","method":"POST"}`},
 		{"no id", `{"version":1,"method":"POST"}`},
 		{"no method", `{"version":1,"id":"x"}`},
 		{"body not base64", `{"version":1,"id":"x","method":"POST","body":"%%%"}`},
