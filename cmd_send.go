@@ -209,7 +209,7 @@ func (a *app) send(c *cli.Context) (err error) {
 		return err
 	}
 	if !a.quiet {
-		a.logf("%s %s -> %s (%s, %s)", req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode),
+		a.logf("%s -> %s (%s, %s)", req.Where(), notify.StatusLine(res.StatusCode),
 			human.Plural(res.Attempts, "attempt"), human.Elapsed(res.Elapsed))
 	}
 	return nil

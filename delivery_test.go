@@ -3,15 +3,18 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -615,4 +618,72 @@ func TestEscapedServerHeaders(t *testing.T) {
 	if len(raw) > 0 {
 		t.Errorf("stderr has raw %s:\n%q", strings.Join(raw, ", "), r.stderr)
 	}
+}
+
+// TestFailureLineNamesTheRequest: a failure line says which request
+// failed — method, endpoint without userinfo or query, and target — in
+// send's line, its -o json error, and flush's line for a saved one.
+func TestFailureLineNamesTheRequest(t *testing.T) {
+	var found atomic.Bool // the hook exists: the last flush delivers
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		if !found.Load() {
+			w.WriteHeader(404)
+			io.WriteString(w, "no such hook")
+		}
+	})
+	u, _ := url.Parse(srv.URL)
+	endpoint := "http://" + u.Host + "/hook"
+	secretURL := "http://someone:canary-user-pass@" + u.Host + "/hook?token=canary-query-token"
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := fmt.Sprintf("url = %q\n[targets.chat]\nurl = %q\n[spool]\ndir = %q\n", endpoint+"/top", secretURL, dir) + fastRetry(1)
+	noSecrets := func(t *testing.T, r result) {
+		t.Helper()
+		for _, s := range []string{"canary-user-pass", "someone", "canary-query-token", "token="} {
+			if strings.Contains(r.stdout+r.stderr, s) {
+				t.Errorf("output shows %q:\nstdout: %s\nstderr: %s", s, r.stdout, r.stderr)
+			}
+		}
+	}
+	wantLine := func(t *testing.T, text, line string) {
+		t.Helper()
+		if !contains(strings.Split(text, "\n"), line) {
+			t.Errorf("got\n%s\nwant the line\n%s", text, line)
+		}
+	}
+	const failed = ": delivery failed after 1 attempt: 404 Not Found: no such hook"
+
+	t.Run("send to a target", func(t *testing.T) {
+		r := jobnotify(t, runOpts{config: cfg}, "--target", "chat", "send", "--id", "line-1")
+		wantCode(t, r, 1)
+		wantLine(t, r.stderr, "jobnotify: POST "+endpoint+" (target chat)"+failed)
+		noSecrets(t, r)
+	})
+	t.Run("send -o json", func(t *testing.T) {
+		r := jobnotify(t, runOpts{config: cfg}, "--target", "chat", "send", "-o", "json", "--id", "line-2")
+		wantCode(t, r, 1)
+		var res map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatalf("stdout is not one JSON object: %v: %q", err, r.stdout)
+		}
+		if got, want := res["error"], "POST "+endpoint+" (target chat)"+failed; got != want {
+			t.Errorf("error: got %q, want %q", got, want)
+		}
+		noSecrets(t, r)
+	})
+	t.Run("send to the top level", func(t *testing.T) {
+		r := jobnotify(t, runOpts{config: cfg}, "send", "-X", "get", "--id", "line-3")
+		wantCode(t, r, 1)
+		wantLine(t, r.stderr, "jobnotify: GET "+endpoint+"/top"+failed)
+	})
+	t.Run("flush", func(t *testing.T) {
+		r := jobnotify(t, runOpts{config: cfg}, "flush")
+		wantCode(t, r, 1)
+		wantStderr(t, r, "POST "+endpoint+" (target chat)"+failed+" (kept)")
+		noSecrets(t, r)
+		found.Store(true)
+		r = jobnotify(t, runOpts{config: cfg}, "flush")
+		wantCode(t, r, 0)
+		wantStderr(t, r, "flushed line-1: POST "+endpoint+" (target chat) -> 200 OK (1 attempt)")
+		noSecrets(t, r)
+	})
 }

@@ -309,7 +309,7 @@ func TestOutputJSONAndSoftFail(t *testing.T) {
 	if res["delivered"] != false || res["error_class"] != "status" || res["attempts"] != float64(2) {
 		t.Errorf("result: got %v", res)
 	}
-	if !strings.Contains(r.stderr, "warning: delivery failed after 2 attempts") {
+	if !strings.Contains(r.stderr, "warning: POST "+bad.URL+": delivery failed after 2 attempts") {
 		t.Errorf("stderr: %s", r.stderr)
 	}
 	r = jobnotify(t, runOpts{env: []string{"JOBNOTIFY_SOFT_FAIL=true"}, config: fast}, "send", "--url", bad.URL, "--attempts", "1")

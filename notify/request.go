@@ -28,6 +28,7 @@ type Request struct {
 	Query   string      // GET: the payload's query parameters, also in URL
 	ID      string
 	Signing config.Signing
+	Target  string // the config target it goes to, for messages; "" for the top level
 	// FormatHeader are the headers the payload format set: saved with a
 	// spooled notification, since they belong to its bytes.
 	FormatHeader http.Header
@@ -63,11 +64,12 @@ type Endpoint struct {
 	URL     string          // absolute http(s) URL
 	Headers []config.Header // set in order: an empty value removes a header, Host sets the Host
 	Signing config.Signing  // Scheme "" for unsigned
+	Target  string          // the config target ([targets.NAME]) it came from, for messages; "" for the top level
 }
 
 // EndpointOf is the endpoint of resolved settings.
 func EndpointOf(s *config.Settings) Endpoint {
-	return Endpoint{URL: s.URL, Headers: s.Headers, Signing: s.Signing}
+	return Endpoint{URL: s.URL, Headers: s.Headers, Signing: s.Signing, Target: s.Target}
 }
 
 // NewRequest assembles a request around an encoded payload — body for
@@ -82,7 +84,7 @@ func NewRequest(e Endpoint, method, id string, body []byte, query, version strin
 	if err != nil {
 		return nil, &InputError{Where: "url", Err: errors.New("not a valid URL")}
 	}
-	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: e.Signing}
+	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: e.Signing, Target: e.Target}
 	r.Header.Set("User-Agent", "jobnotify/"+version)
 	r.Header.Set("Idempotency-Key", id)
 	r.display = weburl.Display(e.URL)
@@ -119,6 +121,17 @@ func NewRequest(e Endpoint, method, id string, body []byte, query, version strin
 		}
 	}
 	return r, nil
+}
+
+// Where names the request in a result or failure line: its method, its
+// URL as weburl.Origin shows it (no userinfo, no query) and the target,
+// "POST https://api.example.com/hook (target chat)".
+func (r *Request) Where() string {
+	w := r.Method + " " + weburl.Origin(r.URL)
+	if r.Target != "" {
+		w += " (target " + r.Target + ")"
+	}
+	return w
 }
 
 // Query flattens a payload into query parameters with dotted keys

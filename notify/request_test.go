@@ -399,3 +399,28 @@ X-Api-Key: ***
 		t.Errorf("without a body: got %q, want it to end after the headers and a blank line", got)
 	}
 }
+
+// TestRequestWhere: the request as result and failure lines name it, with
+// neither the URL's userinfo nor its query (the configured one or GET's
+// payload), and the target when there is one.
+func TestRequestWhere(t *testing.T) {
+	tests := []struct {
+		name, method, url, query, target, want string
+	}{
+		{name: "top level", method: "POST", url: "https://api.example.com/hook", want: "POST https://api.example.com/hook"},
+		{name: "target", method: "PUT", url: "https://api.example.com/hook", target: "chat", want: "PUT https://api.example.com/hook (target chat)"},
+		{name: "userinfo and query", method: "POST", url: "https://u:pw@api.example.com:8443/a/b?token=t0k", target: "api", want: "POST https://api.example.com:8443/a/b (target api)"},
+		{name: "GET payload", method: "GET", url: "http://127.0.0.1:9/s?k=v", query: "status=SUCCESS", want: "GET http://127.0.0.1:9/s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewRequest(Endpoint{URL: tt.url, Target: tt.target}, tt.method, "id", nil, tt.query, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Where(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

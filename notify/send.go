@@ -76,10 +76,14 @@ const (
 	ClassInput       = "input"       // nothing was sent: a usage, config or input error
 )
 
-// DeliveryError is a delivery that failed after Attempts attempts.
+// DeliveryError is a delivery that failed after Attempts attempts. Its
+// message is the failure line send and flush print:
+// "POST https://api.example.com/hook (target chat): delivery failed after
+// 1 attempt: 404 Not Found: …".
 type DeliveryError struct {
 	Class    string
 	Attempts int
+	Where    string // the request, as Request.Where names it; "" leaves it out
 	Err      error
 }
 
@@ -87,7 +91,11 @@ func (e *DeliveryError) Error() string {
 	if e.Attempts == 0 {
 		return e.Err.Error() // nothing was attempted, as when flush leaves files behind
 	}
-	return fmt.Sprintf("delivery failed after %s: %v", human.Plural(e.Attempts, "attempt"), e.Err)
+	msg := fmt.Sprintf("delivery failed after %s: %v", human.Plural(e.Attempts, "attempt"), e.Err)
+	if e.Where != "" {
+		msg = e.Where + ": " + msg
+	}
+	return msg
 }
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
@@ -196,7 +204,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 			res.Delivered = true
 			return res, nil
 		}
-		de := &DeliveryError{Class: class, Attempts: res.Attempts, Err: err}
+		de := &DeliveryError{Class: class, Attempts: res.Attempts, Where: r.Where(), Err: err}
 		res.ErrorClass, res.Error = class, de.Error()
 		return res, de
 	}
