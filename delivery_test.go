@@ -581,7 +581,7 @@ func TestEscapedServerOutput(t *testing.T) {
 			cfg := fmt.Sprintf("url = %q\n", srv.URL) + fastRetry(2) + tokenHeaders
 			r := jobnotify(t, runOpts{config: cfg, env: tokenEnv}, args...)
 			wantCode(t, r, 1)
-			wantStderr(t, r, `500 Internal Server Error: \x1b[31mred\x1b[0m done\rOVERWRITTEN\n[Pipeline] echo forged\n`)
+			wantStderr(t, r, `500 Internal Server Error: \x1b[31mred\x1b[0m done\rOVERWRITTEN\n[Pipeline] echo forged`+"\n")
 			if strings.ContainsAny(r.stderr+r.stdout, "\x1b\r") {
 				t.Errorf("output has a raw ESC or CR: %q", r.stderr)
 			}
@@ -686,4 +686,32 @@ func TestFailureLineNamesTheRequest(t *testing.T) {
 		wantStderr(t, r, "flushed line-1: POST "+endpoint+" (target chat) -> 200 OK (1 attempt)")
 		noSecrets(t, r)
 	})
+}
+
+// TestServerTextTrailingNewline: the line break (and other space) that
+// ends most server texts is not shown as a literal \n after the excerpt,
+// nor as \\n in -o json; a line break inside the text still is.
+func TestServerTextTrailingNewline(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(404)
+		io.WriteString(w, "no such hook\r\ntry /v2 \t\r\n\n")
+	})
+	cfg := fmt.Sprintf("url = %q\n", srv.URL) + fastRetry(1)
+	const want = `404 Not Found: no such hook\r\ntry /v2`
+
+	r := jobnotify(t, runOpts{config: cfg}, "send")
+	wantCode(t, r, 1)
+	if !strings.HasSuffix(r.stderr, want+"\n") {
+		t.Errorf("stderr: got %q, want it to end with %q and one line break", r.stderr, want)
+	}
+
+	r = jobnotify(t, runOpts{config: cfg}, "send", "-o", "json")
+	wantCode(t, r, 1)
+	var res map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v: %q", err, r.stdout)
+	}
+	if e, _ := res["error"].(string); !strings.HasSuffix(e, want) {
+		t.Errorf("error: got %q, want it to end with %q", e, want)
+	}
 }

@@ -254,13 +254,16 @@ func (c *Client) readSnippet(resp *http.Response) string {
 // that starts before the cut is seen whole by the redactor.
 const cutSlack = 4 << 10
 
-// excerpt redacts raw, then cuts it to n bytes on a character boundary,
-// then escapes it for one line of output.
+// excerpt redacts raw, drops the space and line breaks it ends with
+// (most texts end with a line break, which would show as a literal \n),
+// then cuts it to n bytes on a character boundary, then escapes it for one
+// line of output.
 func (c *Client) excerpt(raw []byte, n int) string {
 	s := string(raw)
 	if c.Redact != nil {
 		s = c.Redact(s)
 	}
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
 	cut := len(s) > n
 	if cut {
 		s = s[:n]
