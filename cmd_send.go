@@ -136,8 +136,10 @@ func (a *app) send(c *cli.Context) (err error) {
 				res = &notify.Result{ErrorClass: notify.ClassInput, Error: err.Error()}
 			}
 			if res != nil {
-				b, _ := json.Marshal(res)
-				fmt.Fprintf(a.stdout, "%s\n", b)
+				// One line; not HTML-escaped, so a dry run's body reads as sent.
+				enc := json.NewEncoder(a.stdout)
+				enc.SetEscapeHTML(false)
+				_ = enc.Encode(res)
 			}
 		}()
 	}
@@ -185,11 +187,11 @@ func (a *app) send(c *cli.Context) (err error) {
 		return err
 	}
 	if o.dryRun {
+		req.Sign(time.Now())
 		if o.json {
-			res = &notify.Result{ID: req.ID}
+			res = &notify.Result{DryRun: true, ID: req.ID, Request: req.Show()}
 			return nil
 		}
-		req.Sign(time.Now())
 		return req.Dump(a.stdout)
 	}
 	client, err := a.client(s)

@@ -424,3 +424,54 @@ func TestRequestWhere(t *testing.T) {
 		})
 	}
 }
+
+// TestShowJSON: the JSON form of a dry run masks what Dump masks by
+// itself, with no redactor behind it: sensitive headers and the signature
+// header of any name. A JSON body stays JSON, unescaped; another body is a
+// string; no body is left out.
+func TestShowJSON(t *testing.T) {
+	r := &Request{
+		Method: "PUT",
+		Host:   "hooks.example.com",
+		Header: http.Header{
+			"Authorization": {"Bearer s3cret-value"},
+			"X-Sig":         {"sha256=abc"},
+			"Content-Type":  {"application/json"},
+			"B-Multi":       {"one", "two"},
+		},
+		Signing: config.Signing{Header: "x-sig"},
+		Body:    []byte("{\n  \"a\": \"<b> & c\"\n}"),
+		display: "http://127.0.0.1/x?t=***",
+	}
+	tests := []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"JSON body", r.Body, `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"},"body":{"a":"<b> & c"}}`},
+		{"text body", []byte("done <ok>\n"), `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"},"body":"done <ok>\n"}`},
+		{"no body", nil, `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r.Body = tt.body
+			// What an encoder without HTML escaping, as send's, writes.
+			var out bytes.Buffer
+			enc := json.NewEncoder(&out)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(Result{Request: r.Show()}); err != nil {
+				t.Fatal(err)
+			}
+			var res struct{ Request json.RawMessage }
+			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(res.Request); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+	if got := r.Header.Get("Authorization"); got != "Bearer s3cret-value" {
+		t.Errorf("Show changed the request's own header: got %q", got)
+	}
+}

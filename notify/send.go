@@ -53,6 +53,7 @@ func NewClient(timeout time.Duration, retry config.Retry) *Client {
 
 // Result says what happened to one delivery.
 type Result struct {
+	DryRun     bool          `json:"dry_run,omitempty"` // nothing was sent: see Request
 	Delivered  bool          `json:"delivered"`
 	StatusCode int           `json:"status_code,omitempty"`
 	Attempts   int           `json:"attempts"`
@@ -61,6 +62,7 @@ type Result struct {
 	ElapsedMS  int64         `json:"elapsed_ms"`
 	ErrorClass string        `json:"error_class,omitempty"` // see DeliveryError.Class
 	Error      string        `json:"error,omitempty"`
+	Request    *Shown        `json:"request,omitempty"` // a dry run's request, as Request.Show shows it
 }
 
 // Error classes of a DeliveryError.
@@ -171,7 +173,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, i int) {
 			var b strings.Builder
 			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, weburl.Origin(req.URL.String()), i+1, c.Retry.Attempts)
-			writeHeaders(&b, "> ", req.Header, r.Signing.Header, c.oneLine)
+			writeHeaders(&b, "> ", shownHeader(req.Header, r.Signing.Header), c.oneLine)
 			c.Debug(strings.TrimSuffix(b.String(), "\n"))
 		}
 	}
@@ -421,7 +423,7 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 func (p *policy) debugResponse(resp *http.Response) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "< %s\n", statusText(resp))
-	writeHeaders(&b, "< ", resp.Header, "", p.c.oneLine)
+	writeHeaders(&b, "< ", shownHeader(resp.Header, ""), p.c.oneLine)
 	peek, _ := io.ReadAll(io.LimitReader(resp.Body, verboseLen+cutSlack))
 	resp.Body = struct {
 		io.Reader
