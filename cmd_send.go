@@ -218,15 +218,18 @@ func (a *app) send(c *cli.Context) (err error) {
 }
 
 // readBody returns the text of --body: literal, @FILE, or - for stdin,
-// at most limit bytes (max_body). A signal stops the read, also while a
-// FIFO waits for a writer or a pipe never closes.
+// at most limit bytes (max_body), without the UTF-8 byte order mark
+// Windows PowerShell 5 writes; UTF-16 is an error naming it. A signal
+// stops the read, also while a FIFO waits for a writer or a pipe never
+// closes.
 func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, where string, err error) {
+	what, fix := "the text", "give it as UTF-8"
 	switch {
 	case arg == "-":
-		where = "--body - (stdin)"
+		where, what = "--body - (stdin)", "the input"
 		text, err = input.Read(ctx, a.stdin, limit)
 	case strings.HasPrefix(arg, "@"):
-		where = "--body " + arg
+		where, what, fix = "--body "+arg, "the file", "save it as UTF-8"
 		text, err = input.ReadFile(ctx, arg[1:], limit)
 	default:
 		where, text = "--body", arg
@@ -234,11 +237,19 @@ func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, wher
 			err = &input.TooLargeError{Limit: limit}
 		}
 	}
-	var tl *input.TooLargeError
-	if errors.As(err, &tl) {
-		return "", where, fmt.Errorf("%s: %w, the most max_body allows (set max_body in the config file to send more)", where, err)
+	if err == nil {
+		text, err = input.UTF8(text)
 	}
-	if err != nil {
+	var (
+		tl *input.TooLargeError
+		ue *input.UTF16Error
+	)
+	switch {
+	case errors.As(err, &tl):
+		return "", where, fmt.Errorf("%s: %w, the most max_body allows (set max_body in the config file to send more)", where, err)
+	case errors.As(err, &ue):
+		return "", where, fmt.Errorf("%s: %s is %w; %s", where, what, err, fix)
+	case err != nil:
 		return "", where, fmt.Errorf("%s: %w", where, err)
 	}
 	return text, where, nil

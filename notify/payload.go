@@ -17,6 +17,7 @@ import (
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/fastjson"
 	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/input"
 )
 
 // InputError is a problem with what the user gave: a body, a field, an id.
@@ -30,7 +31,7 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // Body is a parsed --body.
 type Body struct {
-	Raw string // the text exactly as given
+	Raw string // the text exactly as given, less a UTF-8 byte order mark
 	// Object is the JSON object, or {"message": text} for plain text.
 	// Top-level values longer than 4 KiB (rawMin) may be kept undecoded,
 	// as a fastjson.Raw of their JSON text, whose MarshalJSON writes what
@@ -45,9 +46,14 @@ const rawMin = 4 << 10
 
 // ParseBody parses the text of --body. A JSON object is used as is; text
 // that starts with { or [ must be a JSON object; any other text becomes
-// {"message": text} with trailing line breaks removed. where names the
+// {"message": text} with trailing line breaks removed. A leading UTF-8
+// byte order mark is dropped; UTF-16 text is an error. where names the
 // source in errors ("--body", "--body @file.json").
 func ParseBody(text, where string) (*Body, error) {
+	text, err := input.UTF8(text)
+	if err != nil {
+		return nil, &InputError{Where: where, Err: fmt.Errorf("the text is %w, not UTF-8", err)}
+	}
 	b := &Body{Raw: text}
 	trimmed := strings.TrimSpace(text)
 	if trimmed == "" || trimmed[0] != '{' && trimmed[0] != '[' {

@@ -337,6 +337,7 @@ func TestParseBody(t *testing.T) {
 		text    string
 		want    string // the object as JSON
 		wantErr string // a substring of the error; "" for none
+		raw     string // Body.Raw when not text
 	}{
 		{name: "object", text: `{"a": "b", "n": {"m": [1, true, null]}}`, want: `{"a": "b", "n": {"m": [1, true, null]}}`},
 		{name: "object with surrounding space", text: "  \n{\"a\": 1}\n\n", want: `{"a": 1}`},
@@ -355,6 +356,10 @@ func TestParseBody(t *testing.T) {
 		{name: "trailing garbage", text: `{"a": 1} x`, wantErr: "unexpected text after the JSON object"},
 		{name: "two objects", text: `{"a": 1} {"b": 2}`, wantErr: "line 1, column 10: unexpected text after the JSON object"},
 		{name: "brace but not JSON", text: "{{ template }}", wantErr: "line 1, column 2"},
+		{name: "object after a UTF-8 BOM", text: "\ufeff{\"a\": 1}\r\n", want: `{"a": 1}`, raw: "{\"a\": 1}\r\n"},
+		{name: "text after a UTF-8 BOM", text: "\ufeffdeployed\r\n", want: `{"message": "deployed"}`, raw: "deployed\r\n"},
+		{name: "UTF-16LE", text: "\xff\xfe{\x00}\x00", wantErr: "--body: the text is UTF-16 (little-endian), not UTF-8"},
+		{name: "UTF-16BE without BOM", text: "\x00{\x00}", wantErr: "UTF-16 (big-endian)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -372,8 +377,12 @@ func TestParseBody(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got error %v, want none", err)
 			}
-			if b.Raw != tt.text {
-				t.Errorf("Raw: got %q, want %q", b.Raw, tt.text)
+			wantRaw := tt.text
+			if tt.raw != "" {
+				wantRaw = tt.raw
+			}
+			if b.Raw != wantRaw {
+				t.Errorf("Raw: got %q, want %q", b.Raw, wantRaw)
 			}
 			if got, want := toJSON(t, b.Object), jsonOf(t, tt.want); !reflect.DeepEqual(got, want) {
 				t.Errorf("got %#v, want %#v", got, want)
