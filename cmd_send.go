@@ -38,7 +38,7 @@ Examples:
    jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
-			&cli.StringFlag{Name: "body", Aliases: []string{"b"}, Usage: "a JSON object; @FILE reads a file, - reads stdin; other text is sent as {\"message\": TEXT}"},
+			&cli.GenericFlag{Name: "body", Aliases: []string{"b"}, Value: &onceValue{}, Usage: "a JSON object, merged into the payload; any other text, also a JSON number, null or array, is sent as {\"message\": TEXT}, but text that starts with { or [ must be valid JSON; @FILE reads a file, - reads stdin"},
 			&cli.StringSliceFlag{Name: "field", Aliases: []string{"f"}, Usage: "add K=V (a string) or K:=JSON (raw JSON); a.b=c nests; repeatable"},
 			&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add or replace a header, 'Name: value' ('Name:' removes it); repeatable"},
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key (default: a random UUID)", EnvVars: []string{"JOBNOTIFY_ID"}},
@@ -81,12 +81,43 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 		return o, err
 	}
 	o.input = notify.Input{ID: a.str(c, "id"), Status: strings.TrimSpace(a.str(c, "status")), Phase: c.String("phase")}
+	if n := c.Count("body"); n > 1 {
+		return o, fmt.Errorf("--body: given %d times; give one (add to it with --field)", n)
+	}
 	o.body, o.hasBody = c.String("body"), a.given(c)["body"]
 	o.fields = c.StringSlice("field")
 	o.phaseSet = a.given(c)["phase"]
 	o.dryRun = c.Bool("dry-run")
 	return o, nil
 }
+
+// onceValue is the value of a flag given at most once (--body): it
+// counts how often the command line set it (Count, for
+// cli.Context.Count), so that a second one is an error rather than
+// silently replacing the first.
+type onceValue struct {
+	value string
+	count int
+}
+
+// copied marks urfave/cli copying the value to the flag's other names
+// after parsing (it sets -b when --body was given, and the reverse),
+// which is not another use of the flag. No argument holds a NUL.
+const copied = "\x00copied:"
+
+func (v *onceValue) Set(s string) error {
+	if rest, ok := strings.CutPrefix(s, copied); ok {
+		v.value = rest
+		return nil
+	}
+	v.value = s
+	v.count++
+	return nil
+}
+func (v *onceValue) Serialize() string { return copied + v.value } // what urfave/cli copies with
+func (v *onceValue) String() string    { return v.value }
+func (v *onceValue) Get() any          { return v.value }
+func (v *onceValue) Count() int        { return v.count }
 
 // keyFlags are the flags that override config keys, made from the
 // config's table of keys, which names each one's flag and variable.
@@ -223,16 +254,18 @@ func (a *app) send(c *cli.Context) (err error) {
 // stops the read, also while a FIFO waits for a writer or a pipe never
 // closes.
 func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, where string, err error) {
-	what, fix := "the text", "give it as UTF-8"
+	what, fix, literal := "the text", "give it as UTF-8", false
 	switch {
 	case arg == "-":
 		where, what = "--body - (stdin)", "the input"
 		text, err = input.Read(ctx, a.stdin, limit)
+	case arg == "@":
+		return "", "--body @", errors.New("--body @: a file name is missing after @ (give @FILE, or - for stdin)")
 	case strings.HasPrefix(arg, "@"):
 		where, what, fix = "--body "+arg, "the file", "save it as UTF-8"
 		text, err = input.ReadFile(ctx, arg[1:], limit)
 	default:
-		where, text = "--body", arg
+		where, text, literal = "--body", arg, true
 		if int64(len(arg)) > limit {
 			err = &input.TooLargeError{Limit: limit}
 		}
@@ -251,6 +284,11 @@ func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, wher
 		return "", where, fmt.Errorf("%s: %s is %w; %s", where, what, err, fix)
 	case err != nil:
 		return "", where, fmt.Errorf("%s: %w", where, err)
+	case !literal && strings.TrimSpace(text) == "":
+		// A file or stdin (not the argument itself) with nothing in it
+		// is a step that failed to write it, not a message; an empty
+		// argument, -b '', is text.
+		return "", where, fmt.Errorf("%s: %s is empty (give a body, or leave out --body)", where, what)
 	}
 	return text, where, nil
 }

@@ -38,8 +38,11 @@ func FuzzParseBody(f *testing.F) {
 			}
 			return
 		}
+		// The rule: a JSON object is merged; any other text is a message,
+		// JSON that is not an object included; but text that starts
+		// with { or [ must be JSON.
 		trimmed := strings.TrimSpace(text)
-		plain := trimmed == "" || trimmed[0] != '{' && trimmed[0] != '['
+		plain := trimmed == "" || trimmed[0] != '{' && (trimmed[0] != '[' || json.Valid([]byte(trimmed)))
 		if err != nil {
 			if b != nil {
 				t.Errorf("got body %+v and error %v, want one or the other", b, err)
@@ -73,7 +76,7 @@ func FuzzParseBody(f *testing.F) {
 			return
 		}
 		if trimmed[0] != '{' {
-			t.Fatalf("got %#v for text starting with %q, want an error", b.Object, trimmed[0])
+			t.Fatalf("got %#v for %q, which is neither a JSON object nor text, want an error", b.Object, text)
 		}
 		if !json.Valid([]byte(text)) {
 			t.Errorf("got %#v for invalid JSON %q, want an error", b.Object, text)

@@ -347,8 +347,13 @@ func TestParseBody(t *testing.T) {
 		{name: "text that is a JSON string", text: `"quoted"`, want: `{"message": "\"quoted\""}`},
 		{name: "empty", text: "", want: `{"message": ""}`},
 		{name: "invalid UTF-8 text", text: "bad \xff byte", wantErr: "UTF-8"},
-		{name: "array", text: `[1, 2]`, wantErr: "got an array"},
-		{name: "array after space", text: " \n [{}]", wantErr: "got an array"},
+		{name: "array is text", text: `[1, 2]`, want: `{"message": "[1, 2]"}`},
+		{name: "array after space is text", text: " \n [{}]\n", want: `{"message": " \n [{}]"}`},
+		{name: "number is text", text: "42", want: `{"message": "42"}`},
+		{name: "null is text", text: "null\n", want: `{"message": "null"}`},
+		{name: "true is text", text: "true", want: `{"message": "true"}`},
+		{name: "bracket text that is not JSON", text: "[1,\n2", wantErr: "--body: line 2, column 1: invalid JSON"},
+		{name: "array then more", text: "[1] [2]", wantErr: "line 1, column 5: unexpected text after the JSON array"},
 		{name: "multi-line syntax error", text: "{\n  \"a\": 1,\n  \"b\": x\n}", wantErr: "--body: line 3, column 8: invalid JSON"},
 		{name: "error column in runes", text: "{\n \"é\": 1 2}", wantErr: "line 2, column 9"},
 		{name: "trailing comma", text: `{"a":1,}`, wantErr: "line 1, column 8"},
@@ -655,12 +660,13 @@ func TestNewID(t *testing.T) {
 }
 
 // TestParseBodyBracketText: text that starts with [ but is not JSON is an
-// error naming where it stops parsing; a real array says so.
+// error naming where it stops parsing (a real array is text, see
+// TestParseBody).
 func TestParseBodyBracketText(t *testing.T) {
 	tests := []struct{ text, want string }{
 		{"[Pipeline] deploy failed", "line 1, column 2"},
 		{"[1,\n2", "line 2"},
-		{"[1, 2]", "got an array"},
+		{"[1, 2] and more", "unexpected text after the JSON array"},
 	}
 	for _, tt := range tests {
 		_, err := ParseBody(tt.text, "--body")
