@@ -51,3 +51,49 @@ func TestMaxBody(t *testing.T) {
 		t.Errorf("sent a message of %d bytes", len(got.(string)))
 	}
 }
+
+// TestBodyUTF16: a --body file or stdin in UTF-16 (what Windows
+// PowerShell 5 writes with > or Out-File), with or without its byte order
+// mark, is an input error naming the encoding; nothing is sent.
+func TestBodyUTF16(t *testing.T) {
+	srv := newRecorder(t)
+	cfg := fmt.Sprintf("url = %q\n", srv.URL)
+	utf16 := func(s string, bigEndian bool) string { // s is ASCII
+		var b strings.Builder
+		for i := range len(s) {
+			if bigEndian {
+				b.WriteByte(0)
+			}
+			b.WriteByte(s[i])
+			if !bigEndian {
+				b.WriteByte(0)
+			}
+		}
+		return b.String()
+	}
+	const body = "{\"status\": \"ok\"}\r\n"
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, text, want string
+	}{
+		{"little-endian with BOM", "\xff\xfe" + utf16(body, false), "the file is UTF-16 (little-endian); save it as UTF-8"},
+		{"big-endian with BOM", "\xfe\xff" + utf16(body, true), "the file is UTF-16 (big-endian); save it as UTF-8"},
+		{"little-endian without BOM", utf16(body, false), "the file is UTF-16 (little-endian); save it as UTF-8"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, "f.json")
+			if err := os.WriteFile(p, []byte(tt.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := jobnotify(t, runOpts{config: cfg}, "send", "-b", "@"+p)
+			wantCode(t, r, 2)
+			if got, want := r.stderr, "jobnotify: --body @"+p+": "+tt.want+"\n"; got != want {
+				t.Errorf("stderr: got %q, want %q", got, want)
+			}
+			r = jobnotify(t, runOpts{config: cfg, stdin: tt.text}, "send", "-b", "-")
+			wantCode(t, r, 2)
+			wantStderr(t, r, "jobnotify: --body - (stdin): the input is UTF-16")
+		})
+	}
+	wantRequests(t, srv, 0)
+}

@@ -78,7 +78,7 @@ func (a *app) flush(c *cli.Context) error {
 		}
 		res, err := client.Send(ctx, req)
 		if err == nil && !a.quiet {
-			a.logf("flushed %s: %s %s -> %s (%s)", rec.ID, req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode), human.Plural(res.Attempts, "attempt"))
+			a.logf("flushed %s: %s -> %s (%s)", rec.ID, req.Where(), notify.StatusLine(res.StatusCode), human.Plural(res.Attempts, "attempt"))
 		}
 		return res.Attempts, err
 	}

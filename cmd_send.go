@@ -41,7 +41,9 @@ Examples:
    jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
-			&cli.StringFlag{Name: "body", Aliases: []string{"b"}, Usage: "`BODY` to send: a JSON object; @FILE reads a file, - reads stdin; other text is sent as {\"message\": TEXT}"},
+			// A list, so that a second --body is an error rather than silently
+			// replacing the first.
+			repeatable("body", "b", "`BODY` to send: a JSON object is merged into the payload; any other text, also a JSON number, null or array, is sent as {\"message\": TEXT}, but text that starts with { or [ must be valid JSON; @FILE reads a file, - reads stdin"),
 			repeatable("field", "f", "add a field: `K=V` sets a string, K:=JSON raw JSON; a.b=c nests; repeatable"),
 			repeatable("header", "H", "add or replace a header, `'NAME: VALUE'` ('NAME:' removes it); repeatable"),
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key", DefaultText: "a random UUID", EnvVars: []string{"JOBNOTIFY_ID"}},
@@ -97,7 +99,13 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 		return o, err
 	}
 	o.input = notify.Input{ID: a.str(c, "id"), Status: strings.TrimSpace(a.str(c, "status")), Phase: c.String("phase")}
-	o.body, o.hasBody = c.String("body"), a.given(c)["body"]
+	switch bodies := list(c, "body"); len(bodies) {
+	case 0:
+	case 1:
+		o.body, o.hasBody = bodies[0], true
+	default:
+		return o, fmt.Errorf("--body: given %d times; give one (add to it with --field)", len(bodies))
+	}
 	o.fields = list(c, "field")
 	o.phaseSet = a.given(c)["phase"]
 	o.dryRun = c.Bool("dry-run")
@@ -152,8 +160,10 @@ func (a *app) send(c *cli.Context) (err error) {
 				res = &notify.Result{ErrorClass: notify.ClassInput, Error: err.Error()}
 			}
 			if res != nil {
-				b, _ := json.Marshal(res)
-				fmt.Fprintf(a.stdout, "%s\n", b)
+				// One line; not HTML-escaped, so a dry run's body reads as sent.
+				enc := json.NewEncoder(a.stdout)
+				enc.SetEscapeHTML(false)
+				_ = enc.Encode(res)
 			}
 		}()
 	}
@@ -204,11 +214,11 @@ func (a *app) send(c *cli.Context) (err error) {
 		return err
 	}
 	if o.dryRun {
+		req.Sign(time.Now())
 		if o.json {
-			res = &notify.Result{ID: req.ID}
+			res = &notify.Result{DryRun: true, ID: req.ID, Request: req.Show()}
 			return nil
 		}
-		req.Sign(time.Now())
 		return req.Dump(a.stdout)
 	}
 	client, err := a.client(s)
@@ -228,35 +238,53 @@ func (a *app) send(c *cli.Context) (err error) {
 		return err
 	}
 	if !a.quiet {
-		a.logf("%s %s -> %s (%s, %s)", req.Method, weburl.Origin(s.URL), notify.StatusLine(res.StatusCode),
+		a.logf("%s -> %s (%s, %s)", req.Where(), notify.StatusLine(res.StatusCode),
 			human.Plural(res.Attempts, "attempt"), human.Elapsed(res.Elapsed))
 	}
 	return nil
 }
 
 // readBody returns the text of --body: literal, @FILE, or - for stdin,
-// at most limit bytes (max_body). A signal stops the read, also while a
-// FIFO waits for a writer or a pipe never closes.
+// at most limit bytes (max_body), without the UTF-8 byte order mark
+// Windows PowerShell 5 writes; UTF-16 is an error naming it. A signal
+// stops the read, also while a FIFO waits for a writer or a pipe never
+// closes.
 func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, where string, err error) {
+	what, fix, literal := "the text", "give it as UTF-8", false
 	switch {
 	case arg == "-":
-		where = "--body - (stdin)"
+		where, what = "--body - (stdin)", "the input"
 		text, err = input.Read(ctx, a.stdin, limit)
+	case arg == "@":
+		return "", "--body @", errors.New("--body @: a file name is missing after @ (give @FILE, or - for stdin)")
 	case strings.HasPrefix(arg, "@"):
-		where = "--body " + arg
+		where, what, fix = "--body "+arg, "the file", "save it as UTF-8"
 		text, err = input.ReadFile(ctx, arg[1:], limit)
 	default:
-		where, text = "--body", arg
+		where, text, literal = "--body", arg, true
 		if int64(len(arg)) > limit {
 			err = &input.TooLargeError{Limit: limit}
 		}
 	}
-	var tl *input.TooLargeError
-	if errors.As(err, &tl) {
-		return "", where, fmt.Errorf("%s: %w, the most max_body allows (set max_body in the config file to send more)", where, err)
+	if err == nil {
+		text, err = input.UTF8(text)
 	}
-	if err != nil {
+	var (
+		tl *input.TooLargeError
+		ue *input.UTF16Error
+	)
+	switch {
+	case errors.As(err, &tl):
+		return "", where, fmt.Errorf("%s: %w, the most max_body allows (set max_body in the config file to send more)", where, err)
+	case errors.As(err, &ue):
+		return "", where, fmt.Errorf("%s: %s is %w; %s", where, what, err, fix)
+	case err != nil:
 		return "", where, fmt.Errorf("%s: %w", where, err)
+	case !literal && strings.TrimSpace(text) == "":
+		// A file or stdin (not the argument itself) with nothing in it
+		// is a step that failed to write it, not a message; an empty
+		// argument, -b '', is text.
+		return "", where, fmt.Errorf("%s: %s is empty (give a body, or leave out --body)", where, what)
 	}
 	return text, where, nil
 }

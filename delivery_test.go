@@ -3,15 +3,18 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -578,7 +581,7 @@ func TestEscapedServerOutput(t *testing.T) {
 			cfg := fmt.Sprintf("url = %q\n", srv.URL) + fastRetry(2) + tokenHeaders
 			r := jobnotify(t, runOpts{config: cfg, env: tokenEnv}, args...)
 			wantCode(t, r, 1)
-			wantStderr(t, r, `500 Internal Server Error: \x1b[31mred\x1b[0m done\rOVERWRITTEN\n[Pipeline] echo forged\n`)
+			wantStderr(t, r, `500 Internal Server Error: \x1b[31mred\x1b[0m done\rOVERWRITTEN\n[Pipeline] echo forged`+"\n")
 			if strings.ContainsAny(r.stderr+r.stdout, "\x1b\r") {
 				t.Errorf("output has a raw ESC or CR: %q", r.stderr)
 			}
@@ -614,5 +617,101 @@ func TestEscapedServerHeaders(t *testing.T) {
 	}
 	if len(raw) > 0 {
 		t.Errorf("stderr has raw %s:\n%q", strings.Join(raw, ", "), r.stderr)
+	}
+}
+
+// TestFailureLineNamesTheRequest: a failure line says which request
+// failed — method, endpoint without userinfo or query, and target — in
+// send's line, its -o json error, and flush's line for a saved one.
+func TestFailureLineNamesTheRequest(t *testing.T) {
+	var found atomic.Bool // the hook exists: the last flush delivers
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		if !found.Load() {
+			w.WriteHeader(404)
+			io.WriteString(w, "no such hook")
+		}
+	})
+	u, _ := url.Parse(srv.URL)
+	endpoint := "http://" + u.Host + "/hook"
+	secretURL := "http://someone:canary-user-pass@" + u.Host + "/hook?token=canary-query-token"
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := fmt.Sprintf("url = %q\n[targets.chat]\nurl = %q\n[spool]\ndir = %q\n", endpoint+"/top", secretURL, dir) + fastRetry(1)
+	noSecrets := func(t *testing.T, r result) {
+		t.Helper()
+		for _, s := range []string{"canary-user-pass", "someone", "canary-query-token", "token="} {
+			if strings.Contains(r.stdout+r.stderr, s) {
+				t.Errorf("output shows %q:\nstdout: %s\nstderr: %s", s, r.stdout, r.stderr)
+			}
+		}
+	}
+	wantLine := func(t *testing.T, text, line string) {
+		t.Helper()
+		if !contains(strings.Split(text, "\n"), line) {
+			t.Errorf("got\n%s\nwant the line\n%s", text, line)
+		}
+	}
+	const failed = ": delivery failed after 1 attempt: 404 Not Found: no such hook"
+
+	t.Run("send to a target", func(t *testing.T) {
+		r := jobnotify(t, runOpts{config: cfg}, "--target", "chat", "send", "--id", "line-1")
+		wantCode(t, r, 1)
+		wantLine(t, r.stderr, "jobnotify: POST "+endpoint+" (target chat)"+failed)
+		noSecrets(t, r)
+	})
+	t.Run("send -o json", func(t *testing.T) {
+		r := jobnotify(t, runOpts{config: cfg}, "--target", "chat", "send", "-o", "json", "--id", "line-2")
+		wantCode(t, r, 1)
+		var res map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatalf("stdout is not one JSON object: %v: %q", err, r.stdout)
+		}
+		if got, want := res["error"], "POST "+endpoint+" (target chat)"+failed; got != want {
+			t.Errorf("error: got %q, want %q", got, want)
+		}
+		noSecrets(t, r)
+	})
+	t.Run("send to the top level", func(t *testing.T) {
+		r := jobnotify(t, runOpts{config: cfg}, "send", "-X", "get", "--id", "line-3")
+		wantCode(t, r, 1)
+		wantLine(t, r.stderr, "jobnotify: GET "+endpoint+"/top"+failed)
+	})
+	t.Run("flush", func(t *testing.T) {
+		r := jobnotify(t, runOpts{config: cfg}, "flush")
+		wantCode(t, r, 1)
+		wantStderr(t, r, "POST "+endpoint+" (target chat)"+failed+" (kept)")
+		noSecrets(t, r)
+		found.Store(true)
+		r = jobnotify(t, runOpts{config: cfg}, "flush")
+		wantCode(t, r, 0)
+		wantStderr(t, r, "flushed line-1: POST "+endpoint+" (target chat) -> 200 OK (1 attempt)")
+		noSecrets(t, r)
+	})
+}
+
+// TestServerTextTrailingNewline: the line break (and other space) that
+// ends most server texts is not shown as a literal \n after the excerpt,
+// nor as \\n in -o json; a line break inside the text still is.
+func TestServerTextTrailingNewline(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(404)
+		io.WriteString(w, "no such hook\r\ntry /v2 \t\r\n\n")
+	})
+	cfg := fmt.Sprintf("url = %q\n", srv.URL) + fastRetry(1)
+	const want = `404 Not Found: no such hook\r\ntry /v2`
+
+	r := jobnotify(t, runOpts{config: cfg}, "send")
+	wantCode(t, r, 1)
+	if !strings.HasSuffix(r.stderr, want+"\n") {
+		t.Errorf("stderr: got %q, want it to end with %q and one line break", r.stderr, want)
+	}
+
+	r = jobnotify(t, runOpts{config: cfg}, "send", "-o", "json")
+	wantCode(t, r, 1)
+	var res map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v: %q", err, r.stdout)
+	}
+	if e, _ := res["error"].(string); !strings.HasSuffix(e, want) {
+		t.Errorf("error: got %q, want it to end with %q", e, want)
 	}
 }

@@ -120,7 +120,8 @@ func TestBadInput(t *testing.T) {
 		{name: "bad field", args: []string{"-f", "novalue"}, want: []string{"--field", "novalue"}},
 		{name: "bad raw field", args: []string{"-f", "n:={oops"}, want: []string{"--field", "n"}},
 		{name: "bad body json", args: []string{"-b", "{\n  \"a\": 1,\n  oops\n}"}, want: []string{"--body", "line 3, column 3"}},
-		{name: "body array", args: []string{"-b", "[1,2]"}, want: []string{"--body", "array"}},
+		{name: "body bracket not JSON", args: []string{"-b", "[1,2"}, want: []string{"--body", "line 1, column 4"}},
+		{name: "body twice", args: []string{"-b", "{}", "-b", "{}"}, want: []string{"--body", "2 times"}},
 		{name: "body file missing", args: []string{"-b", "@/nonexistent/body.json"}, want: []string{"/nonexistent/body.json"}},
 		{name: "config missing", args: []string{"--config", "/nonexistent/jobnotify.toml"}, want: []string{"/nonexistent/jobnotify.toml"}},
 		{name: "unknown target", opts: runOpts{config: goodConfig + "[targets.chat]\nurl = \"http://127.0.0.1:1/x\"\n"}, args: []string{"--target", "chaat"}, want: []string{"chaat", "chat"}},
@@ -311,7 +312,7 @@ func TestOutputJSONAndSoftFail(t *testing.T) {
 	if res["delivered"] != false || res["error_class"] != "status" || res["attempts"] != float64(2) {
 		t.Errorf("result: got %v", res)
 	}
-	if !strings.Contains(r.stderr, "warning: delivery failed after 2 attempts") {
+	if !strings.Contains(r.stderr, "warning: POST "+bad.URL+": delivery failed after 2 attempts") {
 		t.Errorf("stderr: %s", r.stderr)
 	}
 	r = jobnotify(t, runOpts{env: []string{"JOBNOTIFY_SOFT_FAIL=true"}, config: fast}, "send", "--url", bad.URL, "--attempts", "1")

@@ -37,7 +37,7 @@ var keys = sync.OnceValue(func() []key {
 			override("timeout", "", "JOBNOTIFY_TIMEOUT", "per attempt, a `DURATION` such as 10s or 1m30s"),
 		boolean("soft_fail", func(s *Settings) *bool { return &s.SoftFail }).
 			override("soft-fail", "", "JOBNOTIFY_SOFT_FAIL", "a failed delivery prints a warning and exits 0"),
-		text("format", func(s *Settings) *string { return &s.Format }).trim().
+		text("format", func(s *Settings) *string { return &s.Format }).lower().
 			override("format", "", "JOBNOTIFY_FORMAT", "payload `FORMAT`: "+strings.Join(formats, ", ")),
 		size("max_body", func(s *Settings) *int64 { return &s.MaxBody }),
 		headersKey(),
@@ -110,10 +110,15 @@ func (k key) then(f func(s *Settings, where string)) key {
 	return k
 }
 
-// trim and upper normalise a text key's value as it is set.
+// trim, upper and lower normalise a text key's value as it is set:
+// methods are upper case and format names lower case, whatever case they
+// were given in.
 func (k key) trim() key { return k.mapText(strings.TrimSpace) }
 func (k key) upper() key {
 	return k.mapText(func(v string) string { return strings.ToUpper(strings.TrimSpace(v)) })
+}
+func (k key) lower() key {
+	return k.mapText(func(v string) string { return strings.ToLower(strings.TrimSpace(v)) })
 }
 
 func (k key) mapText(f func(string) string) key {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jobnotify/jobnotify/internal/fastjson"
+	"github.com/jobnotify/jobnotify/internal/input"
 )
 
 // Run one with, for example:
@@ -22,14 +23,26 @@ func FuzzParseBody(f *testing.F) {
 		`{}`, ` {"a":1} `, "{\"a\":\n  {\"b\": [1, 2.50, 1e400]}}\n", `{"n": 12345678901234567890}`,
 		`{"a":1} {"b":2}`, `{"a":1}x`, `{"a":1}]`, `{"a":`, "{\n\"a\": tru\n}", `{"a":"\ud800"}`,
 		`[1,2]`, `[`, "\t[", "null", "true", `"string"`, "42", "\xff\xfe", "{\xff}", `{"a":"` + "\xff" + `"}`,
-		"\u00a0{}", "\ufeff{}", "x{", "ü{\"a\":1}", "{\"a\":1}\n\n\n", "{\"é\":\"ö\"\n,\n}",
+		"\u00a0{}", "\ufeff{}", "\ufeffdone\r\n", "\xff\xfe{\x00}\x00", "{\x00}\x00", "x{", "ü{\"a\":1}", "{\"a\":1}\n\n\n", "{\"é\":\"ö\"\n,\n}",
 	} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, text string) {
-		b, err := ParseBody(text, "--body")
+	f.Fuzz(func(t *testing.T, given string) {
+		b, err := ParseBody(given, "--body")
+		// What is parsed: the text less a UTF-8 byte order mark; UTF-16
+		// is always an error.
+		text, encErr := input.UTF8(given)
+		if encErr != nil {
+			if err == nil || !strings.Contains(err.Error(), "UTF-16") {
+				t.Fatalf("got %+v, %v for UTF-16 %q, want an error naming UTF-16", b, err, given)
+			}
+			return
+		}
+		// The rule: a JSON object is merged; any other text is a message,
+		// JSON that is not an object included; but text that starts
+		// with { or [ must be JSON.
 		trimmed := strings.TrimSpace(text)
-		plain := trimmed == "" || trimmed[0] != '{' && trimmed[0] != '['
+		plain := trimmed == "" || trimmed[0] != '{' && (trimmed[0] != '[' || json.Valid([]byte(trimmed)))
 		if err != nil {
 			if b != nil {
 				t.Errorf("got body %+v and error %v, want one or the other", b, err)
@@ -53,7 +66,7 @@ func FuzzParseBody(f *testing.F) {
 			t.Fatalf("got body %+v and no error, want a body with an object", b)
 		}
 		if b.Raw != text {
-			t.Errorf("got Raw %q, want the text %q", b.Raw, text)
+			t.Errorf("got Raw %q, want the text %q (of %q)", b.Raw, text, given)
 		}
 		if plain {
 			want := map[string]any{"message": strings.TrimRight(text, "\r\n")}
@@ -63,7 +76,7 @@ func FuzzParseBody(f *testing.F) {
 			return
 		}
 		if trimmed[0] != '{' {
-			t.Fatalf("got %#v for text starting with %q, want an error", b.Object, trimmed[0])
+			t.Fatalf("got %#v for %q, which is neither a JSON object nor text, want an error", b.Object, text)
 		}
 		if !json.Valid([]byte(text)) {
 			t.Errorf("got %#v for invalid JSON %q, want an error", b.Object, text)

@@ -17,6 +17,7 @@ import (
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/fastjson"
 	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/input"
 )
 
 // InputError is a problem with what the user gave: a body, a field, an id.
@@ -30,7 +31,7 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // Body is a parsed --body.
 type Body struct {
-	Raw string // the text exactly as given
+	Raw string // the text exactly as given, less a UTF-8 byte order mark
 	// Object is the JSON object, or {"message": text} for plain text.
 	// Top-level values longer than 4 KiB (rawMin) may be kept undecoded,
 	// as a fastjson.Raw of their JSON text, whose MarshalJSON writes what
@@ -43,27 +44,35 @@ type Body struct {
 // (p["message"]) keeps working.
 const rawMin = 4 << 10
 
-// ParseBody parses the text of --body. A JSON object is used as is; text
-// that starts with { or [ must be a JSON object; any other text becomes
-// {"message": text} with trailing line breaks removed. where names the
-// source in errors ("--body", "--body @file.json").
+// ParseBody parses the text of --body. The rule, as send --help states
+// it: a JSON object is merged into the payload; any other text — words,
+// and also a JSON number, string, true, false, null or array — becomes
+// {"message": text} with trailing line breaks removed; but text that
+// starts with { or [ must be valid JSON, and an error names the line and
+// column where it stops parsing. A leading UTF-8 byte order mark is
+// dropped; UTF-16 text is an error. where names the source in errors
+// ("--body", "--body @file.json").
 func ParseBody(text, where string) (*Body, error) {
+	text, err := input.UTF8(text)
+	if err != nil {
+		return nil, &InputError{Where: where, Err: fmt.Errorf("the text is %w, not UTF-8", err)}
+	}
 	b := &Body{Raw: text}
 	trimmed := strings.TrimSpace(text)
-	if trimmed == "" || trimmed[0] != '{' && trimmed[0] != '[' {
+	if trimmed != "" && trimmed[0] == '[' && !json.Valid([]byte(trimmed)) {
+		// Not JSON ("[Pipeline] …", "[1,2"): say where it stops parsing.
+		err := decode(text, new(any), "array")
+		if err == nil {
+			err = errors.New("invalid JSON") // what json.Valid saw and the decoder did not
+		}
+		return nil, &InputError{Where: where, Err: err}
+	}
+	if trimmed == "" || trimmed[0] != '{' {
 		if !utf8.ValidString(text) {
 			return nil, &InputError{Where: where, Err: errors.New("text is not valid UTF-8")}
 		}
 		b.Object = map[string]any{"message": strings.TrimRight(text, "\r\n")}
 		return b, nil
-	}
-	if trimmed[0] == '[' {
-		if json.Valid([]byte(trimmed)) {
-			return nil, &InputError{Where: where, Err: errors.New("want a JSON object, got an array")}
-		}
-		// Not JSON at all ("[Pipeline] …"): say where it stops parsing.
-		_, err := decodeObject(text)
-		return nil, &InputError{Where: where, Err: err}
 	}
 	if obj, ok := fastjson.SplitObject(text, rawMin); ok {
 		b.Object = obj
@@ -80,18 +89,27 @@ func ParseBody(text, where string) (*Body, error) {
 // decodeObject decodes one JSON object, keeping numbers exact, and reports
 // errors with line and column.
 func decodeObject(text string) (map[string]any, error) {
+	var obj map[string]any
+	if err := decode(text, &obj, "object"); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// decode decodes text, one JSON value (what names it in an error), into v,
+// keeping numbers exact, and reports errors with line and column.
+func decode(text string, v any, what string) error {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
-		return nil, jsonError(text, err, dec.InputOffset())
+	if err := dec.Decode(v); err != nil {
+		return jsonError(text, err, dec.InputOffset())
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		off := dec.InputOffset()
 		line, col := position(text, off)
-		return nil, fmt.Errorf("line %d, column %d: unexpected text after the JSON object", line, col)
+		return fmt.Errorf("line %d, column %d: unexpected text after the JSON %s", line, col, what)
 	}
-	return obj, nil
+	return nil
 }
 
 func jsonError(text string, err error, fallback int64) error {

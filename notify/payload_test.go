@@ -337,6 +337,7 @@ func TestParseBody(t *testing.T) {
 		text    string
 		want    string // the object as JSON
 		wantErr string // a substring of the error; "" for none
+		raw     string // Body.Raw when not text
 	}{
 		{name: "object", text: `{"a": "b", "n": {"m": [1, true, null]}}`, want: `{"a": "b", "n": {"m": [1, true, null]}}`},
 		{name: "object with surrounding space", text: "  \n{\"a\": 1}\n\n", want: `{"a": 1}`},
@@ -346,8 +347,13 @@ func TestParseBody(t *testing.T) {
 		{name: "text that is a JSON string", text: `"quoted"`, want: `{"message": "\"quoted\""}`},
 		{name: "empty", text: "", want: `{"message": ""}`},
 		{name: "invalid UTF-8 text", text: "bad \xff byte", wantErr: "UTF-8"},
-		{name: "array", text: `[1, 2]`, wantErr: "got an array"},
-		{name: "array after space", text: " \n [{}]", wantErr: "got an array"},
+		{name: "array is text", text: `[1, 2]`, want: `{"message": "[1, 2]"}`},
+		{name: "array after space is text", text: " \n [{}]\n", want: `{"message": " \n [{}]"}`},
+		{name: "number is text", text: "42", want: `{"message": "42"}`},
+		{name: "null is text", text: "null\n", want: `{"message": "null"}`},
+		{name: "true is text", text: "true", want: `{"message": "true"}`},
+		{name: "bracket text that is not JSON", text: "[1,\n2", wantErr: "--body: line 2, column 1: invalid JSON"},
+		{name: "array then more", text: "[1] [2]", wantErr: "line 1, column 5: unexpected text after the JSON array"},
 		{name: "multi-line syntax error", text: "{\n  \"a\": 1,\n  \"b\": x\n}", wantErr: "--body: line 3, column 8: invalid JSON"},
 		{name: "error column in runes", text: "{\n \"é\": 1 2}", wantErr: "line 2, column 9"},
 		{name: "trailing comma", text: `{"a":1,}`, wantErr: "line 1, column 8"},
@@ -355,6 +361,10 @@ func TestParseBody(t *testing.T) {
 		{name: "trailing garbage", text: `{"a": 1} x`, wantErr: "unexpected text after the JSON object"},
 		{name: "two objects", text: `{"a": 1} {"b": 2}`, wantErr: "line 1, column 10: unexpected text after the JSON object"},
 		{name: "brace but not JSON", text: "{{ template }}", wantErr: "line 1, column 2"},
+		{name: "object after a UTF-8 BOM", text: "\ufeff{\"a\": 1}\r\n", want: `{"a": 1}`, raw: "{\"a\": 1}\r\n"},
+		{name: "text after a UTF-8 BOM", text: "\ufeffdeployed\r\n", want: `{"message": "deployed"}`, raw: "deployed\r\n"},
+		{name: "UTF-16LE", text: "\xff\xfe{\x00}\x00", wantErr: "--body: the text is UTF-16 (little-endian), not UTF-8"},
+		{name: "UTF-16BE without BOM", text: "\x00{\x00}", wantErr: "UTF-16 (big-endian)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -372,8 +382,12 @@ func TestParseBody(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got error %v, want none", err)
 			}
-			if b.Raw != tt.text {
-				t.Errorf("Raw: got %q, want %q", b.Raw, tt.text)
+			wantRaw := tt.text
+			if tt.raw != "" {
+				wantRaw = tt.raw
+			}
+			if b.Raw != wantRaw {
+				t.Errorf("Raw: got %q, want %q", b.Raw, wantRaw)
 			}
 			if got, want := toJSON(t, b.Object), jsonOf(t, tt.want); !reflect.DeepEqual(got, want) {
 				t.Errorf("got %#v, want %#v", got, want)
@@ -646,12 +660,13 @@ func TestNewID(t *testing.T) {
 }
 
 // TestParseBodyBracketText: text that starts with [ but is not JSON is an
-// error naming where it stops parsing; a real array says so.
+// error naming where it stops parsing (a real array is text, see
+// TestParseBody).
 func TestParseBodyBracketText(t *testing.T) {
 	tests := []struct{ text, want string }{
 		{"[Pipeline] deploy failed", "line 1, column 2"},
 		{"[1,\n2", "line 2"},
-		{"[1, 2]", "got an array"},
+		{"[1, 2] and more", "unexpected text after the JSON array"},
 	}
 	for _, tt := range tests {
 		_, err := ParseBody(tt.text, "--body")

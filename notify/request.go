@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ type Request struct {
 	Query   string      // GET: the payload's query parameters, also in URL
 	ID      string
 	Signing config.Signing
+	Target  string // the config target it goes to, for messages; "" for the top level
 	// FormatHeader are the headers the payload format set: saved with a
 	// spooled notification, since they belong to its bytes.
 	FormatHeader http.Header
@@ -63,11 +65,12 @@ type Endpoint struct {
 	URL     string          // absolute http(s) URL
 	Headers []config.Header // set in order: an empty value removes a header, Host sets the Host
 	Signing config.Signing  // Scheme "" for unsigned
+	Target  string          // the config target ([targets.NAME]) it came from, for messages; "" for the top level
 }
 
 // EndpointOf is the endpoint of resolved settings.
 func EndpointOf(s *config.Settings) Endpoint {
-	return Endpoint{URL: s.URL, Headers: s.Headers, Signing: s.Signing}
+	return Endpoint{URL: s.URL, Headers: s.Headers, Signing: s.Signing, Target: s.Target}
 }
 
 // NewRequest assembles a request around an encoded payload — body for
@@ -82,7 +85,7 @@ func NewRequest(e Endpoint, method, id string, body []byte, query, version strin
 	if err != nil {
 		return nil, &InputError{Where: "url", Err: errors.New("not a valid URL")}
 	}
-	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: e.Signing}
+	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: e.Signing, Target: e.Target}
 	r.Header.Set("User-Agent", "jobnotify/"+version)
 	r.Header.Set("Idempotency-Key", id)
 	r.display = weburl.Display(e.URL)
@@ -119,6 +122,17 @@ func NewRequest(e Endpoint, method, id string, body []byte, query, version strin
 		}
 	}
 	return r, nil
+}
+
+// Where names the request in a result or failure line: its method, its
+// URL as weburl.Origin shows it (no userinfo, no query) and the target,
+// "POST https://api.example.com/hook (target chat)".
+func (r *Request) Where() string {
+	w := r.Method + " " + weburl.Origin(r.URL)
+	if r.Target != "" {
+		w += " (target " + r.Target + ")"
+	}
+	return w
 }
 
 // Query flattens a payload into query parameters with dotted keys
@@ -183,22 +197,41 @@ func flatten(prefix string, v any, out map[string]string) {
 	}
 }
 
-// Dump writes the request as it would go on the wire, with sensitive header
-// values as ***: the request line, headers in sorted order, a blank line
-// and the body.
+// Shown is a request as a dry run shows it, secrets as ***: the URL with
+// its configured query values as *** (see weburl.Display; a GET's payload
+// query stays readable), and the values of sensitive headers and of the
+// signature header as ***. Dump prints it as text; send --dry-run
+// --output json prints it, through MarshalJSON, as its result's "request".
+type Shown struct {
+	Method string
+	URL    string
+	Host   string      // a Host override; "" for the URL's host
+	Header http.Header // every header sent, sensitive values as ***
+	Body   []byte      // nil for none
+}
+
+// Show returns the request as a dry run shows it. It is the one place that
+// decides what a dry run may show, in text and in JSON.
+func (r *Request) Show() *Shown {
+	return &Shown{Method: r.Method, URL: r.display, Host: r.Host, Header: shownHeader(r.Header, r.Signing.Header), Body: r.Body}
+}
+
+// Dump writes the request as it would go on the wire, as Show shows it:
+// the request line, the headers in sorted order, a blank line and the body.
 func (r *Request) Dump(w io.Writer) error {
+	s := r.Show()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n", r.Method, r.display)
-	if r.Host != "" {
-		fmt.Fprintf(&b, "Host: %s\n", r.Host)
+	fmt.Fprintf(&b, "%s %s\n", s.Method, s.URL)
+	if s.Host != "" {
+		fmt.Fprintf(&b, "Host: %s\n", s.Host)
 	}
-	writeHeaders(&b, "", r.Header, r.Signing.Header, nil)
+	writeHeaders(&b, "", s.Header, nil)
 	b.WriteByte('\n')
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
-	if len(r.Body) > 0 {
-		if _, err := w.Write(r.Body); err != nil {
+	if len(s.Body) > 0 {
+		if _, err := w.Write(s.Body); err != nil {
 			return err
 		}
 		_, err := io.WriteString(w, "\n")
@@ -207,11 +240,61 @@ func (r *Request) Dump(w io.Writer) error {
 	return nil
 }
 
-// writeHeaders writes h sorted by name, one line each, prefixed, with the
-// values of sensitive headers, and of the header named also (a signature
-// header of any name), as ***. show, when not nil, renders each name and
-// value for the console (see Client.oneLine); nil writes them as they are.
-func writeHeaders(b *strings.Builder, prefix string, h http.Header, also string, show func(string) string) {
+// MarshalJSON writes {"method", "url", "headers", "body"}: the headers as
+// one object of strings, Host first when set, several values of one header
+// joined by ", "; the body as JSON when it is JSON, else as a string, and
+// left out when there is none. Nothing is HTML-escaped: the body reads as
+// it is sent.
+func (s *Shown) MarshalJSON() ([]byte, error) {
+	headers := make(map[string]string, len(s.Header)+1)
+	for k, vs := range s.Header {
+		headers[k] = strings.Join(vs, ", ")
+	}
+	if s.Host != "" {
+		headers["Host"] = s.Host
+	}
+	var body any
+	switch {
+	case len(s.Body) == 0:
+	case json.Valid(s.Body):
+		body = json.RawMessage(s.Body)
+	default:
+		body = string(s.Body)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
+		Method  string            `json:"method"`
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers"`
+		Body    any               `json:"body,omitempty"`
+	}{s.Method, s.URL, headers, body})
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
+}
+
+// shownHeader returns a copy of h with the values of sensitive headers, and
+// of the header named also (a signature header of any name), as ***.
+func shownHeader(h http.Header, also string) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if config.Sensitive(k) || also != "" && http.CanonicalHeaderKey(also) == k {
+			masked := make([]string, len(vs))
+			for i := range masked {
+				masked[i] = "***"
+			}
+			vs = masked
+		}
+		out[k] = vs
+	}
+	return out
+}
+
+// writeHeaders writes h sorted by name, one line each value, prefixed.
+// show, when not nil, renders each name and value for the console (see
+// Client.oneLine); nil writes them as they are. It shows what it is given:
+// pass it shownHeader's copy.
+func writeHeaders(b *strings.Builder, prefix string, h http.Header, show func(string) string) {
 	if show == nil {
 		show = func(s string) string { return s }
 	}
@@ -222,9 +305,6 @@ func writeHeaders(b *strings.Builder, prefix string, h http.Header, also string,
 	sort.Strings(names)
 	for _, k := range names {
 		for _, v := range h[k] {
-			if config.Sensitive(k) || also != "" && http.CanonicalHeaderKey(also) == k {
-				v = "***"
-			}
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, show(k), show(v))
 		}
 	}

@@ -399,3 +399,79 @@ X-Api-Key: ***
 		t.Errorf("without a body: got %q, want it to end after the headers and a blank line", got)
 	}
 }
+
+// TestRequestWhere: the request as result and failure lines name it, with
+// neither the URL's userinfo nor its query (the configured one or GET's
+// payload), and the target when there is one.
+func TestRequestWhere(t *testing.T) {
+	tests := []struct {
+		name, method, url, query, target, want string
+	}{
+		{name: "top level", method: "POST", url: "https://api.example.com/hook", want: "POST https://api.example.com/hook"},
+		{name: "target", method: "PUT", url: "https://api.example.com/hook", target: "chat", want: "PUT https://api.example.com/hook (target chat)"},
+		{name: "userinfo and query", method: "POST", url: "https://u:pw@api.example.com:8443/a/b?token=t0k", target: "api", want: "POST https://api.example.com:8443/a/b (target api)"},
+		{name: "GET payload", method: "GET", url: "http://127.0.0.1:9/s?k=v", query: "status=SUCCESS", want: "GET http://127.0.0.1:9/s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewRequest(Endpoint{URL: tt.url, Target: tt.target}, tt.method, "id", nil, tt.query, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Where(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestShowJSON: the JSON form of a dry run masks what Dump masks by
+// itself, with no redactor behind it: sensitive headers and the signature
+// header of any name. A JSON body stays JSON, unescaped; another body is a
+// string; no body is left out.
+func TestShowJSON(t *testing.T) {
+	r := &Request{
+		Method: "PUT",
+		Host:   "hooks.example.com",
+		Header: http.Header{
+			"Authorization": {"Bearer s3cret-value"},
+			"X-Sig":         {"sha256=abc"},
+			"Content-Type":  {"application/json"},
+			"B-Multi":       {"one", "two"},
+		},
+		Signing: config.Signing{Header: "x-sig"},
+		Body:    []byte("{\n  \"a\": \"<b> & c\"\n}"),
+		display: "http://127.0.0.1/x?t=***",
+	}
+	tests := []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"JSON body", r.Body, `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"},"body":{"a":"<b> & c"}}`},
+		{"text body", []byte("done <ok>\n"), `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"},"body":"done <ok>\n"}`},
+		{"no body", nil, `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r.Body = tt.body
+			// What an encoder without HTML escaping, as send's, writes.
+			var out bytes.Buffer
+			enc := json.NewEncoder(&out)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(Result{Request: r.Show()}); err != nil {
+				t.Fatal(err)
+			}
+			var res struct{ Request json.RawMessage }
+			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(res.Request); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+	if got := r.Header.Get("Authorization"); got != "Bearer s3cret-value" {
+		t.Errorf("Show changed the request's own header: got %q", got)
+	}
+}

@@ -54,6 +54,7 @@ func NewClient(timeout time.Duration, retry config.Retry) *Client {
 
 // Result says what happened to one delivery.
 type Result struct {
+	DryRun     bool          `json:"dry_run,omitempty"` // nothing was sent: see Request
 	Delivered  bool          `json:"delivered"`
 	StatusCode int           `json:"status_code,omitempty"`
 	Attempts   int           `json:"attempts"`
@@ -62,6 +63,7 @@ type Result struct {
 	ElapsedMS  int64         `json:"elapsed_ms"`
 	ErrorClass string        `json:"error_class,omitempty"` // see DeliveryError.Class
 	Error      string        `json:"error,omitempty"`
+	Request    *Shown        `json:"request,omitempty"` // a dry run's request, as Request.Show shows it
 }
 
 // Error classes of a DeliveryError.
@@ -77,10 +79,14 @@ const (
 	ClassInput       = "input"       // nothing was sent: a usage, config or input error
 )
 
-// DeliveryError is a delivery that failed after Attempts attempts.
+// DeliveryError is a delivery that failed after Attempts attempts. Its
+// message is the failure line send and flush print:
+// "POST https://api.example.com/hook (target chat): delivery failed after
+// 1 attempt: 404 Not Found: …".
 type DeliveryError struct {
 	Class    string
 	Attempts int
+	Where    string // the request, as Request.Where names it; "" leaves it out
 	Err      error
 }
 
@@ -88,7 +94,11 @@ func (e *DeliveryError) Error() string {
 	if e.Attempts == 0 {
 		return e.Err.Error() // nothing was attempted, as when flush leaves files behind
 	}
-	return fmt.Sprintf("delivery failed after %s: %v", human.Plural(e.Attempts, "attempt"), e.Err)
+	msg := fmt.Sprintf("delivery failed after %s: %v", human.Plural(e.Attempts, "attempt"), e.Err)
+	if e.Where != "" {
+		msg = e.Where + ": " + msg
+	}
+	return msg
 }
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
@@ -164,7 +174,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, i int) {
 			var b strings.Builder
 			fmt.Fprintf(&b, "> %s %s (attempt %d/%d)\n", req.Method, weburl.Origin(req.URL.String()), i+1, c.Retry.Attempts)
-			writeHeaders(&b, "> ", req.Header, r.Signing.Header, c.oneLine)
+			writeHeaders(&b, "> ", shownHeader(req.Header, r.Signing.Header), c.oneLine)
 			c.Debug(strings.TrimSuffix(b.String(), "\n"))
 		}
 	}
@@ -197,7 +207,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 			res.Delivered = true
 			return res, nil
 		}
-		de := &DeliveryError{Class: class, Attempts: res.Attempts, Err: err}
+		de := &DeliveryError{Class: class, Attempts: res.Attempts, Where: r.Where(), Err: err}
 		res.ErrorClass, res.Error = class, de.Error()
 		return res, de
 	}
@@ -247,13 +257,16 @@ func (c *Client) readSnippet(resp *http.Response) string {
 // that starts before the cut is seen whole by the redactor.
 const cutSlack = 4 << 10
 
-// excerpt redacts raw, then cuts it to n bytes on a character boundary,
-// then escapes it for one line of output.
+// excerpt redacts raw, drops the space and line breaks it ends with
+// (most texts end with a line break, which would show as a literal \n),
+// then cuts it to n bytes on a character boundary, then escapes it for one
+// line of output.
 func (c *Client) excerpt(raw []byte, n int) string {
 	s := string(raw)
 	if c.Redact != nil {
 		s = c.Redact(s)
 	}
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
 	cut := len(s) > n
 	if cut {
 		s = s[:n]
@@ -411,7 +424,7 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 func (p *policy) debugResponse(resp *http.Response) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "< %s\n", statusText(resp))
-	writeHeaders(&b, "< ", resp.Header, "", p.c.oneLine)
+	writeHeaders(&b, "< ", shownHeader(resp.Header, ""), p.c.oneLine)
 	peek, _ := io.ReadAll(io.LimitReader(resp.Body, verboseLen+cutSlack))
 	resp.Body = struct {
 		io.Reader

@@ -249,7 +249,7 @@ func TestSendNotRetried(t *testing.T) {
 			if n := len(srv.requests()); n != 1 || de.Attempts != 1 || res.Attempts != 1 || res.Delivered || res.StatusCode != code {
 				t.Errorf("got %+v and %d requests, want 1 failed attempt", res, n)
 			}
-			if want := "delivery failed after 1 attempt: " + StatusLine(code); !strings.HasPrefix(err.Error(), want) {
+			if want := "POST " + srv.URL + ": delivery failed after 1 attempt: " + StatusLine(code); !strings.HasPrefix(err.Error(), want) {
 				t.Errorf("got %q, want it to start with %q", err, want)
 			}
 			if res.ErrorClass != ClassStatus || res.Error != err.Error() {
@@ -296,7 +296,7 @@ func TestSendAttemptsExhausted(t *testing.T) {
 	if n := len(srv.requests()); n != 3 || de.Attempts != 3 || res.Attempts != 3 || res.StatusCode != 500 {
 		t.Errorf("got %+v and %d requests, want 3 attempts ending in 500", res, n)
 	}
-	if want := "delivery failed after 3 attempts: 500 Internal Server Error"; !strings.HasPrefix(err.Error(), want) {
+	if want := "POST " + srv.URL + ": delivery failed after 3 attempts: 500 Internal Server Error"; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %q, want it to start with %q", err, want)
 	}
 	if n := strings.Count(logs.String(), "retrying in"); n != 2 {
@@ -329,11 +329,19 @@ func TestSendConnectionRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("got %q, want it to say connection refused", err)
 	}
+	// The URL is named once, by the line's start, without its query; the
+	// cause and the retry lines do not repeat it.
+	if want := "POST http://" + addr + "/hook: delivery failed"; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %q, want it to start with %q", err, want)
+	}
 	_, port, _ := net.SplitHostPort(addr)
 	for _, bad := range []string{"127.0.0.1", port, "refused-canary", "http", "/hook"} {
-		if strings.Contains(err.Error(), bad) || strings.Contains(logs.String(), bad) {
-			t.Errorf("error %q or log %q has %q in it", err, logs, bad)
+		if strings.Contains(de.Err.Error(), bad) || strings.Contains(logs.String(), bad) {
+			t.Errorf("cause %q or log %q has %q in it", de.Err, logs, bad)
 		}
+	}
+	if strings.Contains(err.Error(), "refused-canary") {
+		t.Errorf("error %q shows the query", err)
 	}
 	if !strings.Contains(logs.String(), "attempt 1/2: connection refused; retrying in") {
 		t.Errorf("log: got %q, want a retry line naming the cause", logs)
@@ -407,9 +415,9 @@ func TestSendTimeout(t *testing.T) {
 				}
 				return
 			}
-			deliveryError(t, err, ClassTimeout)
-			if !strings.Contains(err.Error(), "timeout") || strings.Contains(err.Error(), "timeout-canary") || strings.Contains(err.Error(), "127.0.0.1") {
-				t.Errorf("got %q, want a timeout message without the URL", err)
+			de := deliveryError(t, err, ClassTimeout)
+			if cause := de.Err.Error(); !strings.Contains(cause, "timeout") || strings.Contains(cause, "127.0.0.1") || strings.Contains(err.Error(), "timeout-canary") {
+				t.Errorf("got %q, want a timeout cause without the URL, and no query", err)
 			}
 		})
 	}

@@ -3,6 +3,9 @@
 // read and a limit bounds its size. A FIFO with no writer, a pipe that
 // never closes and /dev/zero all end: the first two with the context, the
 // last at the limit.
+//
+// UTF8 takes off the byte order mark Windows tools write and tells
+// UTF-16 text apart from UTF-8.
 package input
 
 import (
@@ -103,4 +106,55 @@ func readAll(r io.Reader, limit int64) (string, error) {
 		return "", &TooLargeError{Limit: limit}
 	}
 	return b.String(), nil
+}
+
+// bom is the UTF-8 byte order mark, U+FEFF, which Windows PowerShell 5
+// writes at the start of a file (Out-File, Set-Content -Encoding UTF8).
+const bom = "\ufeff"
+
+// UTF16Error is text in UTF-16, which jobnotify does not read: what
+// Windows PowerShell 5 writes with > and Out-File by default.
+type UTF16Error struct {
+	BigEndian bool
+}
+
+func (e *UTF16Error) Error() string {
+	if e.BigEndian {
+		return "UTF-16 (big-endian)"
+	}
+	return "UTF-16 (little-endian)"
+}
+
+// UTF8 returns text without a leading UTF-8 byte order mark, or a
+// *UTF16Error when text is UTF-16: it starts with a UTF-16 byte order
+// mark (FF FE, FE FF), or its first bytes are NUL every other byte, as
+// text of ASCII characters is in UTF-16 without a mark. Anything else is
+// returned as it is; whether it is valid UTF-8 is for the caller to say.
+func UTF8(text string) (string, error) {
+	switch {
+	case strings.HasPrefix(text, bom):
+		return text[len(bom):], nil
+	case strings.HasPrefix(text, "\xff\xfe"):
+		return "", &UTF16Error{}
+	case strings.HasPrefix(text, "\xfe\xff"):
+		return "", &UTF16Error{BigEndian: true}
+	}
+	// Without a mark: NUL in every odd (little-endian) or every even
+	// (big-endian) byte of the first few pairs, and never in the others.
+	n := min(len(text), 16) &^ 1
+	if n == 0 {
+		return text, nil
+	}
+	odd, even := true, true
+	for i := 0; i < n; i += 2 {
+		odd = odd && text[i] != 0 && text[i+1] == 0
+		even = even && text[i] == 0 && text[i+1] != 0
+	}
+	switch {
+	case odd:
+		return "", &UTF16Error{}
+	case even:
+		return "", &UTF16Error{BigEndian: true}
+	}
+	return text, nil
 }

@@ -106,3 +106,48 @@ func TestReadInterrupted(t *testing.T) {
 		t.Errorf("got %v after reading %d bytes, want the cause and nothing read", err, r.n)
 	}
 }
+
+func TestUTF8(t *testing.T) {
+	le := func(s string) string { // s in UTF-16LE, ASCII only
+		var b strings.Builder
+		for i := range len(s) {
+			b.WriteByte(s[i])
+			b.WriteByte(0)
+		}
+		return b.String()
+	}
+	be := func(s string) string { return "\x00" + strings.TrimSuffix(le(s), "\x00") }
+	tests := []struct {
+		name, text, want string
+		utf16            string // the encoding named; "" for none
+	}{
+		{name: "plain", text: `{"a": 1}`, want: `{"a": 1}`},
+		{name: "empty", text: "", want: ""},
+		{name: "one byte", text: "x", want: "x"},
+		{name: "UTF-8 BOM", text: "\ufeff{\"a\": 1}\r\n", want: "{\"a\": 1}\r\n"},
+		{name: "only a BOM", text: "\ufeff", want: ""},
+		{name: "BOM later is kept", text: "a\ufeff", want: "a\ufeff"},
+		{name: "not UTF-8 but not UTF-16", text: "caf\xe9", want: "caf\xe9"},
+		{name: "UTF-16LE BOM", text: "\xff\xfe" + le(`{"a": 1}`), utf16: "UTF-16 (little-endian)"},
+		{name: "UTF-16BE BOM", text: "\xfe\xff" + be(`{"a": 1}`), utf16: "UTF-16 (big-endian)"},
+		{name: "UTF-16LE without BOM", text: le(`{"a": 1}`), utf16: "UTF-16 (little-endian)"},
+		{name: "UTF-16BE without BOM", text: be("hello"), utf16: "UTF-16 (big-endian)"},
+		{name: "one UTF-16LE character", text: le("7"), utf16: "UTF-16 (little-endian)"},
+		{name: "a NUL alone is not UTF-16", text: "ab\x00cd", want: "ab\x00cd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := UTF8(tt.text)
+			if tt.utf16 != "" {
+				var ue *UTF16Error
+				if !errors.As(err, &ue) || err.Error() != tt.utf16 {
+					t.Fatalf("got %q, %v; want a *UTF16Error %q", got, err, tt.utf16)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
