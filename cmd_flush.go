@@ -111,7 +111,7 @@ func (a *app) spooledRequest(f *config.File, name string, rec *spool.Record) (*c
 		return nil, nil, err
 	}
 	if len(s.Dropped) > 0 && !a.quiet {
-		a.logf("%s: not sending config header(s) %s: they were configured for another origin (scheme, host and port) than %s, where it was sent",
+		a.logf("%s: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s, where it was sent",
 			name, strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
 	req, err := notify.NewRequest(notify.EndpointOf(s), rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)

@@ -178,7 +178,7 @@ func (a *app) send(c *cli.Context) (err error) {
 		return err
 	}
 	if len(s.Dropped) > 0 && !a.quiet {
-		a.logf("warning: not sending config header(s) %s: they were configured for another origin (scheme, host and port) than %s (pass them with --header to send them)",
+		a.logf("warning: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s (pass them with --header to send them)",
 			strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
 	if o.phaseSet && s.Format != "notification-plugin" {

@@ -201,8 +201,9 @@ func wantIn(t testing.TB, what, text string, subs ...string) {
 
 // senderConfig is a sender's config: a token header from ${NOTIFY_TOKEN}
 // and what else is given.
-func senderConfig(extra ...string) string {
-	return "[headers]\nAuthorization = \"Bearer ${NOTIFY_TOKEN}\"\n" + strings.Join(extra, "")
+func senderConfig(l *listener, extra ...string) string {
+	// The header belongs to listen's origin: config headers go only there.
+	return fmt.Sprintf("url = %q\n", l.url("/")) + "[headers]\nAuthorization = \"Bearer ${NOTIFY_TOKEN}\"\n" + strings.Join(extra, "")
 }
 
 func TestListenShowsASend(t *testing.T) {
@@ -217,7 +218,7 @@ func TestListenShowsASend(t *testing.T) {
 			// header's name, not because its redactor knows the value.
 			l := startListen(t, runOpts{config: listenSigning(tt.scheme), env: []string{"LISTEN_SECRET=" + tt.secret}})
 			send := jobnotify(t, runOpts{
-				config: senderConfig(listenSigning(tt.scheme)),
+				config: senderConfig(l, listenSigning(tt.scheme)),
 				env:    []string{"NOTIFY_TOKEN=" + listenToken, "LISTEN_SECRET=" + tt.secret},
 			}, "send", "--url", l.url("/hook?build=42"), "--id", "listen-e2e-id-1", "-s", "SUCCESS",
 				"--body", `{"message":"hello from the test"}`, "-f", "stage=deploy", "-f", "ansi=\x1b[31mred")
@@ -265,13 +266,13 @@ func TestListenBadSignature(t *testing.T) {
 	// first. An invalid signature is answered 401, so the sender sees it
 	// refused (and does not retry it).
 	for _, bad := range []result{
-		jobnotify(t, sender(senderConfig(listenSigning("standard-webhooks")), listenKeyB), "send", "--url", l.url("/other-key")),
-		jobnotify(t, sender(senderConfig(), ""), "send", "--url", l.url("/unsigned")),
+		jobnotify(t, sender(senderConfig(l, listenSigning("standard-webhooks")), listenKeyB), "send", "--url", l.url("/other-key")),
+		jobnotify(t, sender(senderConfig(l), ""), "send", "--url", l.url("/unsigned")),
 	} {
 		wantCode(t, bad, 1)
 		wantIn(t, "send's stderr", bad.stderr, "after 1 attempt: 401 Unauthorized")
 	}
-	wantCode(t, jobnotify(t, sender(senderConfig(listenSigning("standard-webhooks")), listenKeyB+" "+listenKeyA), "send", "--url", l.url("/rotated")), 0)
+	wantCode(t, jobnotify(t, sender(senderConfig(l, listenSigning("standard-webhooks")), listenKeyB+" "+listenKeyA), "send", "--url", l.url("/rotated")), 0)
 	r := l.stop(t, syscall.SIGTERM)
 	wantCode(t, r, 0)
 	bs := wantBlocks(t, r, 3)
@@ -293,7 +294,7 @@ func TestListenBadSignature(t *testing.T) {
 func TestListenFailCausesRetries(t *testing.T) {
 	l := startListen(t, runOpts{}, "--fail", "2")
 	retry := "[retry]\nattempts = 4\nmin_wait = \"10ms\"\nmax_wait = \"50ms\"\nmax_time = \"20s\"\n"
-	send := jobnotify(t, runOpts{config: senderConfig(retry), env: []string{"NOTIFY_TOKEN=" + listenToken}},
+	send := jobnotify(t, runOpts{config: senderConfig(l, retry), env: []string{"NOTIFY_TOKEN=" + listenToken}},
 		"send", "--url", l.url("/hook"), "-s", "FAILURE")
 	wantCode(t, send, 0)
 	wantIn(t, "send's stderr", send.stderr,

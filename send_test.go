@@ -251,6 +251,20 @@ func TestHeadersStayOnTheirScheme(t *testing.T) {
 	}
 }
 
+// TestHeadersWithoutOriginStayHome: a token configured at a level with no
+// URL of its own (here the top level, a target holding the URL) belongs
+// to no origin a command line chose: a --url elsewhere does not get it.
+func TestHeadersWithoutOriginStayHome(t *testing.T) {
+	srv := newRecorder(t)
+	cfg := "[headers]\nAuthorization = \"Bearer ${NOTIFY_TOKEN}\"\n[targets.api]\nurl = \"https://127.0.0.1:9/api\"\n"
+	r := jobnotify(t, runOpts{config: cfg, env: []string{"NOTIFY_TOKEN=canary-no-origin"}}, "send", "--url", srv.URL+"/ok")
+	wantCode(t, r, 0)
+	if got := wantRequests(t, srv, 1)[0].Header.Get("Authorization"); got != "" {
+		t.Errorf("the token went to the --url: Authorization %q", got)
+	}
+	wantStderr(t, r, "not sending config header(s) Authorization: they were not configured for the origin")
+}
+
 func TestLargeBody(t *testing.T) {
 	blob := strings.Repeat("0123456789abcdef", 5<<20/16) // 5 MiB
 	file := filepath.Join(t.TempDir(), "big.json")

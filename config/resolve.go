@@ -331,13 +331,16 @@ func (s *Settings) setHeader(h Header) {
 	s.Headers = append(s.Headers, h)
 }
 
-// dropForeignHeaders leaves out config headers configured alongside a URL
-// of another origin (scheme, host and port) than the one the request goes
-// to: a token for https://api.example.com must not travel to whatever
-// --url names, nor in cleartext to http://api.example.com:443. A
-// configured URL whose host is a ${VAR} is expanded to find its origin;
-// when that variable is unset the URL cannot be the one in use, so its
-// headers go.
+// dropForeignHeaders leaves out config headers that do not belong to the
+// origin (scheme, host and port) the request goes to: a token for
+// https://api.example.com must not travel to whatever --url names, nor in
+// cleartext to http://api.example.com:443. A header belongs to the URL of
+// the level it was configured at (or of the level above). One configured
+// where there was no URL belongs to no origin: it is sent only when the
+// URL, too, comes from the file, never to one the command line or
+// $JOBNOTIFY_URL chose. A configured URL whose host is a ${VAR} is
+// expanded to find its origin; when that variable is unset the URL cannot
+// be the one in use, so its headers go.
 func (s *Settings) dropForeignHeaders(env map[string]string) {
 	final := weburl.OriginKey(s.URL)
 	s.Headers = slices.DeleteFunc(s.Headers, func(h Header) bool {
@@ -350,10 +353,16 @@ func (s *Settings) dropForeignHeaders(env map[string]string) {
 				o = "(unresolved)"
 			}
 		}
-		if o != "" && final != "" && o != final {
-			s.Dropped = append(s.Dropped, h.Name)
-			return true
+		switch {
+		case !h.fromFile:
+			return false // --header: sent where the command line sends
+		case o == "" && !s.raw["url"]:
+			// Configured where no URL was: bound to no origin, so not
+			// to one the command line (or $JOBNOTIFY_URL) chose either.
+		case o == "" || final == "" || o == final:
+			return false
 		}
-		return false
+		s.Dropped = append(s.Dropped, h.Name)
+		return true
 	})
 }

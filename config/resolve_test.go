@@ -1107,15 +1107,29 @@ X-Team = "platform"
 			wantDropped: []string{"Authorization", "X-Team"},
 		},
 		{
-			name: "headers without a configured url are kept",
+			// Bound to no origin: not to one the command line chose.
+			name: "headers without a configured url do not go to --url",
 			src: `[headers]
 Authorization = "Bearer ${TOKEN}"
 `,
 			url:         "https://127.0.0.1/hook",
-			wantHeaders: map[string]string{"Authorization": "Bearer canary-token"},
+			wantHeaders: map[string]string{},
+			wantDropped: []string{"Authorization"},
 		},
 		{
-			name: "headers configured before the url are bound to it",
+			name: "headers configured before a target's url go to it",
+			src: `[headers]
+X-A = "a"
+[targets.t]
+url = "https://api.example.com/"
+`,
+			target:      "t",
+			wantHeaders: map[string]string{"X-A": "a"},
+		},
+		{
+			// The review's case: a token at the top level, a target's URL,
+			// and a --url elsewhere.
+			name: "headers configured before a target's url do not go to --url",
 			src: `[headers]
 X-A = "a"
 [targets.t]
@@ -1123,7 +1137,8 @@ url = "https://api.example.com/"
 `,
 			target:      "t",
 			url:         "https://127.0.0.1/hook",
-			wantHeaders: map[string]string{"X-A": "a"},
+			wantHeaders: map[string]string{},
+			wantDropped: []string{"X-A"},
 		},
 		{
 			name: "top-level headers do not follow a target to another host",
