@@ -54,8 +54,16 @@ type app struct {
 
 func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
 	env := envMap(environ)
-	red := redact.New(notify.ProxySecrets(env)...)
+	red := newRedactor(notify.ProxySecrets(env)...)
 	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(stderr), red: red, envVars: map[string]string{}}
+}
+
+// newRedactor returns a redactor of secrets that also knows the
+// encodings the formats write text in.
+func newRedactor(secrets ...string) *redact.Redactor {
+	r := redact.New(secrets...)
+	r.AddEncodings(notify.Encodings()...)
+	return r
 }
 
 // flushOutput writes out the last, unterminated line of each output.

@@ -18,7 +18,6 @@ import (
 	"github.com/jobnotify/jobnotify/internal/input"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
-	"github.com/jobnotify/jobnotify/redact"
 	"github.com/jobnotify/jobnotify/spool"
 )
 
@@ -192,6 +191,9 @@ func (a *app) send(c *cli.Context) (err error) {
 	if in.ID == "" {
 		in.ID = notify.NewID()
 	}
+	// What the command line put into the payload, before any format
+	// encodes it: the spool checks it for secrets as given.
+	inputs := append([]string(nil), o.fields...)
 	if o.hasBody {
 		text, where, err := a.readBody(c.Context, o.body, s.MaxBody)
 		if err != nil {
@@ -200,6 +202,7 @@ func (a *app) send(c *cli.Context) (err error) {
 		if in.Body, err = notify.ParseBody(text, where); err != nil {
 			return err
 		}
+		inputs = append(inputs, text)
 	}
 	for _, arg := range o.fields {
 		f, err := notify.ParseField(arg)
@@ -228,7 +231,7 @@ func (a *app) send(c *cli.Context) (err error) {
 	res, err = client.Send(c.Context, req)
 	if err != nil {
 		if s.SpoolDir != "" {
-			a.save(s, req, res, err)
+			a.save(s, req, res, err, inputs)
 		}
 		var de *notify.DeliveryError
 		if errors.As(err, &de) && s.SoftFail && de.Class != notify.ClassInterrupted {
@@ -292,7 +295,8 @@ func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, wher
 // save keeps a notification whose delivery failed in the spool, with
 // where it was going: its target and, when the command line gave it, its
 // URL, so that flush sends it there and nowhere else.
-func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error) {
+// inputs are the --body text and --field arguments as given.
+func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error, inputs []string) {
 	rec := &spool.Record{
 		Target: s.Target, Format: s.Format, Method: req.Method, ID: req.ID,
 		Created: time.Now().UTC(), LastError: sendErr.Error(),
@@ -307,7 +311,15 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 		a.logf("not saved to the spool: [fields] took a value from a ${VAR} in the config, which the spool must not store")
 		return
 	}
-	secrets := redact.New(append(notify.Secrets(notify.EndpointOf(s)), s.Secrets...)...)
+	secrets := newRedactor(append(notify.Secrets(notify.EndpointOf(s)), s.Secrets...)...)
+	for _, text := range inputs {
+		if secrets.Contains(text) {
+			// Checked as given, so no encoding a format or template
+			// makes of it (printf, slice, an escape) can hide it.
+			a.logf("not saved to the spool: the --body or a --field holds a secret (a configured header's, the URL's or a ${VAR}'s value), which the spool must not store")
+			return
+		}
+	}
 	if by := s.OverriddenBy("url"); by != "" {
 		if u, err := url.Parse(s.URL); err != nil || u.User != nil || secrets.Contains(s.URL) {
 			a.logf("not saved to the spool: the URL from %s holds a secret (userinfo, a query value or a ${VAR}'s value), which the spool must not store, and flush must not send it elsewhere", by)

@@ -340,8 +340,8 @@ func TestSpoolRefusesSecrets(t *testing.T) {
 		{"GET, [fields]", fields, []string{"-X", "GET"}, "[fields] took a value from a ${VAR}"},
 		{"POST, [fields]", fields, nil, "[fields] took a value from a ${VAR}"},
 		{"template upper, [fields]", fields + "format = \"template\"\ntemplate = '{\"t\": \"{{ upper .deploy_token }}\"}'\n", nil, "[fields] took a value from a ${VAR}"},
-		{"GET, --field", "[headers]\nX-Deploy-Token = \"${DEPLOY_TOKEN}\"\n", []string{"-X", "GET", "-f", "t=" + canary}, "the payload carries a secret"},
-		{"POST, --field", "[headers]\nX-Deploy-Token = \"${DEPLOY_TOKEN}\"\n", []string{"-f", "t=" + canary}, "the payload carries a secret"},
+		{"GET, --field", "[headers]\nX-Deploy-Token = \"${DEPLOY_TOKEN}\"\n", []string{"-X", "GET", "-f", "t=" + canary}, "the --body or a --field holds a secret"},
+		{"POST, --field", "[headers]\nX-Deploy-Token = \"${DEPLOY_TOKEN}\"\n", []string{"-f", "t=" + canary}, "the --body or a --field holds a secret"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "spool")
@@ -652,5 +652,34 @@ func TestSpoolRefusesSecretURL(t *testing.T) {
 			}
 			noLeaks(t, r)
 		})
+	}
+}
+
+// TestSecretInEveryFormat: a secret given with --field or --body, holding
+// the characters each encoding changes (JSON without HTML escaping keeps
+// < > &, markdown escapes _ and *), is neither spooled nor printed by a
+// dry run, in the payload format and in each chat format. (The redactor
+// once knew only encoding/json's \u003c form and no markdown escape.)
+func TestSecretInEveryFormat(t *testing.T) {
+	const canary = `tok<"&_*QQZZ9`
+	for _, format := range []string{"jobnotify", "slack", "teams", "discord", "googlechat"} {
+		for _, arg := range [][]string{{"--field", "t=" + canary}, {"--body", "rotated to " + canary}} {
+			t.Run(format+"/"+arg[0], func(t *testing.T) {
+				dir := filepath.Join(t.TempDir(), "spool")
+				cfg := fmt.Sprintf("url = %q\nformat = %q\n[headers]\nX-Deploy-Token = \"${DEPLOY_TOKEN}\"\n[spool]\ndir = %q\n", deadURL(t), format, dir) + fast
+				env := []string{"DEPLOY_TOKEN=" + canary}
+				r := jobnotify(t, runOpts{config: cfg, env: env}, append([]string{"send", "--attempts", "1"}, arg...)...)
+				wantCode(t, r, 1)
+				wantStderr(t, r, "not saved to the spool: the --body or a --field holds a secret")
+				if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+					t.Errorf("the spool holds %d files, want none", len(entries))
+				}
+				dry := jobnotify(t, runOpts{config: cfg, env: env}, append([]string{"send", "-n"}, arg...)...)
+				wantCode(t, dry, 0)
+				if out := r.stderr + dry.stdout + dry.stderr; strings.Contains(out, "QQZZ9") {
+					t.Errorf("output shows the secret:\n%s", out)
+				}
+			})
+		}
 	}
 }

@@ -184,6 +184,17 @@ func (m chatMessage) messageText(mk markup, max int) string {
 	return fit(m.message, max, mk.esc)
 }
 
+// Encodings are the escapes the chat formats write text in, for the
+// redactor to find a secret in them too (redact.Redactor.AddEncodings):
+// each platform's, at the start of a line and within one.
+func Encodings() []func(string) string {
+	var out []func(string) string
+	for _, esc := range []func(string) string{slackMarkup.esc, teamsMarkup.esc, discordMarkup.esc} {
+		out = append(out, esc, func(s string) string { return esc("x" + s)[1:] })
+	}
+	return out
+}
+
 // markdownEscaper returns the esc of a markdown dialect: a backslash
 // before every character of always, and before the characters that start
 // a block at the start of a line (a heading's #, a quote's >, a list's -

@@ -21,11 +21,14 @@ import (
 // occurrence of them would garble all output.
 const MinSecret = 4
 
-// Redactor replaces every known secret, and its forms (see forms), with ***. It is safe for concurrent use.
+// Redactor replaces every known secret, and its forms (see forms), with
+// ***. It is safe for concurrent use.
 type Redactor struct {
-	mu    sync.Mutex
-	known map[string]bool
-	m     *matcher // nil until a secret is known
+	mu       sync.Mutex
+	secrets  []string              // as taught, each line of a multi-line one apart
+	encoders []func(string) string // the program's own encodings of text (see AddEncodings)
+	known    map[string]bool
+	m        *matcher // nil until a secret is known
 }
 
 // matcher finds every form of every secret in one pass over a string. A
@@ -49,16 +52,39 @@ func New(secrets ...string) *Redactor {
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	added := false
+	var added []string
 	for _, s := range secrets {
 		// A multi-line secret (a PEM key) is also redacted line by line,
 		// since output is redacted a line at a time.
 		for _, v := range append([]string{s}, strings.Split(s, "\n")...) {
-			for _, form := range forms(strings.TrimRight(v, "\r")) {
-				if len(form) >= MinSecret && !r.known[form] {
-					r.known[form] = true
-					added = true
-				}
+			if v = strings.TrimRight(v, "\r"); len(v) >= MinSecret {
+				added = append(added, v)
+			}
+		}
+	}
+	r.secrets = append(r.secrets, added...)
+	r.learn(added)
+}
+
+// AddEncodings teaches the redactor encodings the program writes text in
+// besides the standard ones forms knows (a chat format's markdown
+// escaping): every secret is then also found in each of them, and in the
+// standard encodings of each.
+func (r *Redactor) AddEncodings(encoders ...func(string) string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.encoders = append(r.encoders, encoders...)
+	r.learn(r.secrets)
+}
+
+// learn adds the forms of secrets and rebuilds the matcher. r.mu is held.
+func (r *Redactor) learn(secrets []string) {
+	added := false
+	for _, s := range secrets {
+		for _, form := range forms(s, r.encoders) {
+			if len(form) >= MinSecret && !r.known[form] {
+				r.known[form] = true
+				added = true
 			}
 		}
 	}
@@ -87,15 +113,22 @@ func (r *Redactor) Add(secrets ...string) {
 }
 
 // forms returns s, its upper- and lower-case versions (a template's upper
-// and lower), and the encodings each may be printed in.
-func forms(s string) []string {
+// and lower), each also through every one of encoders, and the standard
+// encodings of all of these.
+func forms(s string, encoders []func(string) string) []string {
 	if len(s) < MinSecret {
 		return nil
 	}
 	var out []string
 	for i, v := range []string{s, strings.ToUpper(s), strings.ToLower(s)} {
-		if i == 0 || v != s {
-			out = append(out, encodings(v)...)
+		if i > 0 && v == s {
+			continue
+		}
+		out = append(out, encodings(v)...)
+		for _, enc := range encoders {
+			if e := enc(v); e != v {
+				out = append(out, encodings(e)...)
+			}
 		}
 	}
 	return out
@@ -104,8 +137,17 @@ func forms(s string) []string {
 // encodings returns s and the encodings it may be printed or sent in.
 func encodings(s string) []string {
 	out := []string{s, url.QueryEscape(s), url.PathEscape(s), html.EscapeString(s)}
+	// JSON-escaped as encoding/json does (<, > and & as \u003c…) and as
+	// the payload is written, without HTML escaping.
 	if j, err := json.Marshal(s); err == nil {
 		out = append(out, string(j[1:len(j)-1]))
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(s) == nil {
+		j := strings.TrimSuffix(b.String(), "\n")
+		out = append(out, j[1:len(j)-1])
 	}
 	// base64 of s on its own, padded and not (for short secrets these are
 	// the only forms long enough to find)...

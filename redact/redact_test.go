@@ -84,7 +84,7 @@ func TestRedactorForms(t *testing.T) {
 // replaces, and nothing else.
 func TestRedactorContains(t *testing.T) {
 	r := New(escSecret)
-	for _, form := range forms(escSecret) {
+	for _, form := range forms(escSecret, nil) {
 		if !r.Contains("x" + form + "y") {
 			t.Errorf("Contains misses the form %q", form)
 		}
@@ -99,6 +99,37 @@ func TestRedactorContains(t *testing.T) {
 	}
 	if New().Contains(escSecret) {
 		t.Error("a redactor without secrets finds one")
+	}
+}
+
+// TestRedactorJSONWithoutHTMLEscaping: the payload is JSON written
+// without HTML escaping, so a secret with <, > or & appears there as
+// neither its raw nor encoding/json's \u003c form.
+func TestRedactorJSONWithoutHTMLEscaping(t *testing.T) {
+	const secret = `ca<n"ary&XYZ>`
+	r := New(secret)
+	for _, in := range []string{`{"t":"ca<n\"ary&XYZ>"}`, `{"t":"ca\u003cn\"ary\u0026XYZ\u003e"}`} {
+		if got := r.String(in); got != `{"t":"***"}` {
+			t.Errorf("String(%s) = %s", in, got)
+		}
+	}
+}
+
+// TestRedactorAddEncodings: an encoding the program writes text in (a
+// chat format's markdown escape) is learnt for the secrets known before
+// and after, also JSON-escaped around it.
+func TestRedactorAddEncodings(t *testing.T) {
+	escape := strings.NewReplacer("_", `\_`, "*", `\*`).Replace
+	r := New("ghp_canary_XYZ123")
+	if r.Contains(`rotated to ghp\_canary\_XYZ123`) {
+		t.Fatal("found the escaped form before learning the encoding")
+	}
+	r.AddEncodings(escape)
+	r.Add("later*secret*1")
+	for _, in := range []string{`rotated to ghp\_canary\_XYZ123`, `{"content":"rotated to ghp\\_canary\\_XYZ123"}`, `GHP\_CANARY\_XYZ123`, `a later\*secret\*1`} {
+		if got := r.String(in); !strings.Contains(got, "***") || strings.Contains(got, "canary") || strings.Contains(got, "later") {
+			t.Errorf("String(%s) = %s", in, got)
+		}
 	}
 }
 
