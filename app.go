@@ -55,7 +55,22 @@ type app struct {
 func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
 	env := envMap(environ)
 	red := newRedactor(notify.ProxySecrets(env)...)
-	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(stderr), red: red, envVars: map[string]string{}}
+	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(consoleSafe{stderr}), red: red, envVars: map[string]string{}}
+}
+
+// consoleSafe escapes what reaches the console that a terminal would act
+// on — control characters, C1 controls, bidi overrides, invalid UTF-8 —
+// keeping line breaks and tabs: an error can quote a server (a TLS
+// certificate's names, a proxy's reason phrase), and every stderr line
+// passes here after redaction. stdout is not escaped: it carries what a
+// machine reads, escaped by each format already.
+type consoleSafe struct{ w io.Writer }
+
+func (c consoleSafe) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(c.w, notify.EscapeLines(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // newRedactor returns a redactor of secrets that also knows the

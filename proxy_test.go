@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -187,4 +188,42 @@ func TestProxyUserRedacted(t *testing.T) {
 			t.Errorf("output shows %q:\n%s%s", s, r.stdout, r.stderr)
 		}
 	}
+}
+
+// TestServerTextInErrorsEscaped: a proxy's CONNECT reason phrase goes
+// into the error line as Go reports it; a terminal escape in it (ESC, an
+// OSC that sets the window title, BEL, a bidi override) reaches stderr
+// escaped, not raw. (Every stderr line is escaped after redaction.)
+func TestServerTextInErrorsEscaped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				io.WriteString(c, "HTTP/1.1 403 \x1b[31mRED\x1b]0;pwned\x07 \u202etxt.exe\r\nContent-Length: 0\r\n\r\n")
+			}()
+		}
+	}()
+	cfg := "url = \"https://notify.invalid/hook\"\n" + fast
+	r := jobnotify(t, runOpts{config: cfg, env: []string{"HTTPS_PROXY=http://" + ln.Addr().String()}}, "send")
+	wantCode(t, r, 1)
+	if strings.ContainsAny(r.stderr, "\x1b\x07\u202e") {
+		t.Errorf("stderr holds raw terminal controls: %q", r.stderr)
+	}
+	wantStderr(t, r, `\x1b[31mRED\x1b]0;pwned\x07`, `\u202e`)
 }
