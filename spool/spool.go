@@ -96,8 +96,16 @@ func (e *UntrustedError) Error() string {
 
 // Check reports an *UntrustedError unless the spool directory is missing
 // (it holds nothing) or is a directory owned by the user running
-// jobnotify that neither group nor others may write.
+// jobnotify that neither group nor others may write (reached, if through
+// a symbolic link, through one that user owns).
 func (sp Dir) Check() error {
+	// A symbolic link is followed only when the user owns it: its owner
+	// can point it anywhere, and send would write files there.
+	if li, err := os.Lstat(sp.Path); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		if why := foreignOwner(li); why != "" {
+			return &UntrustedError{Path: sp.Path, Dir: true, Why: "a symbolic link " + why}
+		}
+	}
 	fi, err := os.Stat(sp.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -469,6 +469,25 @@ func spChown(t testing.TB, path string) {
 	}
 }
 
+// spLinkDir replaces dir by a symbolic link to a good directory beside
+// it, owned by another user when foreign.
+func spLinkDir(t *testing.T, dir string, foreign bool) {
+	t.Helper()
+	real := dir + ".real"
+	if err := os.Mkdir(real, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, dir); err != nil {
+		t.Fatal(err)
+	}
+	if foreign {
+		spChown(t, dir)
+	}
+}
+
 func TestSpoolCheck(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -482,6 +501,11 @@ func TestSpoolCheck(t *testing.T) {
 		{"writable by the group", func(t *testing.T, dir string) { spChmod(t, dir, 0o770) }, "writable by group or others (mode 0770)"},
 		{"sticky and writable by everyone", func(t *testing.T, dir string) { spChmod(t, dir, 0o1777) }, "writable by group or others (mode 0777)"},
 		{"owned by another user", func(t *testing.T, dir string) { spChown(t, dir) }, "owned by uid 65534, not by uid 0 that runs jobnotify"},
+		// The review's case: a link another user owns (in a sticky
+		// directory anyone may write) to our own good directory; they
+		// could point it at any directory, and send would write there.
+		{"a link another user owns", func(t *testing.T, dir string) { spLinkDir(t, dir, true) }, "a symbolic link owned by uid 65534, not by uid 0 that runs jobnotify"},
+		{"a link we own", func(t *testing.T, dir string) { spLinkDir(t, dir, false) }, ""},
 		{"a file", func(t *testing.T, dir string) {
 			os.Remove(dir)
 			if err := os.WriteFile(dir, nil, 0o600); err != nil {
