@@ -190,7 +190,9 @@ func Parse(path string, data []byte) (*File, error) {
 			return nil, err
 		}
 	}
-	f.vars = varNames(doc, nil)
+	// The raw text too: a ${VAR} in a comment (an old URL left there)
+	// names a secret as well.
+	f.vars = varNames(string(data), varNames(doc, nil))
 	if err := f.check(); err != nil {
 		return nil, err
 	}
