@@ -394,9 +394,12 @@ func (a *app) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-// spool returns the spool in dir, its lines going to stderr.
-func (a *app) spool(dir string) spool.Dir {
-	return spool.Dir{Path: dir, Log: func(line string) { a.logf("%s", line) }, Redact: a.red.String}
+// spool returns the spool of s, its lines going to stderr.
+func (a *app) spool(s *config.Settings) spool.Dir {
+	// A file holds the body in base64 (4/3 of it) and its other fields:
+	// anything much larger was not written by a send under this config.
+	maxFile := s.MaxBody/3*4 + 1<<20
+	return spool.Dir{Path: s.SpoolDir, MaxFile: maxFile, Log: func(line string) { a.logf("%s", line) }, Redact: a.red.String}
 }
 
 // noArgs refuses positional arguments a command does not take, so a

@@ -82,7 +82,7 @@ func (a *app) flush(c *cli.Context) error {
 		}
 		return res.Attempts, err
 	}
-	err = a.spool(base.SpoolDir).Flush(c.Context, deliver)
+	err = a.spool(base).Flush(c.Context, deliver)
 	var left *spool.LeftError
 	if dry && errors.As(err, &left) {
 		return nil // a dry run leaves every file, as it should

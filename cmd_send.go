@@ -327,5 +327,5 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 		}
 		rec.URL = s.URL
 	}
-	a.spool(s.SpoolDir).Keep(rec, secrets.Contains)
+	a.spool(s).Keep(rec, secrets.Contains)
 }

@@ -312,3 +312,28 @@ func TestFlushUpdateFails(t *testing.T) {
 		t.Errorf("log %q: want it to say the attempt could not be recorded, and why", log)
 	}
 }
+
+// TestFlushLeavesOversizedFile: a file larger than MaxFile is not read
+// (a 600 MB one once took 1.3 GB of memory) but reported and left, and
+// flush says the spool is not empty.
+func TestFlushLeavesOversizedFile(t *testing.T) {
+	sp, lines := logged(t)
+	sp.MaxFile = 4096
+	small := spSave(t, sp, spRecord("small", time.Unix(5, 0)))
+	big := spSave(t, sp, &Record{ID: "big", Method: "POST", Created: time.Unix(6, 0), Body: make([]byte, 8192)})
+	var sent []string
+	err := sp.Flush(context.Background(), func(_ context.Context, name string, _ *Record) (int, error) {
+		sent = append(sent, name)
+		return 1, nil
+	})
+	var left *LeftError
+	if !errors.As(err, &left) || left.Left != 1 {
+		t.Fatalf("got %v, want one file left", err)
+	}
+	if got := strings.Join(sent, ","); got != small {
+		t.Errorf("sent %q, want only %s", got, small)
+	}
+	if log := strings.Join(*lines, "\n"); !strings.Contains(log, big) || !strings.Contains(log, "more than a notification of max_body can take (4KiB)") {
+		t.Errorf("log %q does not name the big file and the bound", log)
+	}
+}

@@ -62,6 +62,9 @@ type Dir struct {
 	// Redact removes secrets from an error's text before a file records it;
 	// nil keeps the text as it is.
 	Redact func(string) string
+	// MaxFile is the size above which a file is not read (not a
+	// notification: left in place); 0 reads any size.
+	MaxFile int64
 }
 
 // ErrClaimed means another flush holds the file, or took it first and
@@ -333,6 +336,9 @@ func untrustedFile(fi fs.FileInfo) string {
 // error. Of its format headers only Content-Type and ce-* are kept (and
 // the others named on Log): every other header comes from the config.
 func (c *Claim) Load() (*Record, error) {
+	if fi, err := c.f.Stat(); err == nil && c.sp.MaxFile > 0 && fi.Size() > c.sp.MaxFile {
+		return nil, fmt.Errorf("not a jobnotify spool file: %s, more than a notification of max_body can take (%s)", human.Bytes(fi.Size()), human.Bytes(c.sp.MaxFile))
+	}
 	if _, err := c.f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
