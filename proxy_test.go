@@ -166,27 +166,33 @@ func TestProxyConnect(t *testing.T) {
 	})
 }
 
-// TestProxyUserRedacted: a proxy that refuses with 407 and echoes the
-// credentials it was given, the user name alone included, in plain and in
-// base64, has none of them printed.
+// TestProxyUserRedacted: a proxy answering 407 with the user name in its
+// body and headers never gets it printed, with -v too: the long name is
+// a secret, and a 407's answer is not shown at all, since a name shorter
+// than the redactor's minimum ("bob") cannot be redacted.
 func TestProxyUserRedacted(t *testing.T) {
-	const user, pass = "canary-proxy-user", "canary-proxy-pass"
-	proxy := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusProxyAuthRequired)
-		fmt.Fprintf(w, "user %s is not allowed (%s, %s)", user, base64.StdEncoding.EncodeToString([]byte(user)), r.Header.Get("Proxy-Authorization"))
-	})
-	u, _ := url.Parse(proxy.URL)
-	env := []string{"HTTP_PROXY=http://" + user + ":" + pass + "@" + u.Host}
-	r := jobnotify(t, runOpts{env: env}, "-v", "send", "--url", "http://notify.invalid/hook", "--attempts", "1")
-	wantCode(t, r, 1)
-	if got := wantRequests(t, proxy, 1)[0].Header.Get("Proxy-Authorization"); got == "" {
-		t.Fatal("the proxy got no Proxy-Authorization: the test shows nothing")
-	}
-	wantStderr(t, r, "407 Proxy Authentication Required", "user *** is not allowed")
-	for _, s := range []string{user, pass, base64.StdEncoding.EncodeToString([]byte(user))} {
-		if strings.Contains(r.stdout+r.stderr, s) {
-			t.Errorf("output shows %q:\n%s%s", s, r.stdout, r.stderr)
-		}
+	for _, user := range []string{"canary-proxy-user", "bob"} {
+		t.Run(user, func(t *testing.T) {
+			const pass = "canary-proxy-pass"
+			proxy := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("X-User", user)
+				w.WriteHeader(http.StatusProxyAuthRequired)
+				fmt.Fprintf(w, "user %s is not allowed (%s, %s)", user, base64.StdEncoding.EncodeToString([]byte(user)), r.Header.Get("Proxy-Authorization"))
+			})
+			u, _ := url.Parse(proxy.URL)
+			env := []string{"HTTP_PROXY=http://" + user + ":" + pass + "@" + u.Host}
+			r := jobnotify(t, runOpts{env: env}, "-v", "send", "--url", "http://notify.invalid/hook", "--attempts", "1")
+			wantCode(t, r, 1)
+			if got := wantRequests(t, proxy, 1)[0].Header.Get("Proxy-Authorization"); got == "" {
+				t.Fatal("the proxy got no Proxy-Authorization: the test shows nothing")
+			}
+			wantStderr(t, r, "407 Proxy Authentication Required", "the proxy's answer is not shown")
+			for _, s := range []string{"user " + user, user + " is", pass, base64.StdEncoding.EncodeToString([]byte(user)), "X-User"} {
+				if strings.Contains(r.stdout+r.stderr, s) {
+					t.Errorf("output shows %q:\n%s%s", s, r.stdout, r.stderr)
+				}
+			}
+		})
 	}
 }
 

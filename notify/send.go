@@ -250,8 +250,16 @@ func (c *Client) readSnippet(resp *http.Response) string {
 	defer resp.Body.Close()
 	buf, _ := io.ReadAll(io.LimitReader(resp.Body, snippetLen+cutSlack))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode == http.StatusProxyAuthRequired {
+		return proxyAnswerHidden
+	}
 	return c.excerpt(buf, snippetLen)
 }
+
+// proxyAnswerHidden stands for a 407's body, never shown: a proxy may
+// name the user in it, and a user name shorter than redact.MinSecret
+// cannot be redacted.
+const proxyAnswerHidden = "(the proxy's answer is not shown: it may name the proxy user)"
 
 // cutSlack is how much more than it shows an excerpt reads, so a secret
 // that starts before the cut is seen whole by the redactor.
@@ -424,6 +432,11 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 func (p *policy) debugResponse(resp *http.Response) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "< %s\n", statusText(resp))
+	if resp.StatusCode == http.StatusProxyAuthRequired {
+		b.WriteString("< " + proxyAnswerHidden)
+		p.c.Debug(b.String())
+		return
+	}
 	writeHeaders(&b, "< ", shownHeader(resp.Header, ""), p.c.oneLine)
 	peek, _ := io.ReadAll(io.LimitReader(resp.Body, verboseLen+cutSlack))
 	resp.Body = struct {
