@@ -362,13 +362,14 @@ func (c *Claim) Load() (*Record, error) {
 }
 
 // formatHeader keeps of h the headers a payload format sets, Content-Type
-// and CloudEvents' ce-*, and returns the names of the others.
+// and CloudEvents' ce-*, and returns the names of the others (and of any
+// with a control character in a value, which no format writes).
 func formatHeader(h http.Header) (http.Header, []string) {
 	var kept http.Header
 	var dropped []string
 	for k, v := range h {
 		ck := http.CanonicalHeaderKey(k)
-		if ck != "Content-Type" && !strings.HasPrefix(ck, "Ce-") {
+		if ck != "Content-Type" && !strings.HasPrefix(ck, "Ce-") || slices.ContainsFunc(v, controls) {
 			dropped = append(dropped, ck)
 			continue
 		}
@@ -379,6 +380,10 @@ func formatHeader(h http.Header) (http.Header, []string) {
 	}
 	sort.Strings(dropped)
 	return kept, dropped
+}
+
+func controls(v string) bool {
+	return strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
 }
 
 // Update rewrites the held file with rec and lets it go. The new content

@@ -644,6 +644,7 @@ func TestSpoolLoadKeepsFormatHeaders(t *testing.T) {
 		"ce-specversion": {"1.0"},
 		"Ce-Type":        {"dev.jobnotify.build.failure"},
 		"Host":           {"elsewhere.example"},
+		"Ce-Source":      {"x\r\nAuthorization: Bearer planted"},
 	}
 	got := spLoad(t, sp, spSave(t, sp, rec))
 	want := http.Header{
@@ -654,7 +655,7 @@ func TestSpoolLoadKeepsFormatHeaders(t *testing.T) {
 	if !reflect.DeepEqual(got.Header, want) {
 		t.Errorf("got headers %v, want %v", got.Header, want)
 	}
-	if log := strings.Join(*lines, "\n"); !strings.Contains(log, "ignoring header(s) Authorization, Host, X-Evil in the file") || strings.Contains(log, "elsewhere") {
+	if log := strings.Join(*lines, "\n"); !strings.Contains(log, "ignoring header(s) Authorization, Ce-Source, Host, X-Evil in the file") || strings.Contains(log, "elsewhere") || strings.Contains(log, "planted") {
 		t.Errorf("log %q: want the ignored headers named, not their values", log)
 	}
 }
