@@ -38,6 +38,7 @@ func getVersion() string {
 // app holds what the commands share: the process's inputs, its redacted
 // outputs, and the environment variable behind each flag that has one.
 type app struct {
+	args           []string // the command line, for messages about it
 	environ        []string
 	env            map[string]string
 	stdin          io.Reader

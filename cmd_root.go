@@ -18,7 +18,7 @@ func (a *app) cli() *cli.App {
 	commands := []*cli.Command{a.sendCommand(), a.flushCommand(), a.listenCommand(), a.completionCommand(),
 		a.validateCommand(), a.envCommand(), a.versionCommand(), a.helpCommand(), a.completeCommand()}
 	for _, cmd := range commands {
-		cmd.OnUsageError = usageError
+		cmd.OnUsageError = a.usageError
 		cmd.HideHelpCommand = true // 'jobnotify help send', not 'jobnotify send help'
 		switch cmd.Name {
 		case "version", "completion", "help", "__complete":
@@ -47,7 +47,7 @@ func (a *app) cli() *cli.App {
 			// command named help, and jobnotify has one.
 			cli.HelpFlag)),
 		HideHelpCommand: true,
-		OnUsageError:    usageError,
+		OnUsageError:    a.usageError,
 		ExitErrHandler:  func(*cli.Context, error) {}, // exit codes are decided in run
 		Action: func(c *cli.Context) error {
 			if c.Bool("version") {
@@ -122,7 +122,7 @@ func unknownCommand(app *cli.App, name string) error {
 // package and urfave/cli give these errors as text only, so this is the
 // one place that reads it; testdata/script/badinput_parse.txtar holds
 // each form, so an upgrade that rewords one fails there.
-func usageError(c *cli.Context, err error, _ bool) error {
+func (a *app) usageError(c *cli.Context, err error, _ bool) error {
 	root := c.Command == nil || c.Command.Name == c.App.Name
 	flags, help := c.App.Flags, "jobnotify --help"
 	if !root {
@@ -130,7 +130,7 @@ func usageError(c *cli.Context, err error, _ bool) error {
 	}
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		return unknownFlag(c.App, root, flags, name, help)
+		return unknownFlag(c.App, root, flags, name, help, a.singleDash(name))
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
 		if f := lookupFlag(flags, name); f != nil {
@@ -166,7 +166,7 @@ var (
 // unknownFlag is the error for a flag the command line's level does not
 // have: before the command, one of a command's flags says where it goes;
 // a long flag a typo away from a known one names it.
-func unknownFlag(app *cli.App, root bool, flags []cli.Flag, name, help string) error {
+func unknownFlag(app *cli.App, root bool, flags []cli.Flag, name, help, word string) error {
 	flag := dash(name)
 	if root {
 		var of []string
@@ -179,6 +179,14 @@ func unknownFlag(app *cli.App, root bool, flags []cli.Flag, name, help string) e
 			return fmt.Errorf("%s is a flag of %s: give it after the command, as in 'jobnotify %s %s'", flag, human.Join(of, "and"), of[0], flag)
 		}
 	}
+	if short := lookupFlag(flags, name[:1]); short != nil && len(name) > 1 && word != "" {
+		// -XPOST, -sSUCCESS (curl's habit) or -nq: the flag package
+		// takes the whole word for one flag's name.
+		if tv, ok := short.(cli.DocGenerationFlag); ok && tv.TakesValue() {
+			return fmt.Errorf("%s: a one-letter flag and its value are two words: -%s %s", word, name[:1], word[2:])
+		}
+		return fmt.Errorf("%s: give one-letter flags apart, as in -%s", word, strings.Join(strings.Split(name, ""), " -"))
+	}
 	if len(name) > 1 {
 		var known []string
 		for _, f := range flags {
@@ -188,11 +196,37 @@ func unknownFlag(app *cli.App, root bool, flags []cli.Flag, name, help string) e
 				}
 			}
 		}
+		// A start of one flag's name (--dry) means that flag; else the
+		// closest by spelling.
+		var starts []string
+		for _, k := range known {
+			if strings.HasPrefix(k, flag) {
+				starts = append(starts, k)
+			}
+		}
+		if len(starts) == 1 {
+			return fmt.Errorf("unknown flag %s (did you mean %s?)", flag, starts[0])
+		}
 		if best := human.Closest(flag, known); best != "" {
 			return fmt.Errorf("unknown flag %s (did you mean %s?)", flag, best)
 		}
 	}
 	return fmt.Errorf("unknown flag %s (see '%s')", flag, help)
+}
+
+// singleDash returns the word of the command line that has name written
+// with one dash (-XPOST, -fa=b), which the flag package's error does not
+// tell from --XPOST; "" for none.
+func (a *app) singleDash(name string) string {
+	for _, arg := range a.args {
+		if arg == "--" {
+			break
+		}
+		if arg == "-"+name || strings.HasPrefix(arg, "-"+name+"=") {
+			return arg
+		}
+	}
+	return ""
 }
 
 // lookupFlag returns the flag of flags that has name; nil for none.

@@ -53,6 +53,7 @@ func signalContext() (context.Context, func()) {
 // and the three streams. Every byte it writes goes through one redactor.
 func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := newApp(environ, stdin, stdout, stderr)
+	a.args = args
 	defer a.flushOutput()
 	err := a.cli().RunContext(ctx, args)
 	if err == nil {
