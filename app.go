@@ -327,14 +327,21 @@ func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, e
 	return a.resolve(f, a.str(c, "target"), ov)
 }
 
-// offlineSettings is settings for validate and env: an unset variable is
+// offlineSettings is settings for validate and env, with the JOBNOTIFY_*
+// variables applied as for a send: an unset ${VAR} is
 // not an error (see noteUnset).
 func (a *app) offlineSettings(c *cli.Context) (*config.Settings, error) {
 	f, err := a.loadConfig(c)
 	if err != nil {
 		return nil, err
 	}
-	return a.resolveOffline(f, a.str(c, "target"), config.Overrides{})
+	// The JOBNOTIFY_* variables a send would read (validate and env have
+	// no flags of their own for them): what is shown is what a send uses.
+	ov, err := a.overrides(c)
+	if err != nil {
+		return nil, err
+	}
+	return a.resolveOffline(f, a.str(c, "target"), ov)
 }
 
 // noteUnset says on stderr which variables a send needs that are not set
