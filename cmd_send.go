@@ -321,7 +321,7 @@ func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, 
 		}
 	}
 	if by := s.OverriddenBy("url"); by != "" {
-		if u, err := url.Parse(s.URL); err != nil || u.User != nil || secrets.Contains(s.URL) {
+		if u, err := url.Parse(s.URL); err != nil || u.User != nil || u.RawQuery != "" || secrets.Contains(s.URL) {
 			a.logf("not saved to the spool: the URL from %s holds a secret (userinfo, a query value or a ${VAR}'s value), which the spool must not store, and flush must not send it elsewhere", by)
 			return
 		}
