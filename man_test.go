@@ -378,3 +378,22 @@ func guard(line string) string {
 	}
 	return line
 }
+
+// TestREADMENamesEveryVariable: each JOBNOTIFY_* variable a flag reads is
+// in the README's table of flags and variables.
+func TestREADMENamesEveryVariable(t *testing.T) {
+	a := newApp(nil, nil, io.Discard, io.Discard)
+	a.cli()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.envVars) < 10 {
+		t.Fatalf("only %d variables found: %v", len(a.envVars), a.envVars)
+	}
+	for flag, v := range a.envVars {
+		if !strings.Contains(string(readme), "`"+v+"`") {
+			t.Errorf("README.md does not name %s (of --%s)", v, flag)
+		}
+	}
+}
