@@ -117,7 +117,7 @@ func TestBadInput(t *testing.T) {
 		{name: "header with newline from flag", args: []string{"-H", "X-Api-Key: canary-flag-secret\nX-Evil: 1"}, want: []string{"X-Api-Key", "control character"}, absent: "canary-flag-secret"},
 		{name: "header without colon", args: []string{"-H", "X-Foo"}, want: []string{"--header"}},
 		{name: "bad header name", args: []string{"-H", "X Foo: y"}, want: []string{"X Foo"}},
-		{name: "bad field", args: []string{"-f", "novalue"}, want: []string{"--field", "novalue"}},
+		{name: "bad field", args: []string{"-f", "novalue"}, want: []string{"--field", "without ="}},
 		{name: "bad raw field", args: []string{"-f", "n:={oops"}, want: []string{"--field", "n"}},
 		{name: "bad body json", args: []string{"-b", "{\n  \"a\": 1,\n  oops\n}"}, want: []string{"--body", "line 3, column 3"}},
 		{name: "body bracket not JSON", args: []string{"-b", "[1,2"}, want: []string{"--body", "line 1, column 4"}},

@@ -49,5 +49,5 @@ func ExampleParseField() {
 	// ["a.b"] x
 	// ["n"] 12345678901234567890
 	// ["url"] https://x/?a=b
-	// error: --field: "oops": want KEY=VALUE or KEY:=JSON
+	// error: --field: an argument without =: want KEY=VALUE or KEY:=JSON
 }

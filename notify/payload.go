@@ -158,7 +158,9 @@ func ParseField(arg string) (Field, error) {
 	}
 	eq := strings.IndexByte(arg, '=')
 	if eq < 0 {
-		return bad("%q: want KEY=VALUE or KEY:=JSON", human.Cut(arg, 40))
+		// Not quoted: without its KEY= the argument may be a bare value,
+		// a pasted token among them.
+		return bad("an argument without =: want KEY=VALUE or KEY:=JSON")
 	}
 	key, val, raw := arg[:eq], arg[eq+1:], false
 	if strings.HasSuffix(key, ":") {

@@ -436,7 +436,7 @@ func TestParseField(t *testing.T) {
 		{name: "value with :=", arg: "expr=a:=b", path: []string{"expr"}, value: "a:=b"},
 		{name: "value starting with =", arg: "k==v", path: []string{"k"}, value: "=v"},
 		{name: "value looks like JSON but is a string", arg: "k={\"a\":1}", path: []string{"k"}, value: `{"a":1}`},
-		{name: "missing =", arg: "stage", wantErr: `"stage": want KEY=VALUE or KEY:=JSON`},
+		{name: "missing =", arg: "stage", wantErr: `an argument without =: want KEY=VALUE or KEY:=JSON`},
 		{name: "empty key", arg: "=x", wantErr: "empty key"},
 		{name: "empty raw key", arg: ":=1", wantErr: "empty key"},
 		{name: "empty segment", arg: "a..b=x", wantErr: "empty key"},
