@@ -86,7 +86,7 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	if c.Args().Present() {
 		return o, fmt.Errorf("unexpected argument %q: fields are given with --field K=V (see 'jobnotify send --help')", c.Args().First())
 	}
-	switch out, where, _ := a.value(c, "output"); out {
+	switch out, where, _ := a.value(c, "output"); strings.ToLower(strings.TrimSpace(out)) {
 	case "json":
 		o.json = true
 	case "text", "":
