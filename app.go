@@ -331,17 +331,37 @@ func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, e
 // variables applied as for a send: an unset ${VAR} is
 // not an error (see noteUnset).
 func (a *app) offlineSettings(c *cli.Context) (*config.Settings, error) {
+	s, _, err := a.offlineTargets(c, false)
+	return s, err
+}
+
+// offlineTargets is offlineSettings, and with all, the same for every
+// other target of the file, so that validate checks the whole file.
+func (a *app) offlineTargets(c *cli.Context, all bool) (s *config.Settings, others map[string]*config.Settings, err error) {
 	f, err := a.loadConfig(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The JOBNOTIFY_* variables a send would read (validate and env have
 	// no flags of their own for them): what is shown is what a send uses.
 	ov, err := a.overrides(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return a.resolveOffline(f, a.str(c, "target"), ov)
+	target := a.str(c, "target")
+	if s, err = a.resolveOffline(f, target, ov); err != nil || !all || f == nil {
+		return s, nil, err
+	}
+	others = map[string]*config.Settings{}
+	for _, t := range f.Targets() {
+		if t == target {
+			continue
+		}
+		if others[t], err = a.resolveOffline(f, t, ov); err != nil {
+			return nil, nil, fmt.Errorf("target %s: %w", t, err)
+		}
+	}
+	return s, others, nil
 }
 
 // noteUnset says on stderr which variables a send needs that are not set

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -19,7 +21,10 @@ func (a *app) validateCommand() *cli.Command {
 (a note on stderr, and "variables" in the JSON lists each variable the send
 will need, whether it is set here and where it is used, never its value),
 not an error; a check that needs its value is left out and said so.
---strict also fails (exit 2) for each variable a send needs that is unset.`,
+Every target of the file is checked too; the JSON shows the one --target
+(or $JOBNOTIFY_TARGET) names, else the top level.
+--strict also fails (exit 2) for each variable a send needs that is unset,
+with any target.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "strict", Usage: "also fail when a variable a send needs is not set here"},
 		},
@@ -37,7 +42,7 @@ func (a *app) validate(c *cli.Context) error {
 	} else if p == "" {
 		return fmt.Errorf("no config file (looked in %s; or give --config FILE)", strings.Join(config.Candidates(a.env), ", "))
 	}
-	s, err := a.offlineSettings(c)
+	s, others, err := a.offlineTargets(c, true)
 	if err != nil {
 		return err
 	}
@@ -47,13 +52,27 @@ func (a *app) validate(c *cli.Context) error {
 	if err := notify.CheckTemplate(s); err != nil {
 		return err
 	}
-	if unset := s.Unset(); c.Bool("strict") && len(unset) > 0 {
-		names := make([]string, len(unset))
-		for i, v := range unset {
-			names[i] = fmt.Sprintf("%s (%s)", v.Name, strings.Join(v.UsedAt, "; "))
+	// Every target's needs, the one shown first: a send with --target
+	// NAME must find its variables too.
+	var names []string
+	for _, v := range s.Unset() {
+		names = append(names, fmt.Sprintf("%s (%s)", v.Name, strings.Join(v.UsedAt, "; ")))
+	}
+	for _, t := range slices.Sorted(maps.Keys(others)) {
+		for _, v := range others[t].Unset() {
+			names = append(names, fmt.Sprintf("%s (for --target %s: %s)", v.Name, t, strings.Join(v.UsedAt, "; ")))
 		}
+	}
+	if c.Bool("strict") && len(names) > 0 {
 		return &config.Error{Where: "validate --strict", Err: errors.New("not set here, and a send needs them: " + strings.Join(names, ", "))}
 	}
 	a.noteUnset(s)
+	if !a.quiet {
+		for _, t := range slices.Sorted(maps.Keys(others)) {
+			for _, v := range others[t].Unset() {
+				a.logf("note: %s is not set here; a send with --target %s needs it (%s)", v.Name, t, strings.Join(v.UsedAt, "; "))
+			}
+		}
+	}
 	return a.printJSON(s.Show())
 }
