@@ -77,8 +77,9 @@ func (c consoleSafe) Write(p []byte) (int, error) {
 // newRedactor returns a redactor of secrets that also knows the
 // encodings the formats write text in.
 func newRedactor(secrets ...string) *redact.Redactor {
-	r := redact.New(secrets...)
-	r.AddEncodings(notify.Encodings()...)
+	r := redact.New()
+	r.AddEncodings(notify.Encodings()...) // first, so each secret's forms are made once
+	r.Add(secrets...)
 	return r
 }
 

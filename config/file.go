@@ -168,7 +168,8 @@ func kindOf(m fs.FileMode) string {
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{Path: path, data: data, top: layer{}, targets: map[string]layer{}}
 	var doc map[string]any
-	md, err := toml.Decode(string(data), &doc)
+	text := string(data)
+	md, err := toml.Decode(text, &doc)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
@@ -192,7 +193,7 @@ func Parse(path string, data []byte) (*File, error) {
 	}
 	// The raw text too: a ${VAR} in a comment (an old URL left there)
 	// names a secret as well.
-	f.vars = varNames(string(data), varNames(doc, nil))
+	f.vars = varNames(text, varNames(doc, nil))
 	if err := f.check(); err != nil {
 		return nil, err
 	}

@@ -178,15 +178,26 @@ func (r *Redactor) Contains(s string) bool {
 		return false
 	}
 	for i := 0; i+1 < len(s); i++ {
-		if k := bigram(s[i], s[i+1]); m.first[k] {
-			for _, f := range m.forms[k] {
-				if strings.HasPrefix(s[i:], f) {
-					return true
-				}
-			}
+		if m.at(s, i) > 0 {
+			return true
 		}
 	}
 	return false
+}
+
+// at returns the length of the longest form that starts s[i:], 0 for
+// none: the one comparison String and Contains make at each position.
+func (m *matcher) at(s string, i int) int {
+	k := bigram(s[i], s[i+1])
+	if !m.first[k] {
+		return 0
+	}
+	for _, f := range m.forms[k] { // longest first
+		if strings.HasPrefix(s[i:], f) {
+			return len(f)
+		}
+	}
+	return 0
 }
 
 // String returns s with every secret replaced by ***. Occurrences that
@@ -204,25 +215,19 @@ func (r *Redactor) String(s string) string {
 	var b strings.Builder
 	written, start, end := 0, -1, -1 // [start, end) is the stretch being covered
 	for i := 0; i+1 < len(s); i++ {
-		k := bigram(s[i], s[i+1])
-		if !m.first[k] {
+		n := m.at(s, i) // the longest form at i decides how far it covers
+		if n == 0 {
 			continue
 		}
-		for _, f := range m.forms[k] {
-			if !strings.HasPrefix(s[i:], f) {
-				continue
+		if e := i + n; i <= end {
+			end = max(end, e)
+		} else {
+			if start >= 0 {
+				b.WriteString(s[written:start])
+				b.WriteString("***")
+				written = end
 			}
-			if e := i + len(f); i <= end {
-				end = max(end, e)
-			} else {
-				if start >= 0 {
-					b.WriteString(s[written:start])
-					b.WriteString("***")
-					written = end
-				}
-				start, end = i, e
-			}
-			break // the longest form at i decides how far it covers
+			start, end = i, e
 		}
 	}
 	if start < 0 {
