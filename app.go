@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ type app struct {
 }
 
 func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
-	env := envMap(environ)
+	env := envMap(runtime.GOOS, environ)
 	red := newRedactor(notify.ProxySecrets(env)...)
 	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(consoleSafe{stderr}), red: red, envVars: map[string]string{}}
 }
@@ -89,11 +90,23 @@ func (a *app) flushOutput() {
 	a.stderr.Flush()
 }
 
-func envMap(environ []string) map[string]string {
+// envMap is the environment as a map. On Windows, where variable names
+// ignore case (Path, PATH), each name is also there in capitals unless a
+// variable of that spelling exists: jobnotify reads its own variables,
+// and config ${VAR}s, by the names it is given, so JOBNOTIFY_QUIET finds
+// a variable set as jobnotify_quiet, and APPDATA finds AppData.
+func envMap(goos string, environ []string) map[string]string {
 	m := make(map[string]string, len(environ))
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			m[k] = v
+		}
+	}
+	if goos == "windows" {
+		for k, v := range m {
+			if _, ok := m[strings.ToUpper(k)]; !ok {
+				m[strings.ToUpper(k)] = v
+			}
 		}
 	}
 	return m
@@ -108,7 +121,7 @@ func (a *app) logf(format string, args ...any) {
 // beats its environment variable (see value). verbose says what
 // --verbose adds to the command they are for.
 func globalFlags(verbose string) []cli.Flag {
-	user, system := configFiles()
+	user, system := configFiles(runtime.GOOS)
 	return []cli.Flag{
 		// config.Find reads $JOBNOTIFY_CONFIG itself (see configFlag);
 		// it is declared here so that help and the man page name it.
@@ -127,15 +140,20 @@ const (
 	verboseOffline = "also print the config file used (or where one was looked for)"
 )
 
-// configFiles are the files looked for when neither --config nor
-// $JOBNOTIFY_CONFIG names one, as help and the man page show them: the
-// user's (either of two, by XDG_CONFIG_HOME) then the system's. They are
-// config.Candidates, given the names of the variables it reads as their
-// values.
-func configFiles() (user, system []string) {
-	system = config.Candidates(nil)
+// configFiles are the files looked for on goos when neither --config
+// nor $JOBNOTIFY_CONFIG names one, as help and the man page show them: the
+// user's (on Unix either of two, by XDG_CONFIG_HOME) then the system's.
+// They are config.Candidates, given the names of the variables it reads
+// as their values.
+func configFiles(goos string) (user, system []string) {
+	if goos == "windows" {
+		const drive = `C:\` // makes the names absolute, as Candidates wants
+		c := config.Candidates(goos, map[string]string{"APPDATA": drive + "%APPDATA%", "PROGRAMDATA": drive + "%ProgramData%"})
+		return []string{strings.TrimPrefix(c[0], drive)}, []string{strings.TrimPrefix(c[1], drive)}
+	}
+	system = config.Candidates(goos, nil)
 	for _, env := range []map[string]string{{"XDG_CONFIG_HOME": "/$XDG_CONFIG_HOME"}, {"HOME": "/~"}} {
-		if c := config.Candidates(env); len(c) > len(system) {
+		if c := config.Candidates(goos, env); len(c) > len(system) {
 			user = append(user, strings.TrimPrefix(c[0], "/"))
 		}
 	}
@@ -271,7 +289,7 @@ func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
 	path, err := config.Find(a.configFlag(c), a.env)
 	if err != nil || path == "" {
 		if a.verbose && err == nil {
-			a.logf("config: none (looked in %s)", strings.Join(config.Candidates(a.env), ", "))
+			a.logf("config: none (looked in %s)", strings.Join(config.Candidates(runtime.GOOS, a.env), ", "))
 		}
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // TestMaxBody: a --body longer than max_body, from a file, stdin or the
@@ -52,48 +53,64 @@ func TestMaxBody(t *testing.T) {
 	}
 }
 
-// TestBodyUTF16: a --body file or stdin in UTF-16 (what Windows
-// PowerShell 5 writes with > or Out-File), with or without its byte order
-// mark, is an input error naming the encoding; nothing is sent.
+// TestBodyUTF16: a --body file or stdin in UTF-16 with its byte order
+// mark (what Windows PowerShell 5 writes with > or Out-File) is sent as
+// UTF-8; without the mark it is an input error naming the encoding, and
+// nothing is sent.
 func TestBodyUTF16(t *testing.T) {
 	srv := newRecorder(t)
 	cfg := fmt.Sprintf("url = %q\n", srv.URL)
-	utf16 := func(s string, bigEndian bool) string { // s is ASCII
-		var b strings.Builder
-		for i := range len(s) {
+	utf16 := func(s string, bigEndian bool) string {
+		var b []byte
+		for _, u := range utf16.Encode([]rune(s)) {
 			if bigEndian {
-				b.WriteByte(0)
-			}
-			b.WriteByte(s[i])
-			if !bigEndian {
-				b.WriteByte(0)
+				b = append(b, byte(u>>8), byte(u))
+			} else {
+				b = append(b, byte(u), byte(u>>8))
 			}
 		}
-		return b.String()
+		return string(b)
 	}
-	const body = "{\"status\": \"ok\"}\r\n"
+	const body = "{\"status\": \"déployé 🚀\"}\r\n"
 	dir := t.TempDir()
 	for _, tt := range []struct {
-		name, text, want string
+		name, text, want string // want: stderr; "" for sent
 	}{
-		{"little-endian with BOM", "\xff\xfe" + utf16(body, false), "the file is UTF-16 (little-endian); save it as UTF-8"},
-		{"big-endian with BOM", "\xfe\xff" + utf16(body, true), "the file is UTF-16 (big-endian); save it as UTF-8"},
-		{"little-endian without BOM", utf16(body, false), "the file is UTF-16 (little-endian); save it as UTF-8"},
+		{"little-endian with BOM", "\xff\xfe" + utf16(body, false), ""},
+		{"big-endian with BOM", "\xfe\xff" + utf16(body, true), ""},
+		{"little-endian without BOM", utf16(body, false), "UTF-16 (little-endian) without a byte order mark; save it as UTF-8"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := filepath.Join(dir, "f.json")
 			if err := os.WriteFile(p, []byte(tt.text), 0o600); err != nil {
 				t.Fatal(err)
 			}
+			before := len(srv.requests())
 			r := jobnotify(t, runOpts{config: cfg}, "send", "-b", "@"+p)
-			wantCode(t, r, 2)
-			if got, want := r.stderr, "jobnotify: --body @"+p+": "+tt.want+"\n"; got != want {
-				t.Errorf("stderr: got %q, want %q", got, want)
+			r2 := jobnotify(t, runOpts{config: cfg, stdin: tt.text}, "send", "-b", "-")
+			if tt.want != "" {
+				wantCode(t, r, 2)
+				if got, want := r.stderr, "jobnotify: --body @"+p+": the file is "+tt.want+"\n"; got != want {
+					t.Errorf("stderr: got %q, want %q", got, want)
+				}
+				wantCode(t, r2, 2)
+				wantStderr(t, r2, "jobnotify: --body - (stdin): the input is UTF-16")
+				if n := len(srv.requests()); n != before {
+					t.Errorf("%d requests sent, want none", n-before)
+				}
+				return
 			}
-			r = jobnotify(t, runOpts{config: cfg, stdin: tt.text}, "send", "-b", "-")
-			wantCode(t, r, 2)
-			wantStderr(t, r, "jobnotify: --body - (stdin): the input is UTF-16")
+			wantCode(t, r, 0)
+			wantCode(t, r2, 0)
+			reqs := srv.requests()[before:]
+			if len(reqs) != 2 {
+				t.Fatalf("%d requests, want 2", len(reqs))
+			}
+			for _, req := range reqs {
+				if got := decode(t, req.Body)["status"]; got != "déployé 🚀" {
+					t.Errorf("sent status %q, want it decoded from UTF-16", got)
+				}
+			}
 		})
 	}
-	wantRequests(t, srv, 0)
 }

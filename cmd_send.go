@@ -249,7 +249,8 @@ func (a *app) send(c *cli.Context) (err error) {
 
 // readBody returns the text of --body: literal, @FILE, or - for stdin,
 // at most limit bytes (max_body), without the UTF-8 byte order mark
-// Windows PowerShell 5 writes; UTF-16 is an error naming it. A signal
+// Windows PowerShell 5 writes, and decoded from UTF-16 with a byte order
+// mark; UTF-16 without one is an error naming it. A signal
 // stops the read, also while a FIFO waits for a writer or a pipe never
 // closes.
 func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, where string, err error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,8 +72,9 @@ func TestManPage(t *testing.T) {
 			t.Errorf("the man page has no %s section", section)
 		}
 	}
-	user, system := configFiles()
-	for _, file := range append(user, system...) {
+	user, system := configFiles("linux")
+	winUser, winSystem := configFiles("windows")
+	for _, file := range slices.Concat(user, system, winUser, winSystem) {
 		if !strings.Contains(got, roffEscape(file)) {
 			t.Errorf("FILES leaves out %s", file)
 		}
@@ -189,7 +191,7 @@ func manPage(app *cli.App, date string) string {
 	r.text("The rest of the environment is the build's: jobnotify env prints what a send would take from it (Jenkins, GitHub Actions or GitLab CI), and never a variable whose name says it is a secret.")
 
 	r.section("FILES")
-	user, system := configFiles()
+	user, system := configFiles("linux")
 	r.text("The config file is the one --config or $JOBNOTIFY_CONFIG names (it must exist), else the first of these that exists, else none (then --url is needed). Never one in the current directory: the workspace belongs to whoever wrote the branch, the config to the administrator.")
 	for i, f := range user {
 		r.line(".TP")
@@ -205,6 +207,9 @@ func manPage(app *cli.App, date string) string {
 		r.line(`.I ` + roffEscape(f))
 		r.text("the system's file")
 	}
+	winUser, winSystem := configFiles("windows")
+	r.line(".PP")
+	r.text("On Windows: " + winUser[0] + " (the user's), then " + winSystem[0] + " (the system's), each when its variable is set. File modes mean nothing there: a config file must be owned by the user running jobnotify or by the administrators (SYSTEM, Administrators, TrustedInstaller), as must the spool directory and its files.")
 
 	r.section("CONFIGURATION")
 	r.text("The config file is TOML. Its keys (url, method, timeout, [headers], [fields], [retry], [env], [signing], [spool], [tls] and more) are described in the README's Configuration section, and each but [targets] may be set again in a [targets.NAME] table, used with --target NAME. jobnotify validate checks the file and prints the settings a send would use, secrets as ***.")

@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/jobnotify/jobnotify/internal/owner"
 
 	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/input"
@@ -61,10 +63,10 @@ func (e *Error) Error() string { return e.Where + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
 // Find returns the config file to read: explicit (from --config) first, then
-// $JOBNOTIFY_CONFIG, $XDG_CONFIG_HOME/jobnotify/config.toml (else
-// ~/.config/jobnotify/config.toml), then /etc/jobnotify/config.toml. Never
-// the working directory. It returns "" when no file exists at the implicit
-// places; a named file that does not exist is an error.
+// $JOBNOTIFY_CONFIG, then the user's file and the system's (Candidates, for
+// the system jobnotify runs on). Never the working directory. It returns
+// "" when no file exists at the implicit places; a named file that does
+// not exist is an error.
 func Find(explicit string, env map[string]string) (string, error) {
 	for _, named := range []struct{ path, by string }{{explicit, "--config"}, {env["JOBNOTIFY_CONFIG"], "$JOBNOTIFY_CONFIG"}} {
 		if named.path == "" {
@@ -75,7 +77,7 @@ func Find(explicit string, env map[string]string) (string, error) {
 		}
 		return named.path, nil
 	}
-	for _, p := range Candidates(env) {
+	for _, p := range Candidates(runtime.GOOS, env) {
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
@@ -83,15 +85,44 @@ func Find(explicit string, env map[string]string) (string, error) {
 	return "", nil
 }
 
-// Candidates lists the implicit config locations, in the order Find tries them.
-func Candidates(env map[string]string) []string {
+// Candidates lists the implicit config locations on goos, in the order
+// Find tries them: the user's file, then the system's.
+//
+// On Unix: $XDG_CONFIG_HOME/jobnotify/config.toml (else
+// ~/.config/jobnotify/config.toml), then /etc/jobnotify/config.toml.
+//
+// On Windows: %APPDATA%\jobnotify\config.toml, then
+// %ProgramData%\jobnotify\config.toml, each only when its variable is an
+// absolute path (env's names in capitals: see the app's envMap). There is
+// no fixed fallback: /etc/jobnotify would be \etc\jobnotify on the
+// current drive, which any user may create.
+func Candidates(goos string, env map[string]string) []string {
+	if goos == "windows" {
+		var c []string
+		for _, v := range []string{"APPDATA", "PROGRAMDATA"} {
+			if dir := env[v]; windowsAbs(dir) {
+				c = append(c, strings.TrimRight(dir, `\/`)+`\jobnotify\config.toml`)
+			}
+		}
+		return c
+	}
 	var c []string
-	if x := env["XDG_CONFIG_HOME"]; x != "" && filepath.IsAbs(x) {
-		c = append(c, filepath.Join(x, "jobnotify", "config.toml"))
-	} else if h := env["HOME"]; h != "" && filepath.IsAbs(h) {
-		c = append(c, filepath.Join(h, ".config", "jobnotify", "config.toml"))
+	if x := env["XDG_CONFIG_HOME"]; x != "" && path.IsAbs(x) {
+		c = append(c, path.Join(x, "jobnotify", "config.toml"))
+	} else if h := env["HOME"]; h != "" && path.IsAbs(h) {
+		c = append(c, path.Join(h, ".config", "jobnotify", "config.toml"))
 	}
 	return append(c, "/etc/jobnotify/config.toml")
+}
+
+// windowsAbs reports whether p is an absolute Windows path: C:\… (or C:/…)
+// or \\server\share…. It is filepath.IsAbs on Windows, written out so that
+// the Windows locations are the same, and tested, on every system.
+func windowsAbs(p string) bool {
+	if strings.HasPrefix(p, `\\`) || strings.HasPrefix(p, "//") {
+		return len(p) > 2
+	}
+	return len(p) >= 3 && ('A' <= p[0]&^0x20 && p[0]&^0x20 <= 'Z') && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
 }
 
 // maxFileSize is the longest config file Load reads: a config is a few
@@ -119,7 +150,7 @@ func Load(ctx context.Context, path string) (*File, error) {
 	if err != nil {
 		return nil, &Error{Where: path, Err: errors.Unwrap(err)}
 	}
-	if err := f.checkMode(fi.Mode().Perm()); err != nil {
+	if err := f.checkAccess(runtime.GOOS, fi.Mode().Perm(), func() string { return owner.Check(path) }); err != nil {
 		return nil, err
 	}
 	return f, nil

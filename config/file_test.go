@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io/fs"
@@ -227,6 +228,7 @@ func TestFindIgnoresWorkingDirectory(t *testing.T) {
 func TestCandidates(t *testing.T) {
 	tests := []struct {
 		name string
+		goos string
 		env  map[string]string
 		want []string
 	}{
@@ -250,10 +252,47 @@ func TestCandidates(t *testing.T) {
 			env:  map[string]string{},
 			want: []string{"/etc/jobnotify/config.toml"},
 		},
+		{
+			name: "macOS is Unix",
+			goos: "darwin",
+			env:  map[string]string{"HOME": "/Users/jenkins"},
+			want: []string{"/Users/jenkins/.config/jobnotify/config.toml", "/etc/jobnotify/config.toml"},
+		},
+		{
+			name: "Windows",
+			goos: "windows",
+			env: map[string]string{
+				"APPDATA": `C:\Users\jenkins\AppData\Roaming`, "PROGRAMDATA": `C:\ProgramData`,
+				"HOME": "/h", "XDG_CONFIG_HOME": "/x", // Git Bash and MSYS set these; not read on Windows
+			},
+			want: []string{`C:\Users\jenkins\AppData\Roaming\jobnotify\config.toml`, `C:\ProgramData\jobnotify\config.toml`},
+		},
+		{
+			name: "Windows, trailing separators and a UNC profile",
+			goos: "windows",
+			env:  map[string]string{"APPDATA": `\\fs\profiles\jenkins\`, "PROGRAMDATA": `D:/ProgramData/`},
+			want: []string{`\\fs\profiles\jenkins\jobnotify\config.toml`, `D:/ProgramData\jobnotify\config.toml`},
+		},
+		{
+			// A service account may have no APPDATA; nothing replaces
+			// the variables, least of all \etc\jobnotify on the current
+			// drive, which any user may create.
+			name: "Windows without the variables",
+			goos: "windows",
+			env:  map[string]string{"HOME": "/h"},
+			want: nil,
+		},
+		{
+			name: "Windows, relative or drive-relative values are ignored",
+			goos: "windows",
+			env:  map[string]string{"APPDATA": `AppData`, "PROGRAMDATA": `C:ProgramData`},
+			want: nil,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Candidates(tt.env)
+			goos := cmp.Or(tt.goos, "linux")
+			got := Candidates(goos, tt.env)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+
+	"github.com/jobnotify/jobnotify/internal/owner"
 )
 
 // Sensitive reports whether a header's value is a secret: Authorization,
@@ -45,6 +47,24 @@ func literalSecret(v string) bool {
 }
 
 var authSchemes = map[string]bool{"bearer": true, "basic": true, "token": true, "digest": true, "apikey": true, "key": true}
+
+// checkAccess refuses a config file someone other than its user or the
+// administrators could have written. Where goos's file modes mean
+// something that is checkMode; on Windows, where they do not, the file
+// must be owned by the user running jobnotify or the administrators
+// (ownerProblem, owner.Check of the file, says why not): any user may
+// create %ProgramData%\jobnotify\config.toml where the administrator has
+// not, and its owner may change its ACL. Whether others may read it is
+// the ACL's to say, and not checked there.
+func (f *File) checkAccess(goos string, mode fs.FileMode, ownerProblem func() string) error {
+	if owner.Modes(goos) {
+		return f.checkMode(mode)
+	}
+	if why := ownerProblem(); why != "" {
+		return &Error{Where: f.Path, Err: fmt.Errorf("the file is not trusted: %s; another user could have written it, to redirect notifications and their credentials: have an administrator own it (icacls \"%s\" /setowner Administrators)", why, f.Path)}
+	}
+	return nil
+}
 
 // checkMode refuses a config file anyone can change, and warns when a file
 // others can read holds a literal secret.

@@ -3,10 +3,14 @@ package config
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/jobnotify/jobnotify/internal/owner"
 )
 
 func TestSecureSensitive(t *testing.T) {
@@ -114,6 +118,9 @@ func scLoad(t testing.TB, src string, mode os.FileMode) (string, *File, error) {
 }
 
 func TestSecureCheckMode(t *testing.T) {
+	if !owner.Modes(runtime.GOOS) {
+		t.Skip("file modes mean nothing on " + runtime.GOOS + ": TestSecureCheckAccessWindows")
+	}
 	const (
 		literalHeader = "url = \"https://127.0.0.1/\"\n[headers]\nAuthorization = \"Bearer s3cr3t-token-value\"\n"
 		literalTarget = "url = \"https://127.0.0.1/\"\n[targets.chat.signing]\nscheme = \"hmac-sha256\"\nsecret = \"hmac-s3cr3t-value\"\n"
@@ -184,6 +191,50 @@ func TestSecureCheckMode(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSecureCheckAccessWindows: on Windows a config file is judged by its
+// owner, never by the mode Go makes up (0666 for any file without the
+// read-only attribute, which was refused as world-writable with advice
+// to chmod, on every Windows agent).
+func TestSecureCheckAccessWindows(t *testing.T) {
+	const literal = "url = \"https://127.0.0.1/\"\n[headers]\nAuthorization = \"Bearer s3cr3t-token-value\"\n"
+	path := `C:\ProgramData\jobnotify\config.toml`
+	f, err := Parse(path, []byte(literal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted := func() string { return "" }
+	for _, mode := range []fs.FileMode{0o666, 0o444, 0o777} {
+		if err := f.checkAccess("windows", mode, trusted); err != nil {
+			t.Errorf("mode %04o, owned by the user: got %v, want none", mode, err)
+		}
+	}
+	if len(f.Warnings) != 0 {
+		t.Errorf("got warnings %q: whether others may read the file is the ACL's to say", f.Warnings)
+	}
+
+	why := owner.Problem("S-1-5-21-1-2-3-1002", "S-1-5-21-1-2-3-1001")
+	err = f.checkAccess("windows", 0o666, func() string { return why })
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("owned by another user: got %v (%T), want a *config.Error", err, err)
+	}
+	for _, want := range []string{path, "not trusted", "S-1-5-21-1-2-3-1002", "icacls"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got %q, want it to contain %q", err, want)
+		}
+	}
+	for _, unwanted := range []string{"chmod", "mode", "s3cr3t"} {
+		if strings.Contains(err.Error(), unwanted) {
+			t.Errorf("got %q, want no %q in it", err, unwanted)
+		}
+	}
+
+	// And on Unix the same call is the mode check, not the owner's.
+	if err := f.checkAccess("linux", 0o666, func() string { t.Error("owner checked on Unix"); return "" }); err == nil {
+		t.Error("linux, mode 0666: got no error, want world-writable refused")
 	}
 }
 

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+
+	"github.com/jobnotify/jobnotify/internal/owner"
 )
 
 // Keep saves a notification whose delivery failed, unless secret reports
@@ -34,7 +37,7 @@ func (sp Dir) Keep(rec *Record, secret func(text string) bool) string {
 		return ""
 	}
 	sp.logf("saved to the spool: %s (resend with 'jobnotify flush')", path)
-	if fi, err := os.Stat(sp.Path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+	if fi, err := os.Stat(sp.Path); err == nil && owner.Modes(runtime.GOOS) && fi.Mode().Perm()&0o077 != 0 {
 		sp.logf("warning: the spool directory %s can be read by others (mode %04o): chmod 700 it", sp.Path, fi.Mode().Perm())
 	}
 	return path

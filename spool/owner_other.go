@@ -2,13 +2,21 @@
 
 package spool
 
-import "io/fs"
+import (
+	"io/fs"
 
-// foreign says why a file or directory may have been written by someone
-// other than the user running jobnotify. Outside Unix, owners and
-// permissions are access control lists that Go's file modes do not
-// show, so the directory's ACL decides and this says nothing.
-func foreign(fs.FileInfo) string { return "" }
+	"github.com/jobnotify/jobnotify/internal/owner"
+)
 
-// foreignOwner is foreign's owner check: nothing to say outside Unix.
+// foreign says why the file or directory at path may have been written by
+// someone other than the user running jobnotify, or "" when it cannot
+// have been. Outside Unix, file modes say nothing of that (Go makes them
+// up on Windows) and the ACL decides who may write; the owner, who may
+// always change the ACL, must be that user or the administrators
+// (owner.Check).
+func foreign(path string, _ fs.FileInfo) string { return owner.Check(path) }
+
+// foreignOwner is foreign's owner check, for a symbolic link to the
+// spool directory: Windows reads no owner of the link itself, and
+// creating one takes a privilege, so there is nothing to say.
 func foreignOwner(fs.FileInfo) string { return "" }

@@ -9,10 +9,11 @@ import (
 	"syscall"
 )
 
-// foreign says why a file or directory may have been written by someone
-// other than the user running jobnotify, or "" when it cannot have been:
-// it is owned by that user and neither group nor others may write it.
-func foreign(fi fs.FileInfo) string {
+// foreign says why the file or directory at path (fi, as Lstat or Stat
+// describes it) may have been written by someone other than the user
+// running jobnotify, or "" when it cannot have been: it is owned by that
+// user and neither group nor others may write it.
+func foreign(_ string, fi fs.FileInfo) string {
 	if why := foreignOwner(fi); why != "" {
 		return why
 	}

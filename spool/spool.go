@@ -119,7 +119,7 @@ func (sp Dir) Check() error {
 	if !fi.IsDir() {
 		return &UntrustedError{Path: sp.Path, Dir: true, Why: "not a directory"}
 	}
-	if why := foreign(fi); why != "" {
+	if why := foreign(sp.Path, fi); why != "" {
 		return &UntrustedError{Path: sp.Path, Dir: true, Why: why}
 	}
 	return nil
@@ -287,7 +287,7 @@ func (sp Dir) Claim(name string) (*Claim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	if why := untrustedFile(fi); why != "" {
+	if why := untrustedFile(path, fi); why != "" {
 		return nil, &UntrustedError{Path: path, Why: why}
 	}
 	f, err := openLocked(path)
@@ -314,22 +314,22 @@ func (sp Dir) Claim(name string) (*Claim, error) {
 		f.Close()
 		return nil, ErrClaimed
 	}
-	if why := untrustedFile(held); why != "" {
+	if why := untrustedFile(path, held); why != "" {
 		f.Close()
 		return nil, &UntrustedError{Path: path, Why: why}
 	}
 	return &Claim{Name: name, path: path, f: f, sp: sp}, nil
 }
 
-// untrustedFile says why a file in the spool must not be sent, or "".
-func untrustedFile(fi fs.FileInfo) string {
+// untrustedFile says why the file at path must not be sent, or "".
+func untrustedFile(path string, fi fs.FileInfo) string {
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return errSymlink.Error()
 	case !fi.Mode().IsRegular():
 		return "not a regular file"
 	}
-	return foreign(fi)
+	return foreign(path, fi)
 }
 
 // Load reads the held file. A file that is not a notification is an

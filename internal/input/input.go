@@ -4,12 +4,13 @@
 // never closes and /dev/zero all end: the first two with the context, the
 // last at the limit.
 //
-// UTF8 takes off the byte order mark Windows tools write and tells
-// UTF-16 text apart from UTF-8.
+// UTF8 takes off the byte order mark Windows tools write, decodes UTF-16
+// that has one, and tells UTF-16 without one apart from UTF-8.
 package input
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/jobnotify/jobnotify/internal/human"
 )
@@ -112,32 +114,34 @@ func readAll(r io.Reader, limit int64) (string, error) {
 // writes at the start of a file (Out-File, Set-Content -Encoding UTF8).
 const bom = "\ufeff"
 
-// UTF16Error is text in UTF-16, which jobnotify does not read: what
-// Windows PowerShell 5 writes with > and Out-File by default.
+// UTF16Error is text in UTF-16 without a byte order mark, which
+// jobnotify does not guess at.
 type UTF16Error struct {
 	BigEndian bool
 }
 
 func (e *UTF16Error) Error() string {
 	if e.BigEndian {
-		return "UTF-16 (big-endian)"
+		return "UTF-16 (big-endian) without a byte order mark"
 	}
-	return "UTF-16 (little-endian)"
+	return "UTF-16 (little-endian) without a byte order mark"
 }
 
-// UTF8 returns text without a leading UTF-8 byte order mark, or a
-// *UTF16Error when text is UTF-16: it starts with a UTF-16 byte order
-// mark (FF FE, FE FF), or its first bytes are NUL every other byte, as
-// text of ASCII characters is in UTF-16 without a mark. Anything else is
-// returned as it is; whether it is valid UTF-8 is for the caller to say.
+// UTF8 returns text as UTF-8: without a leading UTF-8 byte order mark,
+// and decoded when it is UTF-16 that starts with its byte order mark (FF
+// FE, FE FF): what Windows PowerShell 5 writes with > and Out-File. It is
+// a *UTF16Error when the text looks like UTF-16 without a mark (its first
+// bytes are NUL every other byte, as text of ASCII characters is), or
+// when UTF-16 ends in half a character. Anything else is returned as it
+// is; whether it is valid UTF-8 is for the caller to say.
 func UTF8(text string) (string, error) {
 	switch {
 	case strings.HasPrefix(text, bom):
 		return text[len(bom):], nil
 	case strings.HasPrefix(text, "\xff\xfe"):
-		return "", &UTF16Error{}
+		return decodeUTF16(text[2:], binary.LittleEndian)
 	case strings.HasPrefix(text, "\xfe\xff"):
-		return "", &UTF16Error{BigEndian: true}
+		return decodeUTF16(text[2:], binary.BigEndian)
 	}
 	// Without a mark: NUL in every odd (little-endian) or every even
 	// (big-endian) byte of the first few pairs, and never in the others.
@@ -157,4 +161,18 @@ func UTF8(text string) (string, error) {
 		return "", &UTF16Error{BigEndian: true}
 	}
 	return text, nil
+}
+
+// decodeUTF16 turns UTF-16 text after its byte order mark into UTF-8; a
+// lone surrogate becomes U+FFFD.
+func decodeUTF16(text string, order binary.ByteOrder) (string, error) {
+	if len(text)%2 != 0 {
+		return "", errors.New("UTF-16 that ends in half a character")
+	}
+	b := []byte(text)
+	units := make([]uint16, len(b)/2)
+	for i := range units {
+		units[i] = order.Uint16(b[2*i:])
+	}
+	return string(utf16.Decode(units)), nil
 }

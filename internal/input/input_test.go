@@ -2,6 +2,7 @@ package input
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 func TestReadFile(t *testing.T) {
@@ -128,11 +130,14 @@ func TestUTF8(t *testing.T) {
 		{name: "only a BOM", text: "\ufeff", want: ""},
 		{name: "BOM later is kept", text: "a\ufeff", want: "a\ufeff"},
 		{name: "not UTF-8 but not UTF-16", text: "caf\xe9", want: "caf\xe9"},
-		{name: "UTF-16LE BOM", text: "\xff\xfe" + le(`{"a": 1}`), utf16: "UTF-16 (little-endian)"},
-		{name: "UTF-16BE BOM", text: "\xfe\xff" + be(`{"a": 1}`), utf16: "UTF-16 (big-endian)"},
-		{name: "UTF-16LE without BOM", text: le(`{"a": 1}`), utf16: "UTF-16 (little-endian)"},
-		{name: "UTF-16BE without BOM", text: be("hello"), utf16: "UTF-16 (big-endian)"},
-		{name: "one UTF-16LE character", text: le("7"), utf16: "UTF-16 (little-endian)"},
+		{name: "UTF-16LE BOM", text: "\xff\xfe" + le(`{"a": 1}`), want: `{"a": 1}`},
+		{name: "UTF-16BE BOM", text: "\xfe\xff" + be(`{"a": 1}`), want: `{"a": 1}`},
+		{name: "UTF-16LE BOM, beyond ASCII", text: "\xff\xfe" + utf16LE("déployé → 🚀\r\n"), want: "déployé → 🚀\r\n"},
+		{name: "UTF-16 BOM alone", text: "\xff\xfe", want: ""},
+		{name: "UTF-16LE BOM, a lone surrogate", text: "\xff\xfe" + "\x3d\xd8" + le("x"), want: "\ufffdx"},
+		{name: "UTF-16LE without BOM", text: le(`{"a": 1}`), utf16: "UTF-16 (little-endian) without a byte order mark"},
+		{name: "UTF-16BE without BOM", text: be("hello"), utf16: "UTF-16 (big-endian) without a byte order mark"},
+		{name: "one UTF-16LE character", text: le("7"), utf16: "UTF-16 (little-endian) without a byte order mark"},
 		{name: "a NUL alone is not UTF-16", text: "ab\x00cd", want: "ab\x00cd"},
 	}
 	for _, tt := range tests {
@@ -150,4 +155,16 @@ func TestUTF8(t *testing.T) {
 			}
 		})
 	}
+	if got, err := UTF8("\xff\xfe" + le("ab") + "c"); err == nil || !strings.Contains(err.Error(), "half a character") {
+		t.Errorf("odd UTF-16: got %q, %v; want an error", got, err)
+	}
+}
+
+// utf16LE is s in UTF-16, little-endian, without a byte order mark.
+func utf16LE(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	return string(b)
 }
