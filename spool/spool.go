@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/owner"
 )
 
 // Record is a notification saved after a failed delivery: enough to send
@@ -92,9 +94,18 @@ type UntrustedError struct {
 
 func (e *UntrustedError) Error() string {
 	if e.Dir {
-		return fmt.Sprintf("spool directory %s is not trusted: %s; it must belong to the user running jobnotify and be writable by no one else (chmod 700)", e.Path, e.Why)
+		return fmt.Sprintf("spool directory %s is not trusted: %s; %s", e.Path, e.Why, dirRule(runtime.GOOS, e.Path))
 	}
 	return fmt.Sprintf("%s is not trusted: %s", e.Path, e.Why)
+}
+
+// dirRule says what a spool directory on goos must be, and how to make
+// it so.
+func dirRule(goos, dir string) string {
+	if owner.Modes(goos) {
+		return "it must belong to the user running jobnotify and be writable by no one else (chmod 700)"
+	}
+	return fmt.Sprintf("it must belong to the user running jobnotify or the administrators (takeown /f \"%s\", as that user)", dir)
 }
 
 // Check reports an *UntrustedError unless the spool directory is missing

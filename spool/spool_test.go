@@ -659,3 +659,16 @@ func TestSpoolLoadKeepsFormatHeaders(t *testing.T) {
 		t.Errorf("log %q: want the ignored headers named, not their values", log)
 	}
 }
+
+// TestSpoolDirRule: the advice for an untrusted directory is the one that
+// can be followed on the system: chmod where modes mean something, the
+// owner on Windows.
+func TestSpoolDirRule(t *testing.T) {
+	if got := dirRule("linux", "/var/spool/jobnotify"); !strings.Contains(got, "chmod 700") {
+		t.Errorf("linux: %q, want chmod 700", got)
+	}
+	got := dirRule("windows", `C:\spool`)
+	if strings.Contains(got, "chmod") || !strings.Contains(got, `takeown /f "C:\spool"`) {
+		t.Errorf("windows: %q, want takeown of the directory and no chmod", got)
+	}
+}
