@@ -50,7 +50,8 @@ const rawMin = 4 << 10
 // {"message": text} with trailing line breaks removed; but text that
 // starts with { or [ must be valid JSON, and an error names the line and
 // column where it stops parsing. A leading UTF-8 byte order mark is
-// dropped; UTF-16 text is an error. where names the source in errors
+// dropped, UTF-16 with a byte order mark is decoded, and UTF-16 without
+// one is an error. where names the source in errors
 // ("--body", "--body @file.json").
 func ParseBody(text, where string) (*Body, error) {
 	text, err := input.UTF8(text)

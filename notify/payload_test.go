@@ -363,7 +363,8 @@ func TestParseBody(t *testing.T) {
 		{name: "brace but not JSON", text: "{{ template }}", wantErr: "line 1, column 2"},
 		{name: "object after a UTF-8 BOM", text: "\ufeff{\"a\": 1}\r\n", want: `{"a": 1}`, raw: "{\"a\": 1}\r\n"},
 		{name: "text after a UTF-8 BOM", text: "\ufeffdeployed\r\n", want: `{"message": "deployed"}`, raw: "deployed\r\n"},
-		{name: "UTF-16LE", text: "\xff\xfe{\x00}\x00", wantErr: "--body: the text is UTF-16 (little-endian), not UTF-8"},
+		{name: "object in UTF-16LE after its BOM", text: "\xff\xfe{\x00\"\x00a\x00\"\x00:\x001\x00}\x00", want: `{"a": 1}`, raw: `{"a":1}`},
+		{name: "UTF-16LE without BOM", text: "{\x00}\x00", wantErr: "--body: the text is UTF-16 (little-endian) without a byte order mark, not UTF-8"},
 		{name: "UTF-16BE without BOM", text: "\x00{\x00}", wantErr: "UTF-16 (big-endian)"},
 	}
 	for _, tt := range tests {
