@@ -160,6 +160,16 @@ func configFiles(goos string) (user, system []string) {
 	return user, system
 }
 
+// lookedIn says where config.Find looks for a config file on goos, for
+// messages: on Windows with neither APPDATA nor ProgramData set (a
+// service's bare environment), nowhere.
+func lookedIn(goos string, env map[string]string) string {
+	if c := config.Candidates(goos, env); len(c) > 0 {
+		return strings.Join(c, ", ")
+	}
+	return "no place: APPDATA and ProgramData are not set"
+}
+
 // takeEnvVar moves a flag's variable (the first of its EnvVars) into
 // a.envVars and returns its name, "" for none; show names it in help.
 // urfave/cli would read it from the process environment; run reads it
@@ -289,7 +299,7 @@ func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
 	path, err := config.Find(a.configFlag(c), a.env)
 	if err != nil || path == "" {
 		if a.verbose && err == nil {
-			a.logf("config: none (looked in %s)", strings.Join(config.Candidates(runtime.GOOS, a.env), ", "))
+			a.logf("config: none (looked in %s)", lookedIn(runtime.GOOS, a.env))
 		}
 		return nil, err
 	}

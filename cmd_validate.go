@@ -41,7 +41,7 @@ func (a *app) validate(c *cli.Context) error {
 	if p, err := config.Find(a.configFlag(c), a.env); err != nil {
 		return err
 	} else if p == "" {
-		return fmt.Errorf("no config file (looked in %s; or give --config FILE)", strings.Join(config.Candidates(runtime.GOOS, a.env), ", "))
+		return fmt.Errorf("no config file (looked in %s; or give --config FILE)", lookedIn(runtime.GOOS, a.env))
 	}
 	s, others, err := a.offlineTargets(c, true)
 	if err != nil {

@@ -209,7 +209,7 @@ func manPage(app *cli.App, date string) string {
 	}
 	winUser, winSystem := configFiles("windows")
 	r.line(".PP")
-	r.text("On Windows: " + winUser[0] + " (the user's), then " + winSystem[0] + " (the system's), each when its variable is set. File modes mean nothing there: a config file must be owned by the user running jobnotify or by the administrators (SYSTEM, Administrators, TrustedInstaller), as must the spool directory and its files.")
+	r.text("On Windows: " + winUser[0] + " (the user's), then " + winSystem[0] + " (the system's), each when its variable is set. File modes mean nothing there: a config file, the folder holding it, the spool directory and its files must be owned by the user running jobnotify or by the administrators (SYSTEM, Administrators, TrustedInstaller), and the ACLs of the file, the spool directory and its files must let no one else change them.")
 
 	r.section("CONFIGURATION")
 	r.text("The config file is TOML. Its keys (url, method, timeout, [headers], [fields], [retry], [env], [signing], [spool], [tls] and more) are described in the README's Configuration section, and each but [targets] may be set again in a [targets.NAME] table, used with --target NAME. jobnotify validate checks the file and prints the settings a send would use, secrets as ***.")

@@ -47,3 +47,16 @@ func TestConfigFilesWindows(t *testing.T) {
 		t.Errorf("linux system: got %q, want %q", system, want)
 	}
 }
+
+// TestLookedIn: a message never says "looked in" followed by nothing.
+func TestLookedIn(t *testing.T) {
+	if got, want := lookedIn("windows", map[string]string{}), "no place: APPDATA and ProgramData are not set"; got != want {
+		t.Errorf("windows, no variables: got %q, want %q", got, want)
+	}
+	if got, want := lookedIn("windows", map[string]string{"PROGRAMDATA": `C:\ProgramData`}), `C:\ProgramData\jobnotify\config.toml`; got != want {
+		t.Errorf("windows: got %q, want %q", got, want)
+	}
+	if got, want := lookedIn("linux", map[string]string{"HOME": "/h"}), "/h/.config/jobnotify/config.toml, /etc/jobnotify/config.toml"; got != want {
+		t.Errorf("linux: got %q, want %q", got, want)
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
-	"github.com/jobnotify/jobnotify/internal/owner"
 
 	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/input"
@@ -132,12 +131,21 @@ const maxFileSize = 1 << 20
 // Load reads and parses the file at path. Unknown keys and bad TOML are
 // errors naming the line. The read ends when ctx is done (a FIFO with no
 // writer, /dev/stdin on a pipe that never closes), with an error wrapping
-// context.Cause(ctx), and at maxFileSize (/dev/zero).
+// context.Cause(ctx), and at maxFileSize (/dev/zero). A UTF-8 byte order
+// mark is dropped and UTF-16 with one decoded (input.UTF8).
 func Load(ctx context.Context, path string) (*File, error) {
 	text, err := input.ReadFile(ctx, path, maxFileSize)
 	var tl *input.TooLargeError
 	if errors.As(err, &tl) {
 		err = fmt.Errorf("%w: a config file is never that long", err)
+	}
+	if err == nil {
+		// Notepad and PowerShell 5 save UTF-16 with a byte order mark.
+		text, err = input.UTF8(text)
+		var ue *input.UTF16Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("the file is %w; save it as UTF-8", err)
+		}
 	}
 	if err != nil {
 		return nil, &Error{Where: path, Err: err}
@@ -150,7 +158,7 @@ func Load(ctx context.Context, path string) (*File, error) {
 	if err != nil {
 		return nil, &Error{Where: path, Err: errors.Unwrap(err)}
 	}
-	if err := f.checkAccess(runtime.GOOS, fi.Mode().Perm(), func() string { return owner.Check(path) }); err != nil {
+	if err := f.checkAccess(runtime.GOOS, fi.Mode().Perm(), func() string { return windowsProblem(path) }); err != nil {
 		return nil, err
 	}
 	return f, nil

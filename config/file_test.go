@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // writeFile writes content to path, creating its directories.
@@ -932,4 +933,37 @@ X-Chat = "z"                      # line 16
 			}
 		})
 	}
+}
+
+// TestLoadUTF16: a config saved by Notepad or PowerShell 5 (UTF-16 with a
+// byte order mark) loads, and its errors name lines as the file has
+// them; UTF-16 without the mark is an error saying so.
+func TestLoadUTF16(t *testing.T) {
+	le := func(s string) string {
+		var b []byte
+		for _, u := range utf16.Encode([]rune(s)) {
+			b = append(b, byte(u), byte(u>>8))
+		}
+		return string(b)
+	}
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	f, err := Load(context.Background(), write("bom.toml", "\xff\xfe"+le("url = \"https://127.0.0.1/é\"\r\n[fields]\r\nteam = \"plateforme\"\r\n")))
+	if err != nil {
+		t.Fatalf("UTF-16 with a BOM: %v", err)
+	}
+	if got := f.top["url"]; got != "https://127.0.0.1/é" {
+		t.Errorf("url = %v, want it decoded", got)
+	}
+	_, err = Load(context.Background(), write("bad.toml", "\xff\xfe"+le("url = \"https://127.0.0.1/\"\r\nheders = 1\r\n")))
+	checkErr(t, err, []string{"bad.toml:2:", "heders"}, nil)
+	p := write("nobom.toml", le("url = \"https://127.0.0.1/\"\r\n"))
+	_, err = Load(context.Background(), p)
+	checkErr(t, err, []string{p, "UTF-16 (little-endian) without a byte order mark; save it as UTF-8"}, nil)
 }

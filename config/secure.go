@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -50,20 +51,35 @@ var authSchemes = map[string]bool{"bearer": true, "basic": true, "token": true, 
 
 // checkAccess refuses a config file someone other than its user or the
 // administrators could have written. Where goos's file modes mean
-// something that is checkMode; on Windows, where they do not, the file
-// must be owned by the user running jobnotify or the administrators
-// (ownerProblem, owner.Check of the file, says why not): any user may
-// create %ProgramData%\jobnotify\config.toml where the administrator has
-// not, and its owner may change its ACL. Whether others may read it is
-// the ACL's to say, and not checked there.
+// something that is checkMode; on Windows, where they do not,
+// ownerProblem says why the file, or the folder holding it, is not
+// trusted there (owner.Check): any user may create
+// %ProgramData%\jobnotify\config.toml where the administrator has not,
+// and an ACL may let others change a file whatever its mode says. Whether
+// others may read it is the ACL's to say, and not checked there.
 func (f *File) checkAccess(goos string, mode fs.FileMode, ownerProblem func() string) error {
 	if owner.Modes(goos) {
 		return f.checkMode(mode)
 	}
 	if why := ownerProblem(); why != "" {
-		return &Error{Where: f.Path, Err: fmt.Errorf("the file is not trusted: %s; another user could have written it, to redirect notifications and their credentials: have an administrator own it (icacls \"%s\" /setowner Administrators)", why, f.Path)}
+		return &Error{Where: f.Path, Err: fmt.Errorf("%s; another user could have written it, to redirect notifications and their credentials: make it an administrator's, changeable by no one else (icacls FILE /setowner *S-1-5-32-544, then icacls FILE /inheritance:r /grant:r *S-1-5-32-544:F *S-1-5-18:F, and read access for whoever runs jobnotify)", why)}
 	}
 	return nil
+}
+
+// windowsProblem is checkAccess's ownerProblem on Windows: the file must
+// pass owner.Check, and the folder holding it owner.CheckOwner, since
+// that folder's owner could change its ACL and replace the file.
+func windowsProblem(path string) string {
+	if why := owner.Check(path); why != "" {
+		return "the file is not trusted: " + why
+	}
+	if dir := filepath.Dir(path); dir != path {
+		if why := owner.CheckOwner(dir); why != "" {
+			return "its folder " + dir + " is not trusted: " + why
+		}
+	}
+	return ""
 }
 
 // checkMode refuses a config file anyone can change, and warns when a file

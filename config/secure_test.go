@@ -215,7 +215,7 @@ func TestSecureCheckAccessWindows(t *testing.T) {
 		t.Errorf("got warnings %q: whether others may read the file is the ACL's to say", f.Warnings)
 	}
 
-	why := owner.Problem("S-1-5-21-1-2-3-1002", "S-1-5-21-1-2-3-1001")
+	why := "the file is not trusted: " + owner.Security{Owner: "S-1-5-21-1-2-3-1002"}.Problem("S-1-5-21-1-2-3-1001")
 	err = f.checkAccess("windows", 0o666, func() string { return why })
 	var ce *Error
 	if !errors.As(err, &ce) {

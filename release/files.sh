@@ -14,11 +14,13 @@ rm build/jobnotify-host
 gzip -9n <docs/jobnotify.1 >build/jobnotify.1.gz
 
 # The image is FROM scratch: it has no CA certificates unless we put them
-# there. They are the release machine's (Debian's and Ubuntu's
-# ca-certificates package: Mozilla's roots).
-ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
-if [ ! -s "$ca" ]; then
-  echo "release/files.sh: no CA certificates at $ca: install ca-certificates, or set SSL_CERT_FILE" >&2
-  exit 1
-fi
-cp "$ca" build/ca-certificates.crt
+# there. They are the release machine's Mozilla roots, from where Debian
+# and Ubuntu, Fedora and RHEL, and Alpine and macOS keep the bundle.
+for ca in "${SSL_CERT_FILE:-}" /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/cert.pem; do
+  if [ -n "$ca" ] && [ -s "$ca" ]; then
+    cp "$ca" build/ca-certificates.crt
+    exit 0
+  fi
+done
+echo "release/files.sh: no CA certificate bundle found for the image: install ca-certificates, or set SSL_CERT_FILE" >&2
+exit 1

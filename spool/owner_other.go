@@ -11,9 +11,9 @@ import (
 // foreign says why the file or directory at path may have been written by
 // someone other than the user running jobnotify, or "" when it cannot
 // have been. Outside Unix, file modes say nothing of that (Go makes them
-// up on Windows) and the ACL decides who may write; the owner, who may
-// always change the ACL, must be that user or the administrators
-// (owner.Check).
+// up on Windows) and the ACL decides who may write: the owner, who may
+// always change the ACL, must be that user or the administrators, and
+// the ACL must let no one else change it (owner.Check).
 func foreign(path string, _ fs.FileInfo) string { return owner.Check(path) }
 
 // foreignOwner is foreign's owner check, for a symbolic link to the

@@ -105,7 +105,7 @@ func dirRule(goos, dir string) string {
 	if owner.Modes(goos) {
 		return "it must belong to the user running jobnotify and be writable by no one else (chmod 700)"
 	}
-	return fmt.Sprintf("it must belong to the user running jobnotify or the administrators (takeown /f \"%s\", as that user)", dir)
+	return fmt.Sprintf("it must belong to the user running jobnotify or the administrators, and no one else may change it: move its files out of %s and remove it, and jobnotify makes it again with an ACL for that user alone", dir)
 }
 
 // Check reports an *UntrustedError unless the spool directory is missing
@@ -137,15 +137,23 @@ func (sp Dir) Check() error {
 }
 
 // Save writes rec atomically (temporary file, fsync, rename) as a 0600
-// file in the directory, which it creates 0700 when missing, and returns
-// its path. A directory that already exists keeps its mode, so it must
-// pass Check: an *UntrustedError otherwise, and nothing is written.
+// file in the directory, which it creates 0700 when missing (on Windows
+// with an ACL for the user alone, owner.Restrict), and returns its path.
+// A directory that already exists keeps its mode and ACL, so it must pass
+// Check: an *UntrustedError otherwise, and nothing is written.
 func (sp Dir) Save(rec *Record) (string, error) {
 	if err := sp.Check(); err != nil {
 		return "", err
 	}
+	_, err := os.Lstat(sp.Path)
+	missing := errors.Is(err, fs.ErrNotExist)
 	if err := os.MkdirAll(sp.Path, 0o700); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
+	}
+	if missing {
+		if err := owner.Restrict(sp.Path); err != nil {
+			return "", fmt.Errorf("spool: %s: %w", sp.Path, err)
+		}
 	}
 	if err := sp.Check(); err != nil { // made meanwhile by someone else
 		return "", err
@@ -197,7 +205,16 @@ func (sp Dir) write(path string, rec *Record) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	// Renamed through an os.Root: on Windows its Rename replaces a file
+	// that is open (this claim's own locked handle, when Update rewrites
+	// a held file) with POSIX semantics, where os.Rename's MoveFileEx
+	// fails; elsewhere it is renameat.
+	root, err := os.OpenRoot(sp.Path)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	defer root.Close()
+	if err := root.Rename(filepath.Base(tmp.Name()), filepath.Base(path)); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	if d, err := os.Open(sp.Path); err == nil {

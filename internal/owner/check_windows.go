@@ -1,22 +1,113 @@
 package owner
 
-import "golang.org/x/sys/windows"
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
 
 // Check says why the file or directory at path cannot be trusted (see
-// Problem), or "" when it can. A file whose owner cannot be read is not
-// trusted either.
+// Security.Problem), or "" when it can. A file whose security cannot be
+// read is not trusted either.
 func Check(path string) string {
-	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION)
+	s, self, err := read(path, windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION)
 	if err != nil {
-		return "its owner cannot be read (" + err.Error() + ")"
+		return err.Error()
 	}
-	owner, _, err := sd.Owner()
-	if err != nil || owner == nil {
-		return "it has no owner"
+	return s.Problem(self)
+}
+
+// CheckOwner is Check of the owner alone, for the directory that holds a
+// file: its owner may change its ACL, then replace the file.
+func CheckOwner(path string) string {
+	s, self, err := read(path, windows.OWNER_SECURITY_INFORMATION)
+	if err != nil {
+		return err.Error()
 	}
+	return Security{Owner: s.Owner}.Problem(self)
+}
+
+// Restrict gives the directory at path the ACL of RestrictedSDDL, for
+// the user running jobnotify alone (and the administrators).
+func Restrict(path string) error {
+	self, err := selfSID()
+	if err != nil {
+		return err
+	}
+	sd, err := windows.SecurityDescriptorFromString(RestrictedSDDL(self))
+	if err != nil {
+		return err
+	}
+	dacl, _, err := sd.DACL()
+	if err != nil {
+		return err
+	}
+	return windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil)
+}
+
+func selfSID() (string, error) {
 	user, err := windows.GetCurrentProcessToken().GetTokenUser()
 	if err != nil {
-		return "the user running jobnotify cannot be read (" + err.Error() + ")"
+		return "", fmt.Errorf("the user running jobnotify cannot be read (%v)", err)
 	}
-	return Problem(owner.String(), user.User.Sid.String())
+	return user.User.Sid.String(), nil
+}
+
+// Kinds of access control entry besides allowed and denied, which grant
+// access: object, callback and callback object entries. Their SID is not
+// where ACCESS_ALLOWED_ACE has it, and a file's ACL seldom holds one.
+const (
+	accessAllowedObject         = 5
+	accessAllowedCallback       = 9
+	accessAllowedCallbackObject = 11
+)
+
+func read(path string, what windows.SECURITY_INFORMATION) (s Security, self string, err error) {
+	if self, err = selfSID(); err != nil {
+		return s, "", err
+	}
+	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, what)
+	if err != nil {
+		return s, "", fmt.Errorf("its security cannot be read (%v)", err)
+	}
+	o, _, err := sd.Owner()
+	if err != nil || o == nil {
+		return s, "", errors.New("it has no owner")
+	}
+	s.Owner = o.String()
+	if what&windows.DACL_SECURITY_INFORMATION == 0 {
+		return s, self, nil
+	}
+	dacl, _, err := sd.DACL()
+	if err != nil && !errors.Is(err, windows.ERROR_OBJECT_NOT_FOUND) {
+		return s, "", fmt.Errorf("its access control list cannot be read (%v)", err)
+	}
+	if dacl == nil {
+		s.NoDACL = true
+		return s, self, nil
+	}
+	for i := range uint32(dacl.AceCount) {
+		var ace *windows.ACCESS_ALLOWED_ACE
+		if err := windows.GetAce(dacl, i, &ace); err != nil {
+			return s, "", fmt.Errorf("its access control list cannot be read (%v)", err)
+		}
+		switch ace.Header.AceType {
+		case windows.ACCESS_ALLOWED_ACE_TYPE, windows.ACCESS_DENIED_ACE_TYPE:
+		case accessAllowedObject, accessAllowedCallback, accessAllowedCallbackObject:
+			return s, "", fmt.Errorf("its access control list holds an entry of a kind jobnotify does not read (type %d)", ace.Header.AceType)
+		default:
+			continue
+		}
+		sid := (*windows.SID)(unsafe.Pointer(&ace.SidStart))
+		s.DACL = append(s.DACL, ACE{
+			Allow:       ace.Header.AceType == windows.ACCESS_ALLOWED_ACE_TYPE,
+			InheritOnly: ace.Header.AceFlags&windows.INHERIT_ONLY_ACE != 0,
+			SID:         sid.String(),
+			Mask:        uint32(ace.Mask),
+		})
+	}
+	return s, self, nil
 }
