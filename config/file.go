@@ -21,6 +21,7 @@ import (
 
 	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/input"
+	"github.com/jobnotify/jobnotify/internal/owner"
 )
 
 // File is a parsed config file: its top level and its targets, each a
@@ -158,7 +159,7 @@ func Load(ctx context.Context, path string) (*File, error) {
 	if err != nil {
 		return nil, &Error{Where: path, Err: errors.Unwrap(err)}
 	}
-	if err := f.checkAccess(runtime.GOOS, fi.Mode().Perm(), func() string { return windowsProblem(path) }); err != nil {
+	if err := f.checkAccess(runtime.GOOS, fi.Mode().Perm(), func() string { return windowsProblem(path, owner.Check, owner.CheckOwner) }); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -62,21 +62,23 @@ func (f *File) checkAccess(goos string, mode fs.FileMode, ownerProblem func() st
 		return f.checkMode(mode)
 	}
 	if why := ownerProblem(); why != "" {
-		return &Error{Where: f.Path, Err: fmt.Errorf("%s; another user could have written it, to redirect notifications and their credentials: make it an administrator's, changeable by no one else (icacls FILE /setowner *S-1-5-32-544, then icacls FILE /inheritance:r /grant:r *S-1-5-32-544:F *S-1-5-18:F, and read access for whoever runs jobnotify)", why)}
+		return &Error{Where: f.Path, Err: errors.New(why)}
 	}
 	return nil
 }
 
-// windowsProblem is checkAccess's ownerProblem on Windows: the file must
-// pass owner.Check, and the folder holding it owner.CheckOwner, since
-// that folder's owner could change its ACL and replace the file.
-func windowsProblem(path string) string {
-	if why := owner.Check(path); why != "" {
-		return "the file is not trusted: " + why
+// windowsProblem is checkAccess's ownerProblem on Windows, with what to
+// do about it: the file must pass check (owner.Check), and the folder
+// holding it checkOwner (owner.CheckOwner), since that folder's owner
+// could change its ACL and replace the file.
+func windowsProblem(path string, check, checkOwner func(string) string) string {
+	const risk = "another user could have written it, to redirect notifications and their credentials"
+	if why := check(path); why != "" {
+		return "the file is not trusted: " + why + "; " + risk + ": make it an administrator's, changeable by no one else (icacls FILE /setowner *S-1-5-32-544, then icacls FILE /inheritance:r /grant:r *S-1-5-32-544:F *S-1-5-18:F, and read access for whoever runs jobnotify)"
 	}
 	if dir := filepath.Dir(path); dir != path {
-		if why := owner.CheckOwner(dir); why != "" {
-			return "its folder " + dir + " is not trusted: " + why
+		if why := checkOwner(dir); why != "" {
+			return fmt.Sprintf("its folder %s is not trusted: %s; %s: make the folder an administrator's (icacls \"%s\" /setowner *S-1-5-32-544)", dir, why, risk, dir)
 		}
 	}
 	return ""

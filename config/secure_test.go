@@ -215,13 +215,16 @@ func TestSecureCheckAccessWindows(t *testing.T) {
 		t.Errorf("got warnings %q: whether others may read the file is the ACL's to say", f.Warnings)
 	}
 
-	why := "the file is not trusted: " + owner.Security{Owner: "S-1-5-21-1-2-3-1002"}.Problem("S-1-5-21-1-2-3-1001")
-	err = f.checkAccess("windows", 0o666, func() string { return why })
+	foreign := func(string) string {
+		return owner.Security{Owner: "S-1-5-21-1-2-3-1002"}.Problem("S-1-5-21-1-2-3-1001")
+	}
+	fine := func(string) string { return "" }
+	err = f.checkAccess("windows", 0o666, func() string { return windowsProblem(path, foreign, fine) })
 	var ce *Error
 	if !errors.As(err, &ce) {
 		t.Fatalf("owned by another user: got %v (%T), want a *config.Error", err, err)
 	}
-	for _, want := range []string{path, "not trusted", "S-1-5-21-1-2-3-1002", "icacls"} {
+	for _, want := range []string{path, "the file is not trusted", "S-1-5-21-1-2-3-1002", "icacls FILE /setowner *S-1-5-32-544"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("got %q, want it to contain %q", err, want)
 		}
@@ -230,6 +233,26 @@ func TestSecureCheckAccessWindows(t *testing.T) {
 		if strings.Contains(err.Error(), unwanted) {
 			t.Errorf("got %q, want no %q in it", err, unwanted)
 		}
+	}
+
+	// A file of its own in a folder another user owns: the folder is
+	// named, and what to do about it.
+	// (Forward slashes, which Windows takes too, so that filepath.Dir
+	// finds the folder on every system.)
+	dir := "C:/ProgramData/jobnotify"
+	var checked string
+	err = f.checkAccess("windows", 0o666, func() string {
+		return windowsProblem(dir+"/config.toml", fine, func(d string) string { checked = d; return foreign(d) })
+	})
+	if checked != dir {
+		t.Errorf("checked the owner of %q, want the folder %q", checked, dir)
+	}
+	if err == nil || !strings.Contains(err.Error(), "its folder "+dir+" is not trusted: owned by S-1-5-21-1-2-3-1002") ||
+		!strings.Contains(err.Error(), `icacls "`+dir+`" /setowner *S-1-5-32-544`) {
+		t.Errorf("folder owned by another user: got %v, want the folder named and its fix", err)
+	}
+	if err := f.checkAccess("windows", 0o666, func() string { return windowsProblem(path, fine, fine) }); err != nil {
+		t.Errorf("trusted file and folder: got %v", err)
 	}
 
 	// And on Unix the same call is the mode check, not the owner's.

@@ -50,3 +50,6 @@ func openLocked(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// replaceNeedsClose: a rename replaces an open file (see Claim.Update).
+const replaceNeedsClose = false

@@ -38,3 +38,6 @@ func openLocked(path string) (*os.File, error) {
 	}
 	return os.NewFile(uintptr(h), path), nil
 }
+
+// replaceNeedsClose: a rename may fail to replace a file that is open, also by this process (see Claim.Update).
+const replaceNeedsClose = true

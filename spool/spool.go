@@ -138,22 +138,19 @@ func (sp Dir) Check() error {
 
 // Save writes rec atomically (temporary file, fsync, rename) as a 0600
 // file in the directory, which it creates 0700 when missing (on Windows
-// with an ACL for the user alone, owner.Restrict), and returns its path.
+// with an ACL for the user alone: owner.MkdirPrivate), and returns its
+// path.
 // A directory that already exists keeps its mode and ACL, so it must pass
 // Check: an *UntrustedError otherwise, and nothing is written.
 func (sp Dir) Save(rec *Record) (string, error) {
 	if err := sp.Check(); err != nil {
 		return "", err
 	}
-	_, err := os.Lstat(sp.Path)
-	missing := errors.Is(err, fs.ErrNotExist)
-	if err := os.MkdirAll(sp.Path, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(sp.Path)), 0o700); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
 	}
-	if missing {
-		if err := owner.Restrict(sp.Path); err != nil {
-			return "", fmt.Errorf("spool: %s: %w", sp.Path, err)
-		}
+	if err := owner.MkdirPrivate(sp.Path); err != nil {
+		return "", fmt.Errorf("spool: %w", err)
 	}
 	if err := sp.Check(); err != nil { // made meanwhile by someone else
 		return "", err
@@ -416,10 +413,19 @@ func controls(v string) bool {
 
 // Update rewrites the held file with rec and lets it go. The new content
 // is written to a temporary file renamed over the old one, so on error
-// the file stays as it was.
+// the file stays as it was. Where a rename cannot replace a file that is
+// open (Windows on a file system without POSIX renames, an SMB share),
+// it lets the file go first and tries once more: another flush may take
+// the file between, and send it once more before this attempt is
+// recorded, but the record is not lost.
 func (c *Claim) Update(rec *Record) error {
 	defer c.Release()
-	return c.sp.write(c.path, rec)
+	err := c.sp.write(c.path, rec)
+	if err != nil && replaceNeedsClose {
+		c.Release()
+		err = c.sp.write(c.path, rec)
+	}
+	return err
 }
 
 // Remove deletes the held file, its notification delivered, and lets it

@@ -3,6 +3,7 @@ package owner
 import (
 	"errors"
 	"fmt"
+	"os"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -29,9 +30,12 @@ func CheckOwner(path string) string {
 	return Security{Owner: s.Owner}.Problem(self)
 }
 
-// Restrict gives the directory at path the ACL of RestrictedSDDL, for
-// the user running jobnotify alone (and the administrators).
-func Restrict(path string) error {
+// MkdirPrivate makes the directory at path with the ACL of
+// RestrictedSDDL, for the user running jobnotify alone (and the
+// administrators): it never exists with the parent's ACL, which under
+// %ProgramData% lets every user add files. A directory that exists
+// already is left as it is, for the caller to check.
+func MkdirPrivate(path string) error {
 	self, err := selfSID()
 	if err != nil {
 		return err
@@ -40,12 +44,19 @@ func Restrict(path string) error {
 	if err != nil {
 		return err
 	}
-	dacl, _, err := sd.DACL()
+	p, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return err
 	}
-	return windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT,
-		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil)
+	sa := &windows.SecurityAttributes{Length: uint32(unsafe.Sizeof(windows.SecurityAttributes{})), SecurityDescriptor: sd}
+	err = windows.CreateDirectory(p, sa)
+	if errors.Is(err, windows.ERROR_ALREADY_EXISTS) {
+		return nil
+	}
+	if err != nil {
+		return &os.PathError{Op: "mkdir", Path: path, Err: err}
+	}
+	return nil
 }
 
 func selfSID() (string, error) {
@@ -56,9 +67,10 @@ func selfSID() (string, error) {
 	return user.User.Sid.String(), nil
 }
 
-// Kinds of access control entry besides allowed and denied, which grant
-// access: object, callback and callback object entries. Their SID is not
-// where ACCESS_ALLOWED_ACE has it, and a file's ACL seldom holds one.
+// Kinds of access control entry besides allowed and denied that grant
+// access. A callback entry has its SID where an allowed one does, and
+// counts as one, whatever its condition; an object entry has it after
+// GUIDs, and a file's ACL seldom holds one, so it is refused.
 const (
 	accessAllowedObject         = 5
 	accessAllowedCallback       = 9
@@ -94,16 +106,19 @@ func read(path string, what windows.SECURITY_INFORMATION) (s Security, self stri
 		if err := windows.GetAce(dacl, i, &ace); err != nil {
 			return s, "", fmt.Errorf("its access control list cannot be read (%v)", err)
 		}
+		allow := false
 		switch ace.Header.AceType {
-		case windows.ACCESS_ALLOWED_ACE_TYPE, windows.ACCESS_DENIED_ACE_TYPE:
-		case accessAllowedObject, accessAllowedCallback, accessAllowedCallbackObject:
+		case windows.ACCESS_ALLOWED_ACE_TYPE, accessAllowedCallback:
+			allow = true
+		case windows.ACCESS_DENIED_ACE_TYPE:
+		case accessAllowedObject, accessAllowedCallbackObject:
 			return s, "", fmt.Errorf("its access control list holds an entry of a kind jobnotify does not read (type %d)", ace.Header.AceType)
 		default:
 			continue
 		}
 		sid := (*windows.SID)(unsafe.Pointer(&ace.SidStart))
 		s.DACL = append(s.DACL, ACE{
-			Allow:       ace.Header.AceType == windows.ACCESS_ALLOWED_ACE_TYPE,
+			Allow:       allow,
 			InheritOnly: ace.Header.AceFlags&windows.INHERIT_ONLY_ACE != 0,
 			SID:         sid.String(),
 			Mask:        uint32(ace.Mask),

@@ -32,6 +32,10 @@ var trustedSIDs = map[string]string{
 	"S-1-3-4": "OWNER RIGHTS",
 }
 
+// creatorOwner in an inherited entry stands for whoever creates the file
+// or directory that inherits it: jobnotify itself, when it writes there.
+const creatorOwner = "S-1-3-0"
+
 // Names of SIDs an error may name, so that it is read without a lookup.
 var wellKnown = map[string]string{
 	"S-1-1-0":      "Everyone",
@@ -91,21 +95,30 @@ func (s Security) Problem(self string) string {
 	if s.NoDACL {
 		return "it has no access control list: anyone may change it"
 	}
-	var others []string
+	var others, inside []string
 	for _, e := range s.DACL {
-		if e.Allow && !e.InheritOnly && e.Mask&writeRights != 0 && !trusted(e.SID, self) {
+		switch {
+		case !e.Allow || e.Mask&writeRights == 0 || trusted(e.SID, self):
+		case !e.InheritOnly:
 			others = append(others, name(e.SID))
+		case e.SID != creatorOwner:
+			// Not for a directory itself but for each file made in
+			// it: those would be refused, and never sent.
+			inside = append(inside, name(e.SID))
 		}
 	}
-	if len(others) > 0 {
+	switch {
+	case len(others) > 0:
 		return "its access control list lets " + strings.Join(others, ", ") + " change it"
+	case len(inside) > 0:
+		return "its access control list lets " + strings.Join(inside, ", ") + " change each file made in it"
 	}
 	return ""
 }
 
-// RestrictedSDDL is the security descriptor, in SDDL, that Restrict gives
-// a directory jobnotify makes: full control for the SID self, SYSTEM and
-// Administrators, inherited by what is created inside, and nothing
+// RestrictedSDDL is the security descriptor, in SDDL, of a directory
+// MkdirPrivate makes on Windows: full control for the SID self, SYSTEM
+// and Administrators, inherited by what is created inside, and nothing
 // inherited from the parent.
 func RestrictedSDDL(self string) string {
 	return "D:P(A;OICI;FA;;;" + self + ")(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"

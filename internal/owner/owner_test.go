@@ -46,7 +46,8 @@ func TestSecurityProblem(t *testing.T) {
 				ACE{Allow: true, InheritOnly: true, SID: "S-1-3-0", Mask: full})},
 			"",
 		},
-		{"the folder's Users entry is inherit-only on a file", Security{Owner: self, DACL: []ACE{{Allow: true, InheritOnly: true, SID: "S-1-5-32-545", Mask: wdAdd}}}, ""},
+		{"CREATOR OWNER is whoever makes the file: jobnotify", Security{Owner: self, DACL: []ACE{{Allow: true, InheritOnly: true, SID: "S-1-3-0", Mask: full}}}, ""},
+		{"Users may read what is made inside", Security{Owner: self, DACL: []ACE{{Allow: true, InheritOnly: true, SID: "S-1-5-32-545", Mask: rx}}}, ""},
 		{"a deny entry is not a grant", Security{Owner: self, DACL: []ACE{{SID: "S-1-1-0", Mask: full}}}, ""},
 		{"OWNER RIGHTS is the owner", Security{Owner: self, DACL: []ACE{{Allow: true, SID: "S-1-3-4", Mask: full}}}, ""},
 
@@ -62,6 +63,12 @@ func TestSecurityProblem(t *testing.T) {
 		{"another user may delete it", Security{Owner: self, DACL: []ACE{{Allow: true, SID: other, Mask: 0x10000}}}, other},
 		{"another user may change its ACL", Security{Owner: self, DACL: []ACE{{Allow: true, SID: other, Mask: 0x40000}}}, other},
 		{"Everyone, GENERIC_ALL", Security{Owner: self, DACL: []ACE{{Allow: true, SID: "S-1-1-0", Mask: 0x10000000}}}, "Everyone (S-1-1-0)"},
+		{
+			// A trusted directory whose files would each be refused,
+			// and never sent.
+			"Users may change what is made inside", Security{Owner: self, DACL: []ACE{{Allow: true, InheritOnly: true, SID: "S-1-5-32-545", Mask: full}}},
+			"lets Users (S-1-5-32-545) change each file made in it",
+		},
 		{"Everyone may only read", Security{Owner: self, DACL: []ACE{{Allow: true, SID: "S-1-1-0", Mask: rx}}}, ""},
 	}
 	for _, tt := range tests {
