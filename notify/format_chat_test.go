@@ -2,7 +2,8 @@ package notify
 
 import (
 	"html"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,11 +162,7 @@ func TestChatPlainText(t *testing.T) {
 		t.Run(tt.format, func(t *testing.T) {
 			m := ftObject(t, chatBody(t, tt.format, hostileEnv(t), "", hostileMessage))
 			strs := chatStrings(m)
-			paths := make([]string, 0, len(strs))
-			for p := range strs {
-				paths = append(paths, p)
-			}
-			sort.Strings(paths)
+			paths := slices.Sorted(maps.Keys(strs))
 			var shown strings.Builder
 			for _, p := range paths {
 				for _, bad := range chatProblems[tt.format](strs[p]) {

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,11 +142,7 @@ func (r *Request) Where() string {
 func Query(p map[string]any) string {
 	flat := make(map[string]string)
 	flatten("", p, flat)
-	keys := make([]string, 0, len(flat))
-	for k := range flat {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(flat))
 	var b strings.Builder
 	for i, k := range keys {
 		if i > 0 {

@@ -168,12 +168,17 @@ func encodings(s string) []string {
 	return out
 }
 
+// matcher is the matcher of the secrets known now, nil for none.
+func (r *Redactor) matcher() *matcher {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.m
+}
+
 // Contains reports whether s holds a secret in any of the forms String
 // replaces.
 func (r *Redactor) Contains(s string) bool {
-	r.mu.Lock()
-	m := r.m
-	r.mu.Unlock()
+	m := r.matcher()
 	if m == nil {
 		return false
 	}
@@ -206,9 +211,7 @@ func (m *matcher) at(s string, i int) int {
 // is left, which a strings.Replacer,
 // resuming after its first match, would not guarantee.
 func (r *Redactor) String(s string) string {
-	r.mu.Lock()
-	m := r.m
-	r.mu.Unlock()
+	m := r.matcher()
 	if m == nil {
 		return s
 	}

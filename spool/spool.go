@@ -214,7 +214,7 @@ func (sp Dir) write(path string, rec *Record) error {
 	if err := root.Rename(filepath.Base(tmp.Name()), filepath.Base(path)); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	if d, err := os.Open(sp.Path); err == nil {
+	if d, err := root.Open("."); err == nil {
 		_ = d.Sync() // make the rename itself durable
 		d.Close()
 	}
