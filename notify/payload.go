@@ -261,6 +261,11 @@ type Input struct {
 	Time   time.Time // the notification's timestamp
 }
 
+// Schema names the version of the jobnotify payload, sent as its
+// "schema": docs/schema/jobnotify-v1.json describes it, and within v1
+// changes are additive only (see docs/receivers.md).
+const Schema = "jobnotify/v1"
+
 // NewID returns a random UUIDv4.
 func NewID() string {
 	var b [16]byte
@@ -306,9 +311,11 @@ func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 		for _, f := range in.Fields {
 			merge(p, f.object())
 		}
-		// id and timestamp are jobnotify's, set last: the id must stay
-		// the Idempotency-Key (choose it with --id), so a body that
-		// happens to have an "id" does not break deduplication.
+		// schema, id and timestamp are jobnotify's, set last: the id
+		// must stay the Idempotency-Key (choose it with --id), so a body
+		// that happens to have an "id" does not break deduplication, and
+		// a receiver reads the schema the payload follows.
+		p["schema"] = Schema
 		p["id"] = in.ID
 		p["timestamp"] = in.Time.UTC().Format(time.RFC3339)
 		return p, nil
@@ -321,6 +328,7 @@ func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 // the id is the Idempotency-Key, so a field must not quietly lose to it,
 // nor look as if it set it.
 var reserved = []struct{ key, why string }{
+	{"schema", "the schema is jobnotify's: it names the version of the payload (" + Schema + ")"},
 	{"id", "the id is jobnotify's: choose it with --id"},
 	{"timestamp", "the timestamp is jobnotify's: the time of the send"},
 }
@@ -349,9 +357,14 @@ func legacyPayload(c envcollect.Context, s *config.Settings, in Input) map[strin
 	for k, v := range c.Env {
 		flat[k] = v
 	}
+	// The plugin's step sent RUNNING when given no status, and START
+	// when a build started: receivers written for it match those words.
 	status := in.Status
-	if status == "" {
+	switch strings.ToUpper(status) {
+	case "":
 		status = "RUNNING"
+	case "STARTED", "START":
+		status = "START"
 	}
 	flat["JOB_EXECUTE_STATUS"] = status
 	flat["jobExecuteStatus"] = status

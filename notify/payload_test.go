@@ -491,7 +491,7 @@ func TestPayload(t *testing.T) {
 	}{
 		{
 			name: "context only, no status",
-			want: `{"id": "ID", "timestamp": "2026-11-27T03:20:00Z",
+			want: `{"schema": "jobnotify/v1", "id": "ID", "timestamp": "2026-11-27T03:20:00Z",
 				"job": {"name": "team/app"}, "build": {"number": 42, "url": "https://ci/job/app/42/"},
 				"env": {"JOB_NAME": "team/app", "BUILD_NUMBER": "42", "BUILD_URL": "https://ci/job/app/42/", "STAGE_NAME": "main"}}`,
 		},
@@ -504,7 +504,7 @@ b = "fields"
 c = "fields"`,
 			body:   `{"b": "body", "c": "body"}`,
 			fields: []string{"c=field"},
-			want: `{"id": "ID", "timestamp": "2026-11-27T03:20:00Z", "status": "FAILURE",
+			want: `{"schema": "jobnotify/v1", "id": "ID", "timestamp": "2026-11-27T03:20:00Z", "status": "FAILURE",
 				"a": "fields", "b": "body", "c": "field",
 				"job": {"name": "team/app"}, "build": {"number": 42, "url": "https://ci/job/app/42/"},
 				"env": {"JOB_NAME": "team/app", "BUILD_NUMBER": "42", "BUILD_URL": "https://ci/job/app/42/", "STAGE_NAME": "main"}}`,
@@ -518,7 +518,7 @@ region = "eu"
 zones = ["a", "b"]`,
 			body:   `{"build": {"number": "forty-two", "extra": {"x": 1}}, "deploy": {"zones": ["c"]}, "job": "flattened"}`,
 			fields: []string{"build.extra.y=2", "deploy.region=us", "env:=null"},
-			want: `{"id": "ID", "timestamp": "2026-11-27T03:20:00Z",
+			want: `{"schema": "jobnotify/v1", "id": "ID", "timestamp": "2026-11-27T03:20:00Z",
 				"job": "flattened",
 				"build": {"number": "forty-two", "url": "https://ci/job/app/42/", "pipeline": "p1", "extra": {"x": 1, "y": "2"}},
 				"deploy": {"region": "us", "zones": ["c"]},
@@ -528,14 +528,14 @@ zones = ["a", "b"]`,
 			name:   "a field replaces an object with a scalar and back",
 			body:   `{"o": {"a": 1}, "s": "x"}`,
 			fields: []string{"o=scalar", "s.t=nested"},
-			want: `{"id": "ID", "timestamp": "2026-11-27T03:20:00Z", "o": "scalar", "s": {"t": "nested"},
+			want: `{"schema": "jobnotify/v1", "id": "ID", "timestamp": "2026-11-27T03:20:00Z", "o": "scalar", "s": {"t": "nested"},
 				"job": {"name": "team/app"}, "build": {"number": 42, "url": "https://ci/job/app/42/"},
 				"env": {"JOB_NAME": "team/app", "BUILD_NUMBER": "42", "BUILD_URL": "https://ci/job/app/42/", "STAGE_NAME": "main"}}`,
 		},
 		{
 			name:   "later fields win",
 			fields: []string{"a.b=1", "a.b=2", "a.c:=3"},
-			want: `{"id": "ID", "timestamp": "2026-11-27T03:20:00Z", "a": {"b": "2", "c": 3},
+			want: `{"schema": "jobnotify/v1", "id": "ID", "timestamp": "2026-11-27T03:20:00Z", "a": {"b": "2", "c": 3},
 				"job": {"name": "team/app"}, "build": {"number": 42, "url": "https://ci/job/app/42/"},
 				"env": {"JOB_NAME": "team/app", "BUILD_NUMBER": "42", "BUILD_URL": "https://ci/job/app/42/", "STAGE_NAME": "main"}}`,
 		},
@@ -551,7 +551,7 @@ rotation = "eu"
 name = "runbook"
 [[fields.links]]
 name = "dashboard"`,
-			want: `{"id": "ID", "timestamp": "2026-11-27T03:20:00Z", "team": "platform",
+			want: `{"schema": "jobnotify/v1", "id": "ID", "timestamp": "2026-11-27T03:20:00Z", "team": "platform",
 				"owner": {"name": "ops", "pager": {"rotation": "eu"}},
 				"links": [{"name": "runbook"}, {"name": "dashboard"}],
 				"job": {"name": "team/app"}, "build": {"number": 42, "url": "https://ci/job/app/42/"},
@@ -560,7 +560,7 @@ name = "dashboard"`,
 		{
 			name: "plain text body",
 			body: "hello\n",
-			want: `{"id": "ID", "timestamp": "2026-11-27T03:20:00Z", "message": "hello",
+			want: `{"schema": "jobnotify/v1", "id": "ID", "timestamp": "2026-11-27T03:20:00Z", "message": "hello",
 				"job": {"name": "team/app"}, "build": {"number": 42, "url": "https://ci/job/app/42/"},
 				"env": {"JOB_NAME": "team/app", "BUILD_NUMBER": "42", "BUILD_URL": "https://ci/job/app/42/", "STAGE_NAME": "main"}}`,
 		},
@@ -572,6 +572,21 @@ name = "dashboard"`,
 			want: `{"JOB_NAME": "team/app", "BUILD_NUMBER": "42", "BUILD_URL": "https://ci/job/app/42/", "STAGE_NAME": "main",
 				"JOB_EXECUTE_STATUS": "RUNNING", "jobExecuteStatus": "RUNNING", "buildNo": "42",
 				"body": "{\"raw\": true}\n", "a.b": "1", "n": "2"}`,
+		},
+		{
+			// The plugin's receivers match START, the word it sent.
+			name:   "legacy format sends START for STARTED",
+			toml:   `format = "job-status-notification"`,
+			status: "STARTED",
+			want: `{"JOB_NAME": "team/app", "BUILD_NUMBER": "42", "BUILD_URL": "https://ci/job/app/42/", "STAGE_NAME": "main",
+				"JOB_EXECUTE_STATUS": "START", "jobExecuteStatus": "START", "buildNo": "42"}`,
+		},
+		{
+			name:   "legacy format keeps START",
+			toml:   `format = "job-status-notification"`,
+			status: "start",
+			want: `{"JOB_NAME": "team/app", "BUILD_NUMBER": "42", "BUILD_URL": "https://ci/job/app/42/", "STAGE_NAME": "main",
+				"JOB_EXECUTE_STATUS": "START", "jobExecuteStatus": "START", "buildNo": "42"}`,
 		},
 		{
 			name:   "legacy format with a status",
@@ -682,12 +697,15 @@ func TestParseBodyBracketText(t *testing.T) {
 func TestPayloadIDIsJobnotifys(t *testing.T) {
 	s := resolve(t, "", urlOverride("http://127.0.0.1:9/"), nil)
 	in := Input{ID: "the-id", Time: time.Date(2026, 11, 27, 3, 20, 0, 0, time.UTC),
-		Body: mustBody(t, `{"id": "from-body", "timestamp": "yesterday"}`)}
+		Body: mustBody(t, `{"id": "from-body", "timestamp": "yesterday", "schema": "v0"}`)}
 	r, err := Build(testContext(), s, in, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := jsonOf(t, string(r.Body)).(map[string]any)
+	if p["schema"] != Schema {
+		t.Errorf("got schema %v, want %s", p["schema"], Schema)
+	}
 	if p["id"] != "the-id" || r.Header.Get("Idempotency-Key") != "the-id" || p["timestamp"] != "2026-11-27T03:20:00Z" {
 		t.Errorf("got id %v, timestamp %v, Idempotency-Key %q; want the-id, 2026-11-27T03:20:00Z, the-id", p["id"], p["timestamp"], r.Header.Get("Idempotency-Key"))
 	}
@@ -706,6 +724,8 @@ func TestReservedFields(t *testing.T) {
 		{"--field id as JSON", "", []string{"id:=1"}, "--field id"},
 		{"--field timestamp", "", []string{"timestamp=yesterday"}, "--field timestamp"},
 		{"[fields] id", "[fields]\nid = \"x\"\n", nil, "fields.id"},
+		{"--field schema", "", []string{"schema=v2"}, "--field schema"},
+		{"[fields] schema", "[fields]\nschema = \"v2\"\n", nil, "fields.schema"},
 		{"cdevents too", "format = \"cdevents\"\n", []string{"id=x"}, "--field id"},
 		{"a nested id is a field", "", []string{"build.id=x", "ids=y"}, ""},
 	} {
