@@ -46,6 +46,11 @@ type app struct {
 	stdout, stderr *redact.Writer
 	red            *redact.Redactor
 	quiet, verbose bool
+	// configPath is the config file found, and loaded the file as read
+	// (nil when none, or it did not load): soft fail and validate
+	// --strict look at them.
+	configPath string
+	loaded     *config.File
 
 	// envVars maps a flag's name to its JOBNOTIFY_* variable. It is
 	// filled from the flags' declarations (see takeEnvVar), so each
@@ -297,16 +302,18 @@ func (a *app) loadConfig(c *cli.Context) (*config.File, error) {
 		return nil, err
 	}
 	path, err := config.Find(a.configFlag(c), a.env)
+	a.configPath = path
 	if err != nil || path == "" {
 		if a.verbose && err == nil {
 			a.logf("config: none (looked in %s)", lookedIn(runtime.GOOS, a.env))
 		}
 		return nil, err
 	}
-	f, err := config.Load(c.Context, path)
+	f, err := config.Load(c.Context, path, getVersion())
 	if err != nil {
 		return nil, err
 	}
+	a.loaded = f
 	if a.verbose {
 		a.logf("config: %s", path)
 	}

@@ -252,7 +252,7 @@ func (a *app) targetNames(configFlag string) []string {
 	// A config that does not arrive (a FIFO) must not hang the shell.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	f, err := config.Load(ctx, path)
+	f, err := config.Load(ctx, path, getVersion())
 	if err != nil {
 		return nil
 	}

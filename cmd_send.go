@@ -152,7 +152,10 @@ func (a *app) overrides(c *cli.Context) (config.Overrides, error) {
 
 func (a *app) send(c *cli.Context) (err error) {
 	o, err := a.sendOptions(c)
-	var res *notify.Result
+	var (
+		res *notify.Result
+		s   *config.Settings
+	)
 	if o.json {
 		defer func() {
 			if res == nil && err != nil {
@@ -167,24 +170,85 @@ func (a *app) send(c *cli.Context) (err error) {
 		}()
 	}
 	if err != nil {
-		return err
+		return err // the pipeline's own call: soft fail does not hide it
 	}
+	s, res, err = a.sendNotification(c, o)
+	var (
+		ce *callError
+		de *notify.DeliveryError
+	)
+	switch {
+	case err == nil, errors.As(err, &ce), !a.softFail(c, s):
+		return err
+	case errors.As(err, &de):
+		if de.Class == notify.ClassInterrupted {
+			return err
+		}
+		a.logf("warning: %v (soft fail: exit 0)", err)
+	default:
+		// A config or environment problem at send time: on every agent
+		// with that config, every build would fail. Printed even with
+		// --quiet, as every error is.
+		a.logf("ERROR: %v; nothing was sent (soft fail: exit 0)", err)
+	}
+	return nil
+}
+
+// callError is a mistake in the pipeline's own call of jobnotify — a
+// --body or --field that does not parse, --id against -H — rather than in
+// the config or the environment: soft fail does not hide it (exit 2),
+// since it fails the same way on every agent and is seen on the first run.
+type callError struct{ err error }
+
+func (e *callError) Error() string { return e.err.Error() }
+func (e *callError) Unwrap() error { return e.err }
+
+// byCall marks err as the pipeline's call's (a flag's) when it is an
+// input error of a flag.
+func byCall(err error) error {
+	var ie *notify.InputError
+	var cfg *config.Error
+	if errors.As(err, &ie) && strings.HasPrefix(ie.Where, "--") || errors.As(err, &cfg) && strings.HasPrefix(cfg.Where, "--") {
+		return &callError{err}
+	}
+	return err
+}
+
+// softFail reports whether a failure at send time is a warning and exit
+// 0: soft_fail or --soft-fail ($JOBNOTIFY_SOFT_FAIL) in the settings s,
+// or, when the config did not resolve (s is nil), from the command line
+// or its variable, else as the config file says in the top level or the
+// target's table, read leniently (config.PeekSoftFail).
+func (a *app) softFail(c *cli.Context, s *config.Settings) bool {
+	if s != nil {
+		return s.SoftFail
+	}
+	if b, where, err := a.boolValue(c, "soft-fail"); err == nil && where != "" {
+		return b
+	}
+	return a.configPath != "" && config.PeekSoftFail(a.configPath, a.str(c, "target"))
+}
+
+// sendNotification does a send's work once its flags are read: the
+// settings, the notification, its delivery. It returns the settings
+// when they resolved, for soft fail to read.
+func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings, *notify.Result, error) {
 	s, err := a.settings(c, o.overrides)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := s.NeedURL(); err != nil {
-		return err
+		return s, nil, err
 	}
 	if len(s.Dropped) > 0 && !a.quiet {
 		a.logf("warning: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s (pass them with --header to send them)",
 			strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
 	if o.phaseSet && s.Format != "notification-plugin" {
-		return fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
+		return s, nil, &callError{fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)}
 	}
 	if err := s.CheckIDHeader(o.input.ID); err != nil {
-		return err
+		return s, nil, byCall(err)
 	}
 	in := o.input
 	in.Time = time.Now()
@@ -197,54 +261,48 @@ func (a *app) send(c *cli.Context) (err error) {
 	if o.hasBody {
 		text, where, err := a.readBody(c.Context, o.body, s.MaxBody)
 		if err != nil {
-			return err
+			return s, nil, &callError{err}
 		}
 		if in.Body, err = notify.ParseBody(text, where); err != nil {
-			return err
+			return s, nil, &callError{err}
 		}
 		inputs = append(inputs, text)
 	}
 	for _, arg := range o.fields {
 		f, err := notify.ParseField(arg)
 		if err != nil {
-			return err
+			return s, nil, &callError{err}
 		}
 		in.Fields = append(in.Fields, f)
 	}
 	bc := envcollect.Collect(a.environ, envOptions(s))
 	req, err := notify.Build(bc, s, in, getVersion())
 	if err != nil {
-		return err
+		return s, nil, byCall(err)
 	}
 	if o.dryRun {
 		req.Sign(time.Now())
 		if o.json {
-			res = &notify.Result{DryRun: true, ID: req.ID, Request: req.Show()}
-			return nil
+			return s, &notify.Result{DryRun: true, ID: req.ID, Request: req.Show()}, nil
 		}
-		return req.Dump(a.stdout)
+		return s, nil, req.Dump(a.stdout)
 	}
 	client, err := a.client(s)
 	if err != nil {
-		return err
+		return s, nil, err
 	}
-	res, err = client.Send(c.Context, req)
+	res, err := client.Send(c.Context, req)
 	if err != nil {
 		if s.SpoolDir != "" {
 			a.save(s, req, res, err, inputs)
 		}
-		var de *notify.DeliveryError
-		if errors.As(err, &de) && s.SoftFail && de.Class != notify.ClassInterrupted {
-			a.logf("warning: %v (soft fail: exit 0)", err)
-			return nil
-		}
-		return err
+		return s, res, err
 	}
 	if !a.quiet {
 		a.logf("%s -> %s (%s, %s)", req.Where(), notify.StatusLine(res.StatusCode),
 			human.Plural(res.Attempts, "attempt"), human.Elapsed(res.Elapsed))
 	}
-	return nil
+	return s, res, nil
 }
 
 // readBody returns the text of --body: literal, @FILE, or - for stdin,

@@ -25,9 +25,10 @@ not an error; a check that needs its value is left out and said so.
 Every target of the file is checked too; the JSON shows the one --target
 (or $JOBNOTIFY_TARGET) names, else the top level.
 --strict also fails (exit 2) for each variable a send needs that is unset,
-with any target.`,
+with any target, and for each key this version does not know in a file
+that requires a newer one (which a send ignores, with a warning).`,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "strict", Usage: "also fail when a variable a send needs is not set here"},
+			&cli.BoolFlag{Name: "strict", Usage: "also fail when a variable a send needs is not set here, or a key is unknown"},
 		},
 		UsageText: "jobnotify validate [--config FILE] [--target NAME] [--strict]",
 		Action:    a.validate,
@@ -63,6 +64,9 @@ func (a *app) validate(c *cli.Context) error {
 		for _, v := range others[t].Unset() {
 			names = append(names, fmt.Sprintf("%s (for --target %s: %s)", v.Name, t, strings.Join(v.UsedAt, "; ")))
 		}
+	}
+	if c.Bool("strict") && a.loaded != nil && len(a.loaded.Ignored) > 0 {
+		return &config.Error{Where: "validate --strict", Err: fmt.Errorf("unknown key(s) %s: the file requires jobnotify %s, newer than this one (%s), which ignores them", strings.Join(a.loaded.Ignored, ", "), a.loaded.Requires, getVersion())}
 	}
 	if c.Bool("strict") && len(names) > 0 {
 		return &config.Error{Where: "validate --strict", Err: errors.New("not set here, and a send needs them: " + strings.Join(names, ", "))}

@@ -32,7 +32,15 @@ type File struct {
 	// Warnings are problems worth a line on stderr that do not stop a
 	// send, such as a literal secret in a file others can read.
 	Warnings []string
+	// Requires is the file's requires key ("1.4"): the oldest jobnotify it
+	// is written for; "" when it has none.
+	Requires string
+	// Ignored are the unknown keys left out because the file requires a
+	// newer jobnotify than this one (each also a warning); validate
+	// --strict fails for them.
+	Ignored []string
 
+	newer   bool // this binary is older than Requires
 	top     layer
 	targets map[string]layer
 	data    []byte
@@ -129,12 +137,13 @@ func windowsAbs(p string) bool {
 // dozen lines, and anything longer is not one.
 const maxFileSize = 1 << 20
 
-// Load reads and parses the file at path. Unknown keys and bad TOML are
-// errors naming the line. The read ends when ctx is done (a FIFO with no
+// Load reads and parses the file at path for the jobnotify of the given
+// version. Unknown keys and bad TOML are errors naming the line, unless
+// the file requires a newer version (see Parse). The read ends when ctx is done (a FIFO with no
 // writer, /dev/stdin on a pipe that never closes), with an error wrapping
 // context.Cause(ctx), and at maxFileSize (/dev/zero). A UTF-8 byte order
 // mark is dropped and UTF-16 with one decoded (input.UTF8).
-func Load(ctx context.Context, path string) (*File, error) {
+func Load(ctx context.Context, path, version string) (*File, error) {
 	text, err := input.ReadFile(ctx, path, maxFileSize)
 	var tl *input.TooLargeError
 	if errors.As(err, &tl) {
@@ -151,7 +160,7 @@ func Load(ctx context.Context, path string) (*File, error) {
 	if err != nil {
 		return nil, &Error{Where: path, Err: err}
 	}
-	f, err := Parse(path, []byte(text))
+	f, err := Parse(path, []byte(text), version)
 	if err != nil {
 		return nil, err
 	}
@@ -202,10 +211,13 @@ func kindOf(m fs.FileMode) string {
 	return "a special file"
 }
 
-// Parse parses data as a config file named path. Every key is checked
-// against the table of keys, in the order the file has them: the first
-// unknown key or value of the wrong type is the error, with its line.
-func Parse(path string, data []byte) (*File, error) {
+// Parse parses data as a config file named path, for the jobnotify of
+// the given version. Every key is checked against the table of keys, in
+// the order the file has them: the first unknown key or value of the
+// wrong type is the error, with its line. When the file's requires names
+// a newer version than this one, an unknown key is a warning instead, and
+// left out (a staged rollout: the key is one a newer version knows).
+func Parse(path string, data []byte, version string) (*File, error) {
 	f := &File{Path: path, data: data, top: layer{}, targets: map[string]layer{}}
 	var doc map[string]any
 	text := string(data)
@@ -226,8 +238,16 @@ func Parse(path string, data []byte) (*File, error) {
 		}
 		return nil, &Error{Where: path, Err: err}
 	}
+	if f.newer, err = f.requires(doc, version); err != nil {
+		return nil, err
+	}
 	for _, k := range md.Keys() {
-		if err := f.take(doc, k); err != nil {
+		err := f.take(doc, k)
+		var unknown *unknownKeyError
+		if errors.As(err, &unknown) && f.tolerate(unknown.key, err, version) {
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -254,6 +274,9 @@ func secretKey(key string) bool {
 // keys inside them), into its layer.
 func (f *File) take(doc map[string]any, k toml.Key) error {
 	l, prefix, rel := f.top, "", []string(k)
+	if len(k) == 1 && k[0] == "requires" {
+		return nil // read first, by requires
+	}
 	if k[0] == "targets" {
 		targets, ok := doc["targets"].(map[string]any)
 		if !ok {
@@ -272,6 +295,9 @@ func (f *File) take(doc map[string]any, k toml.Key) error {
 		if len(rel) == 0 {
 			return nil
 		}
+		if len(rel) == 1 && rel[0] == "requires" {
+			return &Error{Where: f.where(prefix + "requires"), Err: errors.New("requires is the whole file's: set it at the top, before any table")}
+		}
 	}
 	switch place(rel) {
 	case placeTable:
@@ -289,12 +315,12 @@ func (f *File) take(doc map[string]any, k toml.Key) error {
 		}
 	case placeUnknown:
 		unknown := toml.Key(rel[:unknownPart(rel)+1]).String() // a part with a dot in it stays quoted
-		return &Error{Where: f.where(prefix + unknown), Err: fmt.Errorf("unknown key %q%s", prefix+unknown, suggest(rel[unknownPart(rel)]))}
+		return &Error{Where: f.where(prefix + unknown), Err: &unknownKeyError{key: prefix + unknown, suggestion: suggest(rel[unknownPart(rel)])}}
 	}
 	name := strings.Join(rel, ".")
 	kk, ok := lookupKey(name)
 	if !ok {
-		return &Error{Where: f.where(prefix + name), Err: fmt.Errorf("unknown key %q", prefix+name)}
+		return &Error{Where: f.where(prefix + name), Err: &unknownKeyError{key: prefix + name}}
 	}
 	v, err := kk.parse(valueAt(doc, k))
 	if err != nil {
@@ -307,6 +333,14 @@ func (f *File) take(doc map[string]any, k toml.Key) error {
 	l[kk.name] = v
 	return nil
 }
+
+// unknownKeyError is a key the table of keys does not have.
+type unknownKeyError struct {
+	key        string // dotted, as in the file: "targets.chat.heders"
+	suggestion string // " (did you mean …?)", or ""
+}
+
+func (e *unknownKeyError) Error() string { return fmt.Sprintf("unknown key %q%s", e.key, e.suggestion) }
 
 // subKeyError is a problem with one entry of a table key (one header).
 type subKeyError struct {
@@ -431,4 +465,32 @@ func normKey(k string) string {
 		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
 	}
 	return strings.Join(parts, ".")
+}
+
+// PeekSoftFail reports whether the config file at path sets soft_fail,
+// in the table of target (its name; "" for none) or else at the top,
+// reading only that: for a send whose config did not load or resolve,
+// which must still know whether its failure fails the build. A file
+// that cannot be read or is not TOML says no.
+func PeekSoftFail(path, target string) bool {
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() > maxFileSize {
+		return false // a FIFO would wait for a writer
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	text, err := input.UTF8(string(data))
+	if err != nil {
+		return false
+	}
+	var doc map[string]any
+	if _, err := toml.Decode(text, &doc); err != nil {
+		return false
+	}
+	soft, _ := doc["soft_fail"].(bool)
+	if t, ok := valueAt(doc, toml.Key{"targets", target, "soft_fail"}).(bool); ok && target != "" {
+		soft = t
+	}
+	return soft
 }

@@ -33,9 +33,12 @@ func writeConfig(t testing.TB, src string) string {
 }
 
 // mustLoad writes src to a file and loads it, failing the test on error.
+// testVersion is the version of jobnotify the tests parse configs for.
+const testVersion = "1.0.0"
+
 func mustLoad(t testing.TB, src string) *File {
 	t.Helper()
-	f, err := Load(context.Background(), writeConfig(t, src))
+	f, err := Load(context.Background(), writeConfig(t, src), testVersion)
 	if err != nil {
 		t.Fatalf("Load: got error %v, want none", err)
 	}
@@ -303,7 +306,7 @@ func TestCandidates(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "nope.toml")
-	f, err := Load(context.Background(), p)
+	f, err := Load(context.Background(), p, testVersion)
 	if f != nil {
 		t.Errorf("got file %+v, want nil", f)
 	}
@@ -342,7 +345,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestParseSample(t *testing.T) {
 	path := writeConfig(t, sampleConfig)
-	f, err := Load(context.Background(), path)
+	f, err := Load(context.Background(), path, testVersion)
 	if err != nil {
 		t.Fatalf("got error %v, want none", err)
 	}
@@ -841,7 +844,7 @@ X-Count = 1
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, tt.src)
-			f, err := Load(context.Background(), path)
+			f, err := Load(context.Background(), path, testVersion)
 			if f != nil {
 				t.Errorf("got a file, want nil")
 			}
@@ -852,7 +855,7 @@ X-Count = 1
 
 func TestParseErrorIsFirstUnknownKeyOnly(t *testing.T) {
 	// Parse (not Load) names the file as given and needs no disk.
-	_, err := Parse("cfg.toml", []byte("heders = 1\nmethd = \"GET\"\n"))
+	_, err := Parse("cfg.toml", []byte("heders = 1\nmethd = \"GET\"\n"), testVersion)
 	checkErr(t, err, []string{"cfg.toml:1:", "heders"}, []string{"methd"})
 }
 
@@ -954,16 +957,16 @@ func TestLoadUTF16(t *testing.T) {
 		}
 		return p
 	}
-	f, err := Load(context.Background(), write("bom.toml", "\xff\xfe"+le("url = \"https://127.0.0.1/é\"\r\n[fields]\r\nteam = \"plateforme\"\r\n")))
+	f, err := Load(context.Background(), write("bom.toml", "\xff\xfe"+le("url = \"https://127.0.0.1/é\"\r\n[fields]\r\nteam = \"plateforme\"\r\n")), testVersion)
 	if err != nil {
 		t.Fatalf("UTF-16 with a BOM: %v", err)
 	}
 	if got := f.top["url"]; got != "https://127.0.0.1/é" {
 		t.Errorf("url = %v, want it decoded", got)
 	}
-	_, err = Load(context.Background(), write("bad.toml", "\xff\xfe"+le("url = \"https://127.0.0.1/\"\r\nheders = 1\r\n")))
+	_, err = Load(context.Background(), write("bad.toml", "\xff\xfe"+le("url = \"https://127.0.0.1/\"\r\nheders = 1\r\n")), testVersion)
 	checkErr(t, err, []string{"bad.toml:2:", "heders"}, nil)
 	p := write("nobom.toml", le("url = \"https://127.0.0.1/\"\r\n"))
-	_, err = Load(context.Background(), p)
+	_, err = Load(context.Background(), p, testVersion)
 	checkErr(t, err, []string{p, "UTF-16 (little-endian) without a byte order mark; save it as UTF-8"}, nil)
 }

@@ -92,7 +92,7 @@ func FuzzParse(f *testing.F) {
 			// The error holds the secret. Fine only if it would hold it
 			// with another value there: the text is also a key name, part
 			// of the rest of the file or of the message itself.
-			_, err2 := Parse(fzPath, []byte(plant(ph)+string(data)))
+			_, err2 := Parse(fzPath, []byte(plant(ph)+string(data)), testVersion)
 			if err2 == nil || !strings.Contains(err2.Error(), secret) {
 				t.Errorf("parsing %q: got error %q, which echoes the secret %q", src, err, secret)
 			}
@@ -104,7 +104,7 @@ func FuzzParse(f *testing.F) {
 // naming the file.
 func fzCheckParse(t *testing.T, data []byte) (*File, error) {
 	t.Helper()
-	cf, err := Parse(fzPath, data)
+	cf, err := Parse(fzPath, data, testVersion)
 	if err != nil {
 		if cf != nil {
 			t.Errorf("parsing %q: got a file and error %v, want one or the other", data, err)

@@ -540,7 +540,7 @@ func allZero(m map[string]any) bool {
 
 // knownNames lists every key's last part and the tables, for suggestions.
 func knownNames() []string {
-	names := []string{"targets"}
+	names := []string{"targets", "requires"}
 	for _, k := range keys() {
 		for _, p := range strings.Split(k.name, ".") {
 			if !slices.Contains(names, p) {

@@ -113,7 +113,7 @@ func scLoad(t testing.TB, src string, mode os.FileMode) (string, *File, error) {
 	if err := os.Chmod(path, mode); err != nil {
 		t.Fatal(err)
 	}
-	f, err := Load(context.Background(), path)
+	f, err := Load(context.Background(), path, testVersion)
 	return path, f, err
 }
 
@@ -201,7 +201,7 @@ func TestSecureCheckMode(t *testing.T) {
 func TestSecureCheckAccessWindows(t *testing.T) {
 	const literal = "url = \"https://127.0.0.1/\"\n[headers]\nAuthorization = \"Bearer s3cr3t-token-value\"\n"
 	path := `C:\ProgramData\jobnotify\config.toml`
-	f, err := Parse(path, []byte(literal))
+	f, err := Parse(path, []byte(literal), testVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

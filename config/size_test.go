@@ -37,7 +37,7 @@ func TestMaxBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("c.toml", []byte("url = \"https://api.example.com/\"\n"+tt.src+"\n"))
+			f, err := Parse("c.toml", []byte("url = \"https://api.example.com/\"\n"+tt.src+"\n"), testVersion)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "c.toml:2") {
 					t.Fatalf("got %v, want an error at c.toml:2 containing %q", err, tt.err)
@@ -56,7 +56,7 @@ func TestMaxBody(t *testing.T) {
 			}
 		})
 	}
-	f, err := Parse("c.toml", []byte("url = \"https://api.example.com/\"\n[targets.big]\nmax_body = \"32MiB\"\n"))
+	f, err := Parse("c.toml", []byte("url = \"https://api.example.com/\"\n[targets.big]\nmax_body = \"32MiB\"\n"), testVersion)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestMaxBody(t *testing.T) {
 // without being read to its end.
 func TestLoadTooLarge(t *testing.T) {
 	path := writeConfig(t, "url = \"https://api.example.com/\"\n"+strings.Repeat("# padding\n", maxFileSize/10))
-	_, err := Load(context.Background(), path)
+	_, err := Load(context.Background(), path, testVersion)
 	var tl *input.TooLargeError
 	if !errors.As(err, &tl) {
 		t.Fatalf("got %v, want a *input.TooLargeError", err)
@@ -103,7 +103,7 @@ func TestFilesMustBeRegular(t *testing.T) {
 			if err := os.Mkdir(filepath.Join(dir, key, "sub"), 0o700); err != nil {
 				t.Fatal(err)
 			}
-			f, err := Load(context.Background(), path)
+			f, err := Load(context.Background(), path, testVersion)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +111,7 @@ func TestFilesMustBeRegular(t *testing.T) {
 			checkErr(t, err, []string{path + ":3: " + key, "sub is a directory, not a regular file"}, nil)
 		})
 	}
-	f, err := Parse(filepath.Join(dir, "c.toml"), []byte("url = \"https://api.example.com/\"\n[tls]\nca_file = \"ca.pem\"\ncert_file = \"missing.pem\"\nkey_file = \"missing-key.pem\"\n"))
+	f, err := Parse(filepath.Join(dir, "c.toml"), []byte("url = \"https://api.example.com/\"\n[tls]\nca_file = \"ca.pem\"\ncert_file = \"missing.pem\"\nkey_file = \"missing-key.pem\"\n"), testVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

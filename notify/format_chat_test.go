@@ -230,7 +230,7 @@ func TestChatMarkdown(t *testing.T) {
 			t.Run(tt.name+"/"+format, func(t *testing.T) {
 				environ := hostileEnv(t)
 				toml := "url = \"http://127.0.0.1:9/hook\"\nformat = \"" + format + "\"\n" + tt.toml + "\n"
-				file, err := config.Parse("test.toml", []byte(toml))
+				file, err := config.Parse("test.toml", []byte(toml), testVersion)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -618,7 +618,7 @@ func TestCheckTemplate(t *testing.T) {
 func TestBodyFormatsRefuseGET(t *testing.T) {
 	for _, f := range config.BodyFormats() {
 		toml := "url = \"http://127.0.0.1:9/\"\nmethod = \"GET\"\nformat = \"" + f + "\"\ntemplate = \"{}\"\n"
-		file, err := config.Parse("test.toml", []byte(toml))
+		file, err := config.Parse("test.toml", []byte(toml), testVersion)
 		if err == nil {
 			_, err = config.Resolve(file, "", config.Overrides{}, nil)
 		}
@@ -640,13 +640,15 @@ var formatDocs = []struct {
 	{"jobnotify", `The default. The build context (job, build, scm, change, the allow-listed
 environment), then ~[fields]~, then ~--body~, then ~--field~, deep-merged, later
 wins; see the README's Payload section. With GET it is flattened into the
-query string (~job.name=…&build.number=42~).`, []string{"format-jobnotify.json"}},
+query string (~job.name=…&build.number=42~). It names its schema,
+~"schema": "jobnotify/v1"~ ([schema/jobnotify-v1.json](schema/jobnotify-v1.json)).`, []string{"format-jobnotify.json"}},
 	{"job-status-notification", `What the Jenkins plugin "Job Status Notification" sent, for receivers
 written against it: one flat object of strings — the collected environment
 (same allow-list and secret filter), ~JOB_EXECUTE_STATUS~ and ~jobExecuteStatus~
-(RUNNING when no status is given), ~buildNo~, body (the ~--body~ text exactly as
-given), and ~[fields]~ and ~--field~ flattened with dotted keys. With GET the
-same map is the query string.`, []string{"format-job-status-notification.json"}},
+(RUNNING when no status is given, START for STARTED or START: the words the
+plugin sent), ~buildNo~, body (the ~--body~ text exactly as given), and
+~[fields]~ and ~--field~ flattened with dotted keys. With GET the same map is
+the query string. Moving receivers off the plugin: [migrating.md](migrating.md).`, []string{"format-job-status-notification.json"}},
 	{"notification-plugin", `The JSON of the Jenkins Notification Plugin (name, url, ~build.phase~,
 ~build.status~, ~build.scm~, …), for receivers written against it. The phase is
 ~--phase~ (QUEUED, STARTED, COMPLETED or FINALIZED); without it a start status

@@ -19,6 +19,9 @@ import (
 	"github.com/jobnotify/jobnotify/internal/human"
 )
 
+// testVersion is the version of jobnotify the tests parse configs for.
+const testVersion = "1.0.0"
+
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // Fixed inputs, so golden files are deterministic.
@@ -110,7 +113,7 @@ func resolve(tb testing.TB, tomlText string, ov config.Overrides, env map[string
 	var f *config.File
 	if tomlText != "" {
 		var err error
-		if f, err = config.Parse("test.toml", []byte(tomlText)); err != nil {
+		if f, err = config.Parse("test.toml", []byte(tomlText), testVersion); err != nil {
 			tb.Fatalf("config.Parse: %v", err)
 		}
 	}

@@ -365,7 +365,7 @@ func TestRequestSign(t *testing.T) {
 // sgResolve parses src as a config file and resolves it with env.
 func sgResolve(t testing.TB, src string, env map[string]string) (*config.Settings, error) {
 	t.Helper()
-	f, err := config.Parse("/etc/jobnotify/config.toml", []byte(src))
+	f, err := config.Parse("/etc/jobnotify/config.toml", []byte(src), testVersion)
 	if err != nil {
 		return nil, err
 	}
