@@ -287,15 +287,8 @@ func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings,
 		}
 		return s, nil, req.Dump(a.stdout)
 	}
-	client, err := a.client(s)
+	res, err := a.deliver(c.Context, s, req, inputs)
 	if err != nil {
-		return s, nil, err
-	}
-	res, err := client.Send(c.Context, req)
-	if err != nil {
-		if s.SpoolDir != "" {
-			a.save(s, req, res, err, inputs)
-		}
 		return s, res, err
 	}
 	if !a.quiet {

@@ -122,7 +122,7 @@ func TestFlushAcrossPIDNamespaces(t *testing.T) {
 					t.Errorf("%s sent %d times, want once", id, count[id])
 				}
 			}
-			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			if entries := notifications(t, dir); len(entries) != 0 {
 				t.Errorf("left in the spool: %v", entries)
 			}
 		})
@@ -153,7 +153,7 @@ func TestKilledFlushLeavesItsFile(t *testing.T) {
 	if got := sentIDs(srv)["killed"]; got != 2 {
 		t.Errorf("killed sent %d times, want 2: the killed attempt and the next flush's", got)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+	if entries := notifications(t, dir); len(entries) != 0 {
 		t.Errorf("left in the spool: %v", entries)
 	}
 	wantStderr(t, r, "flushed killed")

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -34,6 +36,23 @@ type spooled struct {
 		Query     string `json:"query"`
 		Body      []byte `json:"body"`
 	}
+}
+
+// notifications lists the names of the notifications in dir: its
+// entries but the dot files (temporary files, the breaker's state).
+func notifications(t testing.TB, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
 }
 
 // spoolFiles returns the notifications in dir (not dot files), checking
@@ -219,7 +238,7 @@ func TestConcurrentFlush(t *testing.T) {
 	if got := len(spoolFiles(t, dir)); got != 0 {
 		t.Errorf("spool files left: %d", got)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+	if entries := notifications(t, dir); len(entries) != 0 {
 		t.Errorf("spool dir not empty: %v", entries)
 	}
 }
@@ -352,7 +371,7 @@ func TestSpoolRefusesSecrets(t *testing.T) {
 			r := jobnotify(t, runOpts{config: cfg, env: []string{"DEPLOY_TOKEN=" + canary}}, append([]string{"send", "--attempts", "1"}, tt.args...)...)
 			wantCode(t, r, 1)
 			wantStderr(t, r, "not saved to the spool: "+tt.why)
-			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			if entries := notifications(t, dir); len(entries) != 0 {
 				t.Errorf("the spool holds %d files, want none", len(entries))
 			}
 			for _, f := range forms {
@@ -476,7 +495,7 @@ func TestUntrustedSpoolDir(t *testing.T) {
 			r = jobnotify(t, runOpts{config: spoolConfig(deadURL(t), dir), env: tokenEnv}, "send", "--id", "after")
 			wantCode(t, r, 1)
 			wantStderr(t, r, "not saved to the spool: "+want)
-			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			if entries := notifications(t, dir); len(entries) != 1 {
 				t.Errorf("the spool holds %d entries, want only the one saved before", len(entries))
 			}
 			noLeaks(t, r)
@@ -653,7 +672,7 @@ func TestSpoolRefusesSecretURL(t *testing.T) {
 			r := jobnotify(t, runOpts{config: spoolConfig(deadURL(t), dir), env: tokenEnv}, "send", "--url", tt.url)
 			wantCode(t, r, 1)
 			wantStderr(t, r, "not saved to the spool: the URL from --url holds a secret")
-			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			if entries := notifications(t, dir); len(entries) != 0 {
 				t.Errorf("the spool holds %d files, want none", len(entries))
 			}
 			noLeaks(t, r)
@@ -677,7 +696,7 @@ func TestSecretInEveryFormat(t *testing.T) {
 				r := jobnotify(t, runOpts{config: cfg, env: env}, append([]string{"send", "--attempts", "1"}, arg...)...)
 				wantCode(t, r, 1)
 				wantStderr(t, r, "not saved to the spool: the --body or a --field holds a secret")
-				if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				if entries := notifications(t, dir); len(entries) != 0 {
 					t.Errorf("the spool holds %d files, want none", len(entries))
 				}
 				dry := jobnotify(t, runOpts{config: cfg, env: env}, append([]string{"send", "-n"}, arg...)...)

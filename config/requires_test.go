@@ -52,9 +52,9 @@ func TestRequires(t *testing.T) {
 	}{
 		{
 			name: "older binary: unknown keys are warnings", version: "1.3.0",
-			src:      "requires = \"1.4\"\n" + base + "[breaker]\nfailures = 5\ncooldown = \"2m\"\n[targets.chat]\nurl = \"https://chat.example.com/\"\nnew_key = true\n",
-			warnings: []string{`c.toml:3: breaker: unknown key "breaker"`, "requires jobnotify 1.4 and this is 1.3.0"},
-			ignored:  []string{"breaker", "targets.chat.new_key"},
+			src:      "requires = \"1.4\"\n" + base + "[quota]\nper_hour = 5\nwindow = \"2m\"\n[targets.chat]\nurl = \"https://chat.example.com/\"\nnew_key = true\n",
+			warnings: []string{`c.toml:3: quota: unknown key "quota"`, "requires jobnotify 1.4 and this is 1.3.0"},
+			ignored:  []string{"quota", "targets.chat.new_key"},
 		},
 		{
 			name: "dev build takes any requires as newer", version: "dev",

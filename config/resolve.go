@@ -34,7 +34,11 @@ type Settings struct {
 	Signing  Signing
 	Options  FormatOptions
 	SpoolDir string // where failed notifications are saved; "" for nowhere
-	TLS      TLS
+	// FlushOnSend: a send first delivers a few of its target's spooled
+	// notifications (spool.flush_on_send).
+	FlushOnSend bool
+	Breaker     Breaker
+	TLS         TLS
 
 	// Secrets are the values of the variables any ${VAR} in the file
 	// names (expanded by this send or not) and the signing keys. They
@@ -103,6 +107,19 @@ type Env struct {
 	Exclude []string // glob patterns or names left out; exclude always wins
 }
 
+// Breaker is the resolved [breaker] table: after Failures consecutive
+// failed deliveries to an origin (0: never), sends to it are spooled
+// without trying for Cooldown, then one probes. It needs a spool.
+type Breaker struct {
+	Failures int
+	Cooldown time.Duration
+}
+
+// SpoolMaxTime is retry.max_time's default when a spool is set: the
+// spool carries the rest, so a receiver's outage costs each build
+// seconds, not a minute.
+const SpoolMaxTime = 15 * time.Second
+
 // Retry is the resolved [retry] table.
 type Retry struct {
 	Attempts int           // total tries including the first, at least 1
@@ -118,15 +135,17 @@ const DefaultMaxBody = 16 << 20
 // Default returns the built-in settings.
 func Default() *Settings {
 	return &Settings{
-		Method:   "POST",
-		Timeout:  10 * time.Second,
-		MaxBody:  DefaultMaxBody,
-		Format:   "jobnotify",
-		Retry:    Retry{Attempts: 4, MinWait: time.Second, MaxWait: 30 * time.Second, MaxTime: 60 * time.Second},
-		Options:  FormatOptions{ContentType: "application/json", CDEventsSubject: "pipelinerun", CDEventsUnstable: "failure", CloudEventsMode: "structured"},
-		src:      map[string]string{},
-		raw:      map[string]bool{},
-		fieldSrc: map[string]string{},
+		Method:      "POST",
+		Timeout:     10 * time.Second,
+		MaxBody:     DefaultMaxBody,
+		Format:      "jobnotify",
+		Retry:       Retry{Attempts: 4, MinWait: time.Second, MaxWait: 30 * time.Second, MaxTime: 60 * time.Second},
+		Options:     FormatOptions{ContentType: "application/json", CDEventsSubject: "pipelinerun", CDEventsUnstable: "failure", CloudEventsMode: "structured"},
+		FlushOnSend: true,
+		Breaker:     Breaker{Failures: 3, Cooldown: time.Minute},
+		src:         map[string]string{},
+		raw:         map[string]bool{},
+		fieldSrc:    map[string]string{},
 	}
 }
 
@@ -239,6 +258,9 @@ func resolve(f *File, target string, ov Overrides, env map[string]string, offlin
 	}
 	for _, h := range ov.Headers {
 		s.setHeader(h)
+	}
+	if s.SpoolDir != "" && s.src["retry.max_time"] == "" {
+		s.Retry.MaxTime = SpoolMaxTime
 	}
 	var vars []string
 	if f != nil {

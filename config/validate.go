@@ -85,6 +85,12 @@ func (s *Settings) checkStatic() error {
 	case r.MaxTime <= 0:
 		return bad("retry.max_time", "must be more than 0")
 	}
+	switch b := s.Breaker; {
+	case b.Failures < 0 || b.Failures > 1000:
+		return bad("breaker.failures", "must be between 0 (no breaker) and 1000, got %d", b.Failures)
+	case b.Cooldown <= 0:
+		return bad("breaker.cooldown", "must be more than 0")
+	}
 	for _, h := range s.Headers {
 		if err := CheckHeader(h.Name, ""); err != nil {
 			return &Error{Where: h.where, Err: err}

@@ -68,15 +68,16 @@ type Result struct {
 
 // Error classes of a DeliveryError.
 const (
-	ClassStatus      = "status"      // the final response was not 2xx
-	ClassRedirect    = "redirect"    // a redirect that is not followed
-	ClassNetwork     = "network"     // connection refused, reset, no such host…
-	ClassTimeout     = "timeout"     // no response within the per-attempt timeout
-	ClassTLS         = "tls"         // certificate verification or protocol mismatch
-	ClassRetryAfter  = "retry_after" // the server asked for a wait longer than allowed
-	ClassMaxTime     = "max_time"    // retry.max_time ran out
-	ClassInterrupted = "interrupted" // the context was cancelled (SIGINT, SIGTERM)
-	ClassInput       = "input"       // nothing was sent: a usage, config or input error
+	ClassStatus      = "status"       // the final response was not 2xx
+	ClassRedirect    = "redirect"     // a redirect that is not followed
+	ClassNetwork     = "network"      // connection refused, reset, no such host…
+	ClassTimeout     = "timeout"      // no response within the per-attempt timeout
+	ClassTLS         = "tls"          // certificate verification or protocol mismatch
+	ClassRetryAfter  = "retry_after"  // the server asked for a wait longer than allowed
+	ClassMaxTime     = "max_time"     // retry.max_time ran out
+	ClassInterrupted = "interrupted"  // the context was cancelled (SIGINT, SIGTERM)
+	ClassInput       = "input"        // nothing was sent: a usage, config or input error
+	ClassBreaker     = "breaker_open" // not tried: the origin's breaker is open; spooled
 )
 
 // DeliveryError is a delivery that failed after Attempts attempts. Its

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
+	"time"
 
 	"github.com/jobnotify/jobnotify/internal/owner"
 )
@@ -125,29 +129,11 @@ func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
 			c.Release()
 			continue
 		}
-		attempts, err := deliver(ctx, name, rec)
-		var abort *abortError
-		switch {
-		case err == nil:
-			if err := c.Remove(); err != nil {
-				sp.logf("%s: delivered, but could not remove it: %v", name, err)
-			}
-		case errors.Is(err, ErrKeep):
-			c.Release()
-		case errors.As(err, &abort):
-			c.Release()
-			return abort.err
-		case attempts == 0:
-			sp.logf("skipping %s: %v (left in place)", name, err)
-			c.Release()
-		default:
-			rec.Attempts += attempts
-			rec.LastError = sp.redact(err.Error())
-			sp.logf("%s: %v (kept)", name, err)
-			if uerr := c.Update(rec); uerr != nil {
-				notUpdated++
-				sp.logf("%s: could not record this attempt, the file stays as it was: %v", name, uerr)
-			}
+		switch out, err := sp.offer(ctx, c, rec, deliver); out {
+		case offerAborted:
+			return err
+		case offerNotUpdated:
+			notUpdated++
 		}
 	}
 	left, err := sp.left()
@@ -158,6 +144,88 @@ func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
 		return &LeftError{Dir: sp.Path, Left: left, Unreadable: unreadable, Untrusted: untrusted}
 	}
 	return nil
+}
+
+// What became of a notification offered to a Deliver.
+const (
+	offerDelivered  = iota // sent, and its file removed (or reported)
+	offerKept              // left as it was: a dry run, or not sent for its config
+	offerFailed            // sent and failed: its file records the attempts
+	offerNotUpdated        // sent and failed, and its file could not record it
+	offerAborted           // deliver ended the flush
+)
+
+// offer hands a held notification to deliver and does with its file
+// what the outcome says (see Deliver), letting it go. The error is the
+// one deliver aborted with.
+func (sp Dir) offer(ctx context.Context, c *Claim, rec *Record, deliver Deliver) (int, error) {
+	attempts, err := deliver(ctx, c.Name, rec)
+	var abort *abortError
+	switch {
+	case err == nil:
+		if err := c.Remove(); err != nil {
+			sp.logf("%s: delivered, but could not remove it: %v", c.Name, err)
+		}
+		return offerDelivered, nil
+	case errors.Is(err, ErrKeep):
+		c.Release()
+		return offerKept, nil
+	case errors.As(err, &abort):
+		c.Release()
+		return offerAborted, abort.err
+	case attempts == 0:
+		sp.logf("skipping %s: %v (left in place)", c.Name, err)
+		c.Release()
+		return offerKept, nil
+	}
+	rec.Attempts += attempts
+	rec.LastError = sp.redact(err.Error())
+	sp.logf("%s: %v (kept)", c.Name, err)
+	if uerr := c.Update(rec); uerr != nil {
+		sp.logf("%s: could not record this attempt, the file stays as it was: %v", c.Name, uerr)
+		return offerNotUpdated, nil
+	}
+	return offerFailed, nil
+}
+
+// FlushSome is Flush for a send: it offers deliver at most limit of the
+// notifications match accepts, oldest first, under the same lock rule,
+// and stops at the first that fails (the receiver is likely still down)
+// or when ctx is done. Files match refuses, and files it cannot hold or
+// read, it leaves alone without a word: flush answers for them. It
+// returns how many it delivered. A directory that fails Check, or does
+// not exist, gives 0.
+func (sp Dir) FlushSome(ctx context.Context, limit int, match func(*Record) bool, deliver Deliver) int {
+	if sp.Check() != nil {
+		return 0
+	}
+	names, err := sp.List()
+	if err != nil {
+		return 0
+	}
+	sent := 0
+	for _, name := range names {
+		if sent >= limit || ctx.Err() != nil {
+			break
+		}
+		c, err := sp.Claim(name)
+		if err != nil {
+			continue
+		}
+		rec, err := c.Load()
+		if err != nil || !match(rec) {
+			c.Release()
+			continue
+		}
+		switch out, _ := sp.offer(ctx, c, rec, deliver); out {
+		case offerDelivered:
+			sent++
+		case offerKept:
+		default:
+			return sent
+		}
+	}
+	return sent
 }
 
 // left counts the files in the directory but those another process holds:
@@ -192,4 +260,71 @@ func (sp Dir) redact(s string) string {
 		return sp.Redact(s)
 	}
 	return s
+}
+
+// Count is what a directory holds for one target, or in total.
+type Count struct {
+	Count     int       `json:"count"`
+	Oldest    time.Time `json:"oldest,omitzero"`      // when the oldest was first saved
+	LastError string    `json:"last_error,omitempty"` // the newest file's, as recorded (redacted)
+	latest    time.Time
+}
+
+func (n *Count) add(rec *Record) {
+	n.Count++
+	if n.Oldest.IsZero() || rec.Created.Before(n.Oldest) {
+		n.Oldest = rec.Created
+	}
+	if !rec.Created.Before(n.latest) {
+		n.latest, n.LastError = rec.Created, rec.LastError
+	}
+}
+
+// Status is what a spool directory holds, read without sending or
+// locking anything.
+type Status struct {
+	Total   Count            `json:"total"`
+	Targets map[string]Count `json:"targets"` // "" is the top level
+	// Unreadable files are not notifications, Untrusted ones could have
+	// been written by another user: both are in no count but stay there.
+	Unreadable int `json:"unreadable"`
+	Untrusted  int `json:"untrusted"`
+}
+
+// Status reads every file of the directory. A directory that fails Check
+// is its *UntrustedError; one that does not exist holds nothing.
+func (sp Dir) Status() (*Status, error) {
+	if err := sp.Check(); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(sp.Path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	st := &Status{Targets: map[string]Count{}}
+	for _, e := range entries {
+		n := e.Name()
+		if _, ok := oldClaim(n); !ok && strings.HasPrefix(n, ".") || e.IsDir() {
+			continue // but an earlier version's claim, which List puts back
+		}
+		path := filepath.Join(sp.Path, n)
+		fi, err := os.Lstat(path)
+		if err != nil {
+			continue // gone since: delivered
+		}
+		if untrustedFile(path, fi) != "" {
+			st.Untrusted++
+			continue
+		}
+		rec, err := readRecord(path, sp.MaxFile)
+		if err != nil {
+			st.Unreadable++
+			continue
+		}
+		t := st.Targets[rec.Target]
+		t.add(rec)
+		st.Targets[rec.Target] = t
+		st.Total.add(rec)
+	}
+	return st, nil
 }

@@ -143,21 +143,26 @@ func (sp Dir) Check() error {
 // A directory that already exists keeps its mode and ACL, so it must pass
 // Check: an *UntrustedError otherwise, and nothing is written.
 func (sp Dir) Save(rec *Record) (string, error) {
-	if err := sp.Check(); err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(filepath.Clean(sp.Path)), 0o700); err != nil {
-		return "", fmt.Errorf("spool: %w", err)
-	}
-	if err := owner.MkdirPrivate(sp.Path); err != nil {
-		return "", fmt.Errorf("spool: %w", err)
-	}
-	if err := sp.Check(); err != nil { // made meanwhile by someone else
+	if err := sp.ensure(); err != nil {
 		return "", err
 	}
 	name := fmt.Sprintf("%020d-%s.json", rec.Created.UnixNano(), safeName(rec.ID))
 	path := filepath.Join(sp.Path, name)
 	return path, sp.write(path, rec)
+}
+
+// ensure makes the directory when it is missing (see Save) and checks it.
+func (sp Dir) ensure() error {
+	if err := sp.Check(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(sp.Path)), 0o700); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if err := owner.MkdirPrivate(sp.Path); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	return sp.Check() // made meanwhile by someone else
 }
 
 // safeName keeps an id usable as part of a file name.
@@ -178,7 +183,13 @@ func (sp Dir) write(path string, rec *Record) error {
 	if rec.URL != "" {
 		rec.Version = 2
 	}
-	b, err := json.Marshal(rec)
+	return sp.writeJSON(path, rec)
+}
+
+// writeJSON writes v as JSON to path in the directory atomically: a
+// private temporary file, synced, renamed over path.
+func (sp Dir) writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
@@ -371,6 +382,20 @@ func (c *Claim) Load() (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	rec, err := parseRecord(b)
+	if err != nil {
+		return nil, err
+	}
+	var dropped []string
+	rec.Header, dropped = formatHeader(rec.Header)
+	if len(dropped) > 0 {
+		c.sp.logf("%s: ignoring header(s) %s in the file: a spool file may set only Content-Type and ce-*", c.Name, strings.Join(dropped, ", "))
+	}
+	return rec, nil
+}
+
+// parseRecord reads a spool file's content.
+func parseRecord(b []byte) (*Record, error) {
 	var rec Record
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("not a jobnotify spool file: %w", err)
@@ -378,12 +403,29 @@ func (c *Claim) Load() (*Record, error) {
 	if rec.Version != 1 && (rec.Version != 2 || rec.URL == "") || rec.ID == "" || rec.Method == "" {
 		return nil, errors.New("not a jobnotify spool file: no version 1 (or 2 with a url), id or method")
 	}
-	var dropped []string
-	rec.Header, dropped = formatHeader(rec.Header)
-	if len(dropped) > 0 {
-		c.sp.logf("%s: ignoring header(s) %s in the file: a spool file may set only Content-Type and ce-*", c.Name, strings.Join(dropped, ", "))
-	}
 	return &rec, nil
+}
+
+// readRecord reads the spool file at path without holding it, for
+// Status: at most max bytes (0: any).
+func readRecord(path string, max int64) (*Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := io.Reader(f)
+	if max > 0 {
+		r = io.LimitReader(f, max+1)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if max > 0 && int64(len(b)) > max {
+		return nil, errors.New("not a jobnotify spool file: too large")
+	}
+	return parseRecord(b)
 }
 
 // formatHeader keeps of h the headers a payload format sets, Content-Type

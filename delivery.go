@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/weburl"
+	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/spool"
+)
+
+// Flush on send: how many of its target's spooled notifications a send
+// delivers first, and within how long at most (and at most max_time).
+const (
+	flushOnSendItems  = 3
+	flushOnSendBudget = 3 * time.Second
+)
+
+// delivery is one send's way to its receivers when a spool is set: the
+// breaker of each origin it sends to, and the gates it holds, so that a
+// send that got to probe goes on sending until a failure.
+type delivery struct {
+	a       *app
+	s       *config.Settings
+	sp      spool.Dir
+	breaker *spool.Breaker
+	gates   map[string]spool.Gate
+}
+
+// deliver sends req under s. Without a spool that is one client.Send.
+// With one, a send first delivers a few of its target's spooled
+// notifications (flush on send, where the build's credentials are),
+// then req, each through its origin's breaker; req is spooled when its
+// delivery fails or its breaker is open.
+func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Request, inputs []string) (*notify.Result, error) {
+	client, err := a.client(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.SpoolDir == "" {
+		return client.Send(ctx, req)
+	}
+	sp := a.spool(s)
+	d := &delivery{a: a, s: s, sp: sp, gates: map[string]spool.Gate{},
+		breaker: &spool.Breaker{Dir: sp, Failures: s.Breaker.Failures, Cooldown: s.Breaker.Cooldown,
+			Lease: s.Retry.MaxTime + flushOnSendBudget}}
+	origin := weburl.Origin(s.URL)
+	if s.FlushOnSend && !d.allow(origin).Open {
+		d.flushSome(ctx)
+	}
+	if g := d.allow(origin); g.Open {
+		err := &notify.DeliveryError{Class: notify.ClassBreaker, Where: req.Where(),
+			Err: fmt.Errorf("not sent, saved to the spool: the breaker is open after %s", g)}
+		res := &notify.Result{ID: req.ID, ErrorClass: err.Class, Error: err.Error()}
+		a.save(s, req, res, err, inputs)
+		return res, err
+	}
+	res, err := client.Send(ctx, req)
+	d.record(origin, res, err)
+	if err != nil {
+		a.save(s, req, res, err, inputs)
+	}
+	return res, err
+}
+
+// allow asks origin's breaker whether a delivery may go. A pass is kept
+// for the rest of this send: a probe, once let through, is not refused
+// by its own lease.
+func (d *delivery) allow(origin string) spool.Gate {
+	if g, ok := d.gates[origin]; ok {
+		return g
+	}
+	g := d.breaker.Allow(origin)
+	if g.Probe && !d.a.quiet {
+		d.a.logf("breaker: probing %s after %s", origin, human.Elapsed(d.s.Breaker.Cooldown))
+	}
+	if !g.Open {
+		d.gates[origin] = g
+	}
+	return g
+}
+
+// record tells origin's breaker how a delivery went: the origin was up
+// when it answered (delivered, or a status that is no outage), down when
+// it did not or answered 408, 429 or 5xx. An interrupted send says
+// nothing about the origin.
+func (d *delivery) record(origin string, res *notify.Result, err error) {
+	var de *notify.DeliveryError
+	up := err == nil
+	if errors.As(err, &de) {
+		switch de.Class {
+		case notify.ClassInterrupted, notify.ClassInput, notify.ClassBreaker:
+			return
+		case notify.ClassStatus, notify.ClassRedirect, notify.ClassTLS:
+			code := 0
+			if res != nil {
+				code = res.StatusCode
+			}
+			up = code != http.StatusRequestTimeout && code != http.StatusTooManyRequests && code < 500
+		}
+	}
+	if !up {
+		delete(d.gates, origin) // a failure ends a probe's pass
+	}
+	if st, opened := d.breaker.Record(origin, up, fmt.Sprint(err)); opened && !d.a.quiet {
+		d.a.logf("breaker: %s failed %s in a row: sends to it go to the spool for %s, then one probes", origin, human.Plural(st.Failures, "time"), human.Elapsed(d.s.Breaker.Cooldown))
+	}
+}
+
+// flushSome delivers up to flushOnSendItems of this target's spooled
+// notifications, oldest first, each in one attempt, all within
+// min(flushOnSendBudget, max_time), and stops at the first failure. Each
+// goes to the destination it recorded, with headers from this target's
+// settings for that origin only (spooledRequest): another target's
+// notifications are left to flush, never sent with this one's
+// credentials.
+func (d *delivery) flushSome(ctx context.Context) {
+	deadline := time.Now().Add(min(flushOnSendBudget, d.s.Retry.MaxTime))
+	fctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	mine := func(rec *spool.Record) bool { return rec.Target == d.s.Target }
+	d.sp.FlushSome(fctx, flushOnSendItems, mine, func(_ context.Context, name string, rec *spool.Record) (int, error) {
+		rs, req, err := d.a.spooledRequest(d.a.loaded, name, rec)
+		if err != nil {
+			return 0, err
+		}
+		origin := weburl.Origin(rs.URL)
+		if d.allow(origin).Open {
+			return 0, spool.ErrKeep
+		}
+		left := time.Until(deadline)
+		if left < 10*time.Millisecond {
+			return 0, spool.ErrKeep
+		}
+		once := *rs
+		once.Timeout = min(rs.Timeout, left)
+		once.Retry.Attempts, once.Retry.MaxTime = 1, left
+		client, err := d.a.client(&once)
+		if err != nil {
+			return 0, err
+		}
+		// ctx, not fctx: the attempt's own timeout ends it within the
+		// budget, as a timeout the breaker counts.
+		res, err := client.Send(ctx, req)
+		d.record(origin, res, err)
+		if err == nil && !d.a.quiet {
+			d.a.logf("flushed %s (spooled %s): %s -> %s", rec.ID, rec.Created.UTC().Format(time.RFC3339), req.Where(), notify.StatusLine(res.StatusCode))
+		}
+		return res.Attempts, err
+	})
+}
