@@ -1,0 +1,445 @@
+// LibraryTest runs the shared library in jenkins/vars in plain Groovy,
+// against stubs of the Pipeline steps it calls, and checks what those
+// steps were given: the command line (fixed text, whatever the values),
+// the environment, the body file, where the credential is bound, and what
+// each exit status of jobnotify does to the build.
+//
+//   groovy jenkins/test/LibraryTest.groovy jenkins/vars
+//
+// Prints one line per failed check and exits 1 if any failed. Run by
+// TestJenkinsSharedLibrary (jenkins_test.go).
+
+import groovy.json.JsonSlurper
+import org.codehaus.groovy.runtime.InvokerHelper
+
+// StepError is what the error step throws.
+class StepError extends RuntimeException {
+    StepError(String message) { super(message) }
+}
+
+// Fake is one build: the stubs of the steps, and what they were given.
+class Fake {
+    boolean unix = true
+    List<Integer> codes = []          // exit statuses of successive sh/bat steps (0 when they run out)
+    Closure onRun                     // called in each sh/bat step, before it returns
+    Map env = [:]                     // the build's env
+    Map currentBuild = [currentResult: 'SUCCESS']
+
+    List<Map> runs = []               // each sh/bat step: step, script, returnStatus, env, creds, cwd, files
+    List<Map> writes = []             // each writeFile: path, text, encoding, creds
+    List<String> deleted = []         // each deleteDir: the directory
+    List<String> trace = []           // the steps, in order
+    List<String> echoes = []
+    List<String> unstables = []
+    List<String> errors = []
+
+    List<List<String>> envStack = []  // withEnv blocks in force
+    List<Map> creds = []              // credentials bound now
+    List<String> cwd = []             // dir blocks in force
+    Map<String, String> files = [:]   // the workspace: path -> text
+
+    String here() { cwd.join('/') }
+
+    String path(String name) { here() ? here() + '/' + name : name }
+
+    Map<String, String> envNow() {
+        Map<String, String> m = [:]
+        for (List<String> vars in envStack) {
+            for (String kv in vars) {
+                int i = kv.indexOf('=')
+                m[kv.substring(0, i)] = kv.substring(i + 1)
+            }
+        }
+        m
+    }
+
+    int run(String step, Map a) {
+        assert a.keySet() == ['script', 'returnStatus'] as Set: "${step} given ${a.keySet()}"
+        trace << step
+        runs << [step: step, script: a.script, returnStatus: a.returnStatus, env: envNow(),
+                 creds: creds.collect { new LinkedHashMap(it) }, cwd: here(), files: new LinkedHashMap(files)]
+        if (onRun) {
+            onRun(runs[-1])
+        }
+        codes ? codes.remove(0) : 0
+    }
+
+    Binding binding() {
+        def b = new Binding()
+        b.env = env
+        b.currentBuild = currentBuild
+        b.isUnix = { -> unix }
+        b.sh = { Map a -> run('sh', a) }
+        b.bat = { Map a -> run('bat', a) }
+        b.withEnv = { List vars, Closure body ->
+            trace << 'withEnv'
+            envStack << vars.collect { it.toString() }
+            try { body() } finally { envStack.remove(envStack.size() - 1); trace << '/withEnv' }
+        }
+        b.string = { Map a -> [kind: 'string'] + a }
+        b.withCredentials = { List bindings, Closure body ->
+            trace << 'withCredentials'
+            creds.addAll(bindings)
+            try { body() } finally { creds.removeAll(bindings); trace << '/withCredentials' }
+        }
+        b.dir = { String d, Closure body ->
+            cwd << d
+            try { body() } finally { cwd.remove(cwd.size() - 1) }
+        }
+        b.writeFile = { Map a ->
+            trace << 'writeFile'
+            String p = path(a.file)
+            writes << [path: p, text: a.text, encoding: a.encoding, creds: new ArrayList(creds)]
+            files[p] = a.text
+        }
+        b.deleteDir = { ->
+            trace << 'deleteDir'
+            // Outside any dir block this would delete the workspace.
+            assert !cwd.isEmpty(): 'deleteDir outside a dir block: the whole workspace'
+            String d = here()
+            deleted << d
+            for (Iterator<String> it = files.keySet().iterator(); it.hasNext();) {
+                String f = it.next()
+                if (f == d || f.startsWith(d + '/')) {
+                    it.remove()
+                }
+            }
+        }
+        b.error = { String m -> trace << 'error'; errors << m; throw new StepError(m) }
+        b.unstable = { String m -> trace << 'unstable'; unstables << m }
+        b.echo = { String m -> echoes << m }
+        b
+    }
+}
+
+File vars = new File(args ? args[0] : 'jenkins/vars')
+def loader = new GroovyClassLoader(this.class.classLoader)
+Class jobNotifyClass = loader.parseClass(new File(vars, 'jobNotify.groovy'))
+Class withJobNotifyClass = loader.parseClass(new File(vars, 'withJobNotify.groovy'))
+Class interruption = loader.parseClass('''
+package org.jenkinsci.plugins.workflow.steps
+class FlowInterruptedException extends InterruptedException {
+    FlowInterruptedException() { super('aborted') }
+}''')
+
+// load gives the library's two steps, bound to fake's stubs, as Jenkins
+// would: each a global the other can call.
+Map load(Fake fake, Class jobNotifyClass, Class withJobNotifyClass) {
+    Binding b = fake.binding()
+    Script jn = InvokerHelper.createScript(jobNotifyClass, b)
+    Script wjn = InvokerHelper.createScript(withJobNotifyClass, b)
+    b.jobNotify = jn.&call
+    b.withJobNotify = wjn.&call
+    [jobNotify: jn.&call, withJobNotify: wjn.&call]
+}
+
+List<String> failures = []
+int ran = 0
+def test = { String name, Closure body ->
+    ran++
+    Fake fake = new Fake()
+    Map steps = load(fake, jobNotifyClass, withJobNotifyClass)
+    try {
+        body(fake, steps.jobNotify, steps.withJobNotify)
+    } catch (Throwable e) {
+        failures << "${name}: ${e}"
+    }
+}
+
+// thrown runs body and returns what it threw (failing when nothing).
+def thrown = { Closure body ->
+    try {
+        body()
+    } catch (Throwable e) {
+        return e
+    }
+    assert false: 'threw nothing'
+}
+
+def json = { String text -> new JsonSlurper().parseText(text) }
+
+// A value that would break, or run, something if it reached sh or cmd.
+String nasty = 'it\'s "$HOME" ${USER} `id` $(id) %PATH% %% & | ; ^ < > ! \\ \n second line'
+
+// The command, always one of these, with the body file's place in it.
+String bodyPattern = /\.jobnotify-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/body\.json/
+
+// checkBody checks one call's body file: written outside the credential,
+// in UTF-8, in its own directory under the current one, named on the
+// command line, there when jobnotify ran, and gone afterwards. Returns its
+// JSON.
+def checkBody = { Fake fake, Map run ->
+    assert fake.writes.size() == 1
+    Map w = fake.writes[0]
+    String rel = run.cwd ? w.path.substring(run.cwd.length() + 1) : w.path
+    assert rel ==~ bodyPattern
+    String prefix = run.step == 'bat' ? '@' : ''
+    assert run.script == prefix + 'jobnotify send --body @' + rel
+    assert w.encoding == 'UTF-8'
+    assert w.creds.isEmpty(): 'the body was written with the credential bound'
+    assert run.files[w.path] == w.text: 'the body file was not there when jobnotify ran'
+    assert fake.files.isEmpty(): "left behind: ${fake.files.keySet()}"
+    assert fake.deleted == [w.path.substring(0, w.path.lastIndexOf('/'))]
+    json(w.text)
+}
+
+test('defaults, no body') { Fake fake, jobNotify, withJobNotify ->
+    fake.env.JOBNOTIFY_CREDENTIALS_ID = 'notify-token'
+    fake.currentBuild.currentResult = 'UNSTABLE'
+    assert jobNotify() == 0
+    assert fake.runs.size() == 1
+    Map r = fake.runs[0]
+    assert r.step == 'sh'
+    assert r.script == 'jobnotify send'
+    assert r.returnStatus == true
+    assert r.env == [JOBNOTIFY_STATUS: 'UNSTABLE', JOBNOTIFY_ID_FROM: 'build']
+    assert r.creds == [[kind: 'string', credentialsId: 'notify-token', variable: 'NOTIFY_TOKEN']]
+    assert fake.writes.isEmpty() && fake.deleted.isEmpty()
+    assert fake.trace == ['withEnv', 'withCredentials', 'sh', '/withCredentials', '/withEnv']
+    assert fake.errors.isEmpty() && fake.unstables.isEmpty() && fake.echoes.isEmpty()
+}
+
+test('no value reaches the command line') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: nasty, target: nasty, body: [note: nasty], fields: [(nasty): nasty, stage: 'deploy'],
+              credentialsId: 'notify-token', softFail: true)
+    Map r = fake.runs[0]
+    assert r.env == [JOBNOTIFY_STATUS: nasty, JOBNOTIFY_TARGET: nasty, JOBNOTIFY_SOFT_FAIL: 'true', JOBNOTIFY_ID_FROM: 'build']
+    assert checkBody(fake, r) == [note: nasty, (nasty): nasty, stage: 'deploy']
+    assert !r.script.contains('deploy') && !r.script.contains('$') && !r.script.contains('%')
+    assert fake.trace == ['writeFile', 'withEnv', 'withCredentials', 'sh', '/withCredentials', '/withEnv', 'deleteDir']
+}
+
+test('bat on Windows, the same fixed command') { Fake fake, jobNotify, withJobNotify ->
+    fake.unix = false
+    jobNotify(status: nasty, fields: [coverage: '87%', cmd: 'a & b'])
+    assert fake.runs*.step == ['bat']
+    Map r = fake.runs[0]
+    assert r.script.startsWith('@jobnotify send --body @')
+    assert checkBody(fake, r) == [coverage: '87%', cmd: 'a & b']
+    assert r.env.JOBNOTIFY_STATUS == nasty
+
+    fake.runs.clear()
+    jobNotify(status: 'SUCCESS')
+    assert fake.runs[0].script == '@jobnotify send'
+}
+
+test('fields are merged into a Map body, and win') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'SUCCESS', body: [stage: 'build', tests: [passed: 412, failed: 0], tags: ['a', 'b']],
+              fields: [stage: 'deploy', ok: true, 'a.b': 1])
+    assert checkBody(fake, fake.runs[0]) == [stage: 'deploy', tests: [passed: 412, failed: 0], tags: ['a', 'b'], ok: true, 'a.b': 1]
+}
+
+test('fields alone are the body') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'SUCCESS', fields: [duration_ms: 1234, gstring: "build ${6 * 7}"])
+    assert checkBody(fake, fake.runs[0]) == [duration_ms: 1234, gstring: 'build 42']
+}
+
+test('a String body without fields is sent as it is') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'FAILURE', body: nasty)
+    Map r = fake.runs[0]
+    assert fake.writes[0].text == nasty
+    assert r.script ==~ /jobnotify send --body @/ + bodyPattern
+    assert fake.files.isEmpty()
+}
+
+test('a String JSON object body takes the fields') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'SUCCESS', body: '{"stage": "build", "n": 1}', fields: [n: 2])
+    assert checkBody(fake, fake.runs[0]) == [stage: 'build', n: 2]
+}
+
+test('a String text body with fields becomes the message') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'FAILURE', body: 'Deploy to prod failed', fields: [stage: 'deploy'])
+    assert checkBody(fake, fake.runs[0]) == [message: 'Deploy to prod failed', stage: 'deploy']
+    fake.writes.clear(); fake.deleted.clear(); fake.runs.clear()
+    jobNotify(status: 'FAILURE', body: '42', fields: [stage: 'deploy'])
+    assert checkBody(fake, fake.runs[0]) == [message: '42', stage: 'deploy']
+}
+
+test('a String body that starts with { but is not JSON') { Fake fake, jobNotify, withJobNotify ->
+    def e = thrown { jobNotify(status: 'SUCCESS', body: '{oops', fields: [a: 1]) }
+    assert e instanceof StepError && e.message.contains('must be valid JSON')
+    assert fake.runs.isEmpty()
+}
+
+test('the credential is bound around jobnotify only') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'SUCCESS', body: [a: 1], credentialsId: 'hook', tokenVariable: 'HOOK_TOKEN')
+    assert fake.runs[0].creds == [[kind: 'string', credentialsId: 'hook', variable: 'HOOK_TOKEN']]
+    assert fake.trace.count('withCredentials') == 1
+    assert fake.trace.indexOf('writeFile') < fake.trace.indexOf('withCredentials')
+    assert fake.trace.indexOf('deleteDir') > fake.trace.indexOf('/withCredentials')
+    assert fake.creds.isEmpty()
+}
+
+test('no credential: none given, or null over the default') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'SUCCESS')
+    fake.env.JOBNOTIFY_CREDENTIALS_ID = 'notify-token'
+    jobNotify(status: 'SUCCESS', credentialsId: null)
+    assert fake.runs*.creds == [[], []]
+    assert !fake.trace.contains('withCredentials')
+}
+
+test('bad tokenVariable') { Fake fake, jobNotify, withJobNotify ->
+    def e = thrown { jobNotify(status: 'SUCCESS', credentialsId: 'x', tokenVariable: 'A B') }
+    assert e instanceof StepError && fake.runs.isEmpty()
+}
+
+test('softFail and idFromBuild set their variables') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'SUCCESS', softFail: false, idFromBuild: false)
+    jobNotify(status: 'SUCCESS', softFail: 'true', idFromBuild: true)
+    assert fake.runs*.env == [[JOBNOTIFY_STATUS: 'SUCCESS', JOBNOTIFY_SOFT_FAIL: 'false'],
+                              [JOBNOTIFY_STATUS: 'SUCCESS', JOBNOTIFY_SOFT_FAIL: 'true', JOBNOTIFY_ID_FROM: 'build']]
+    def e = thrown { jobNotify(status: 'SUCCESS', softFail: 'yes') }
+    assert e instanceof StepError && fake.runs.size() == 2
+}
+
+test('unknown arguments and failure modes are errors, before anything runs') { Fake fake, jobNotify, withJobNotify ->
+    def e = thrown { jobNotify(status: 'SUCCESS', feilds: [a: 1]) }
+    assert e instanceof StepError && e.message.contains('feilds')
+    e = thrown { jobNotify(status: 'SUCCESS', failure: 'ignore') }
+    assert e instanceof StepError && e.message.contains('ignore')
+    e = thrown { jobNotify(status: 'SUCCESS', body: ['a']) }
+    assert e instanceof StepError
+    e = thrown { jobNotify(status: 'SUCCESS', fields: 'a=b') }
+    assert e instanceof StepError
+    assert fake.runs.isEmpty() && fake.writes.isEmpty()
+}
+
+test('exit 1: warn by default') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [1]
+    assert jobNotify(status: 'SUCCESS') == 1
+    assert fake.echoes.size() == 1 && fake.echoes[0].startsWith('WARNING: jobnotify:')
+    assert fake.unstables.isEmpty() && fake.errors.isEmpty()
+}
+
+test('exit 1 with failure unstable: unstable()') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [1]
+    assert jobNotify(status: 'SUCCESS', failure: 'unstable', body: [a: 1]) == 1
+    assert fake.unstables.size() == 1 && fake.unstables[0].contains('not delivered')
+    assert fake.errors.isEmpty() && fake.files.isEmpty()
+}
+
+test('exit 1 with failure fail: error()') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [1]
+    def e = thrown { jobNotify(status: 'SUCCESS', failure: 'fail', body: [a: 1]) }
+    assert e instanceof StepError && e.message.contains('not delivered')
+    assert fake.files.isEmpty()
+}
+
+test('exit 2: error(), whatever failure and softFail say') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [2, 2]
+    def e = thrown { jobNotify(status: 'SUCCESS', body: [a: 1]) }
+    assert e instanceof StepError && e.message.startsWith('jobnotify: ') && e.message.contains('exit 2')
+    assert fake.files.isEmpty() && fake.deleted.size() == 1
+    e = thrown { jobNotify(status: 'SUCCESS', softFail: true) }
+    assert e instanceof StepError && e.message.contains('exit 2')
+    assert fake.unstables.isEmpty()
+}
+
+test('exit 130 and 143: the build is being aborted') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [130, 143]
+    for (int i = 0; i < 2; i++) {
+        def e = thrown { jobNotify(status: 'SUCCESS', failure: 'warn', softFail: true) }
+        assert e instanceof StepError && e.message.contains('abort')
+    }
+}
+
+test('other exits: not run; a warning under softFail') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [127, 9009]
+    def e = thrown { jobNotify(status: 'SUCCESS') }
+    assert e instanceof StepError && e.message.contains('127')
+    fake.unix = false
+    assert jobNotify(status: 'SUCCESS', softFail: true) == 9009
+    assert fake.echoes.size() == 1 && fake.echoes[0].contains('9009')
+}
+
+test('the body is deleted when the step itself throws') { Fake fake, jobNotify, withJobNotify ->
+    def abort = interruption.newInstance()
+    fake.onRun = { throw abort }
+    def e = thrown { jobNotify(status: 'SUCCESS', body: [a: 1]) }
+    assert e.is(abort)
+    assert fake.files.isEmpty() && fake.deleted.size() == 1
+}
+
+test('inside dir(): the file and the command agree') { Fake fake, jobNotify, withJobNotify ->
+    fake.binding().getVariable('dir').call('sub/dir') { jobNotify(status: 'SUCCESS', fields: [a: 1]) }
+    Map r = fake.runs[0]
+    assert r.cwd == 'sub/dir'
+    assert fake.writes[0].path.startsWith('sub/dir/.jobnotify-')
+    assert checkBody(fake, r) == [a: 1]
+}
+
+test('each call has its own file') { Fake fake, jobNotify, withJobNotify ->
+    jobNotify(status: 'STARTED', fields: [a: 1])
+    jobNotify(status: 'SUCCESS', fields: [a: 2])
+    assert fake.runs[0].script != fake.runs[1].script
+    assert fake.writes*.path.unique().size() == 2
+    assert fake.files.isEmpty()
+}
+
+test('withJobNotify: STARTED, then SUCCESS; the block sees no credential') { Fake fake, jobNotify, withJobNotify ->
+    fake.env.JOBNOTIFY_CREDENTIALS_ID = 'notify-token'
+    List seen = []
+    def got = withJobNotify(target: 'chat', fields: [stage: 'deploy']) {
+        seen << [creds: new ArrayList(fake.creds), env: fake.envNow()]
+        return 42
+    }
+    assert got == 42
+    assert fake.runs*.env*.JOBNOTIFY_STATUS == ['STARTED', 'SUCCESS']
+    assert fake.runs*.env*.JOBNOTIFY_TARGET == ['chat', 'chat']
+    assert fake.runs*.creds*.credentialsId == [['notify-token'], ['notify-token']]
+    assert seen == [[creds: [], env: [:]]]
+    assert fake.trace.count('withCredentials') == 2
+    assert fake.writes*.text.collect { json(it) } == [[stage: 'deploy'], [stage: 'deploy']]
+    assert fake.files.isEmpty()
+}
+
+test('withJobNotify: a worse result so far is the outcome') { Fake fake, jobNotify, withJobNotify ->
+    withJobNotify { fake.currentBuild.currentResult = 'UNSTABLE' }
+    assert fake.runs*.env*.JOBNOTIFY_STATUS == ['STARTED', 'UNSTABLE']
+}
+
+test('withJobNotify: FAILURE, and the error thrown on') { Fake fake, jobNotify, withJobNotify ->
+    def boom = new RuntimeException('boom')
+    def e = thrown { withJobNotify(failure: 'unstable') { throw boom } }
+    assert e.is(boom)
+    assert fake.runs*.env*.JOBNOTIFY_STATUS == ['STARTED', 'FAILURE']
+}
+
+test('withJobNotify: a failed assert in the block is a FAILURE too') { Fake fake, jobNotify, withJobNotify ->
+    def e = thrown { withJobNotify { assert 1 == 2 } }
+    assert e instanceof AssertionError
+    assert fake.runs*.env*.JOBNOTIFY_STATUS == ['STARTED', 'FAILURE']
+}
+
+test('withJobNotify: ABORTED on FlowInterruptedException') { Fake fake, jobNotify, withJobNotify ->
+    def abort = interruption.newInstance()
+    def e = thrown { withJobNotify { throw abort } }
+    assert e.is(abort)
+    assert fake.runs*.env*.JOBNOTIFY_STATUS == ['STARTED', 'ABORTED']
+}
+
+test('withJobNotify: the block\'s error wins over a failed outcome send') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [0, 1]
+    def boom = new RuntimeException('boom')
+    def e = thrown { withJobNotify(failure: 'fail') { throw boom } }
+    assert e.is(boom)
+    assert fake.errors.size() == 1 && fake.echoes.any { it.contains('FAILURE notification failed') }
+}
+
+test('withJobNotify: a STARTED that cannot be sent stops the block') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [2]
+    boolean blockRan = false
+    def e = thrown { withJobNotify { blockRan = true } }
+    assert e instanceof StepError && !blockRan && fake.runs.size() == 1
+}
+
+test('withJobNotify: status is not an argument') { Fake fake, jobNotify, withJobNotify ->
+    def e = thrown { withJobNotify(status: 'SUCCESS') { } }
+    assert e instanceof StepError && fake.runs.isEmpty()
+}
+
+for (String f in failures) {
+    System.err.println('FAIL ' + f)
+}
+println "${ran - failures.size()} of ${ran} library tests passed"
+System.exit(failures ? 1 : 0)
