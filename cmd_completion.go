@@ -180,6 +180,8 @@ func (a *app) completions(app *cli.App, words []string, cur string) (cands []can
 		return matching([]string{"bash", "zsh", "fish"}, cur, ""), false
 	case cmdName == "help" && len(args) == 0:
 		return commandCandidates(app, cur), false
+	case cmdName == "spool" && len(args) == 0:
+		return matching([]string{"status"}, cur, ""), false
 	}
 	return nil, false
 }

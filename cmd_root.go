@@ -15,7 +15,7 @@ import (
 // cli builds the command-line interface: the root and one command per
 // cmd_*.go file.
 func (a *app) cli() *cli.App {
-	commands := []*cli.Command{a.sendCommand(), a.flushCommand(), a.listenCommand(), a.completionCommand(),
+	commands := []*cli.Command{a.sendCommand(), a.flushCommand(), a.spoolCommand(), a.listenCommand(), a.completionCommand(),
 		a.validateCommand(), a.envCommand(), a.versionCommand(), a.helpCommand(), a.completeCommand()}
 	for _, cmd := range commands {
 		cmd.OnUsageError = a.usageError

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +48,7 @@ Examples:
 			repeatable("field", "f", "add a field: `K=V` sets a string, K:=JSON raw JSON; a.b=c nests; repeatable"),
 			repeatable("header", "H", "add or replace a header, `'NAME: VALUE'` ('NAME:' removes it); repeatable"),
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key", DefaultText: "a random UUID", EnvVars: []string{"JOBNOTIFY_ID"}},
+			&cli.StringFlag{Name: "id-from", Usage: "derive the id from `SOURCE`: build (the build's tag and stage, the status, the target and your fields and body), so a retried step sends the same id", EnvVars: []string{"JOBNOTIFY_ID_FROM"}},
 			&cli.StringFlag{Name: "phase", Usage: "notification-plugin `PHASE`: " + human.Join(notify.Phases(), "or"), DefaultText: "from --status"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, or json (one result object on stdout)", EnvVars: []string{"JOBNOTIFY_OUTPUT"}},
@@ -75,6 +78,7 @@ type sendOptions struct {
 	hasBody   bool   // whether --body was given at all
 	fields    []string
 	phaseSet  bool
+	idFrom    bool // --id-from build
 	dryRun    bool
 	json      bool
 }
@@ -104,6 +108,17 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 		o.body, o.hasBody = bodies[0], true
 	default:
 		return o, fmt.Errorf("--body: given %d times; give one (add to it with --field)", len(bodies))
+	}
+	switch from, where, _ := a.value(c, "id-from"); strings.ToLower(strings.TrimSpace(from)) {
+	case "":
+	case "build":
+		if o.input.ID != "" {
+			_, idWhere, _ := a.value(c, "id")
+			return o, fmt.Errorf("%s and %s: choose one", idWhere, where)
+		}
+		o.idFrom = true
+	default:
+		return o, fmt.Errorf("%s: %q is not build, the one source of an id", where, from)
 	}
 	o.fields = list(c, "field")
 	o.phaseSet = a.given(c)["phase"]
@@ -275,6 +290,11 @@ func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings,
 		}
 		in.Fields = append(in.Fields, f)
 	}
+	if o.idFrom {
+		if in.ID, err = a.buildID(s, in.Status, inputs); err != nil {
+			return s, nil, err
+		}
+	}
 	bc := envcollect.Collect(a.environ, envOptions(s))
 	req, err := notify.Build(bc, s, in, getVersion())
 	if err != nil {
@@ -296,6 +316,56 @@ func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings,
 			human.Plural(res.Attempts, "attempt"), human.Elapsed(res.Elapsed))
 	}
 	return s, res, nil
+}
+
+// buildKeys are the variables that name a build, and its stage, in each
+// CI system, tried in order: a retried step in the same build has the
+// same values, another build or stage other ones.
+var (
+	buildKeys = [][]string{{"BUILD_TAG"}, {"GITHUB_REPOSITORY", "GITHUB_RUN_ID"}, {"CI_PROJECT_PATH", "CI_PIPELINE_ID"}}
+	stageKeys = []string{"STAGE_NAME", "GITHUB_JOB", "CI_JOB_NAME"}
+)
+
+// buildID derives a notification's id for --id-from build (a UUIDv5):
+// from the build (BUILD_TAG on Jenkins), the stage, the status, the
+// target and a digest of the user's part of the payload — [fields], the
+// --body text and the --field arguments, each with its secrets as ***,
+// so the id says nothing about them. A pipeline's retry {} around the
+// step sends the same id, and the receiver drops the repeat; another
+// status, stage or body is another notification. Outside a build it is
+// an error: a random id would defeat the flag.
+func (a *app) buildID(s *config.Settings, status string, inputs []string) (string, error) {
+	var build string
+	for _, keys := range buildKeys {
+		var parts []string
+		for _, k := range keys {
+			if v := a.env[k]; v != "" {
+				parts = append(parts, v)
+			}
+		}
+		if len(parts) == len(keys) {
+			build = strings.Join(parts, "/")
+			break
+		}
+	}
+	if build == "" {
+		return "", errors.New("--id-from build: no build here to derive the id from (BUILD_TAG on Jenkins, GITHUB_RUN_ID on GitHub Actions, CI_PIPELINE_ID on GitLab CI is not set)")
+	}
+	var stage string
+	for _, k := range stageKeys {
+		if stage = a.env[k]; stage != "" {
+			break
+		}
+	}
+	fields, err := json.Marshal(s.Fields) // map keys sorted: the same fields, the same text
+	if err != nil {
+		return "", err
+	}
+	digest := sha256.New()
+	for _, text := range append([]string{string(fields)}, inputs...) {
+		fmt.Fprintf(digest, "%d:%s", len(text), a.red.String(text))
+	}
+	return notify.NameID(strings.Join([]string{"build/v1", build, stage, strings.ToUpper(status), s.Target, hex.EncodeToString(digest.Sum(nil))}, "\x00")), nil
 }
 
 // readBody returns the text of --body: literal, @FILE, or - for stdin,

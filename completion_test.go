@@ -25,9 +25,10 @@ var completionCases = []struct {
 	not        []string // not among them
 }{
 	{name: "a command", line: "jobnotify se", want: []string{"send"}, only: true},
-	{name: "commands after --quiet", line: "jobnotify --quiet ", want: []string{"send", "flush", "listen", "validate", "env", "completion", "version", "help"}, only: true},
+	{name: "commands after --quiet", line: "jobnotify --quiet ", want: []string{"send", "flush", "spool", "listen", "validate", "env", "completion", "version", "help"}, only: true},
 	{name: "commands after -v", line: "jobnotify -v ", want: []string{"send", "validate", "help"}, not: []string{"--status", "__complete"}},
-	{name: "a command after --verbose", line: "jobnotify --verbose s", want: []string{"send"}, only: true},
+	{name: "a command after --verbose", line: "jobnotify --verbose se", want: []string{"send"}, only: true},
+	{name: "spool's subcommand", line: "jobnotify spool ", want: []string{"status"}, only: true},
 	{name: "a command after --config FILE", line: "jobnotify --config cfg.toml v", want: []string{"validate", "version"}, only: true},
 	{name: "completion's shells", line: "jobnotify completion ", want: []string{"bash", "zsh", "fish"}, only: true},
 	{name: "help's commands", line: "jobnotify help se", want: []string{"send"}, only: true},

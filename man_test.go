@@ -50,7 +50,7 @@ func TestManPage(t *testing.T) {
 	}
 
 	for _, cmd := range app.VisibleCommands() {
-		if !strings.Contains(got, ".SS "+cmd.Name+"\n") {
+		if !strings.Contains(got, ".SS "+cmd.Name+"\n") && !strings.Contains(got, ".SS "+cmd.Name+" ") {
 			t.Errorf("the man page has no section for %s", cmd.Name)
 		}
 		// The text is filled to other lines than help's: look for the
@@ -134,9 +134,25 @@ func manPage(app *cli.App, date string) string {
 	for _, f := range globalFlags("") {
 		globals[f.Names()[0]] = true
 	}
+	// A command with subcommands (spool) is its subcommands, each under
+	// its whole name (spool status).
+	type named struct {
+		name string
+		cmd  *cli.Command
+	}
+	var cmds []named
 	for _, cmd := range app.VisibleCommands() {
-		r.line(".SS " + cmd.Name)
-		r.line(usageRoff(cmd.UsageText, app.Name+" "+cmd.Name))
+		if len(cmd.Subcommands) == 0 {
+			cmds = append(cmds, named{cmd.Name, cmd})
+		}
+		for _, sub := range cmd.Subcommands {
+			cmds = append(cmds, named{cmd.Name + " " + sub.Name, sub})
+		}
+	}
+	for _, nc := range cmds {
+		cmd := nc.cmd
+		r.line(".SS " + nc.name)
+		r.line(usageRoff(cmd.UsageText, app.Name+" "+nc.name))
 		r.line(".PP")
 		r.text(strings.ToUpper(cmd.Usage[:1]) + cmd.Usage[1:] + ".")
 		if cmd.Description != "" {

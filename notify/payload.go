@@ -5,6 +5,7 @@ package notify
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -271,6 +272,22 @@ func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // never fails: crypto/rand panics rather than return an error
 	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// idNamespace is the UUID namespace of the ids NameID derives
+// (97d25a3d-8e74-4833-99d7-0c53a17f5e41, drawn once at random).
+var idNamespace = [16]byte{0x97, 0xd2, 0x5a, 0x3d, 0x8e, 0x74, 0x48, 0x33, 0x99, 0xd7, 0x0c, 0x53, 0xa1, 0x7f, 0x5e, 0x41}
+
+// NameID returns the UUIDv5 (RFC 9562) of name in jobnotify's namespace:
+// the same name, the same id, on any host and with any version.
+func NameID(name string) string {
+	h := sha1.New()
+	h.Write(idNamespace[:])
+	h.Write([]byte(name))
+	b := h.Sum(nil)[:16]
+	b[6] = b[6]&0x0f | 0x50
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -867,3 +867,15 @@ func mustPayload(tb testing.TB, s *config.Settings, in Input) map[string]any {
 	}
 	return p
 }
+
+// TestNameID: a UUIDv5 as RFC 9562 makes it (the value Python's
+// uuid.uuid5 gives for the same namespace and name), the same for the
+// same name.
+func TestNameID(t *testing.T) {
+	if got, want := NameID("a\x00b"), "3159cadc-ccaa-5fee-94e5-c110fe55e4f4"; got != want {
+		t.Errorf("NameID: got %s, want %s", got, want)
+	}
+	if NameID("x") != NameID("x") || NameID("x") == NameID("y") {
+		t.Error("NameID is not a function of its name")
+	}
+}

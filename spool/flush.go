@@ -280,6 +280,17 @@ func (n *Count) add(rec *Record) {
 	}
 }
 
+// Merge adds o's notifications to n's.
+func (n *Count) Merge(o Count) {
+	n.Count += o.Count
+	if !o.Oldest.IsZero() && (n.Oldest.IsZero() || o.Oldest.Before(n.Oldest)) {
+		n.Oldest = o.Oldest
+	}
+	if !o.latest.Before(n.latest) && o.Count > 0 {
+		n.latest, n.LastError = o.latest, o.LastError
+	}
+}
+
 // Status is what a spool directory holds, read without sending or
 // locking anything.
 type Status struct {

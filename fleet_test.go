@@ -1,0 +1,335 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// switchable is a receiver that hangs (reads the request and never
+// answers until the client gives up) or answers 200, and counts each id
+// it answered 200 for: what was delivered.
+type switchable struct {
+	*httptest.Server
+	hang      atomic.Bool
+	requests  atomic.Int64
+	mu        sync.Mutex
+	delivered map[string]int
+	auth      map[string]string // id -> Authorization it came with
+}
+
+func newSwitchable(t *testing.T) *switchable {
+	t.Helper()
+	s := &switchable{delivered: map[string]int{}, auth: map[string]string{}}
+	release := make(chan struct{})
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server sees the client go
+		if s.hang.Load() {
+			select { // until the client's timeout closes the connection
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		id := r.Header.Get("Idempotency-Key")
+		s.mu.Lock()
+		s.delivered[id]++
+		s.auth[id] = r.Header.Get("Authorization")
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(s.Close)
+	t.Cleanup(func() { close(release) }) // first: Close waits for the handlers
+	return s
+}
+
+func (s *switchable) count(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delivered[id]
+}
+
+// outageConfig is a config with a spool and a breaker whose cooldown is
+// given: the test shortens it to say that the time has passed.
+func outageConfig(url, dir, cooldown string) string {
+	return fmt.Sprintf(`url = %q
+timeout = "200ms"
+[headers]
+Authorization = "Bearer ${NOTIFY_TOKEN}"
+[retry]
+attempts = 2
+min_wait = "10ms"
+max_wait = "20ms"
+max_time = "1s"
+[spool]
+dir = %q
+[breaker]
+failures = 3
+cooldown = %q
+`, url, dir, cooldown)
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOutage: a receiver that hangs costs each send its in-band budget,
+// and the notification is spooled; after three failed deliveries the
+// breaker is open and a send does not try at all (no request reaches the
+// receiver), spooled; once the receiver is back and the cooldown has
+// passed, the next sends probe and flush the spool as they go, with the
+// build's token — every notification arrives exactly once, and no flush
+// was run by hand.
+func TestOutage(t *testing.T) {
+	srv := newSwitchable(t)
+	srv.hang.Store(true)
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	writeFile(t, cfg, outageConfig(srv.URL, dir, "1h"))
+	env := []string{"NOTIFY_TOKEN=canary-token-outage"}
+	send := func(id string, extra ...string) result {
+		t.Helper()
+		return jobnotifyConfig(t, cfg, append(env, extra...), "send", "--id", id, "-s", "SUCCESS")
+	}
+
+	r := send("n1")
+	wantCode(t, r, 1)
+	wantStderr(t, r, "i/o timeout", "saved to the spool")
+	r = send("n2") // flush on send tries n1 once: the second failure; n2 the third
+	wantCode(t, r, 1)
+	wantStderr(t, r, "failed 3 times in a row: sends to it go to the spool for 1h0m0s")
+	if got := notifications(t, dir); len(got) != 2 {
+		t.Fatalf("spooled: %v, want n1 and n2", got)
+	}
+
+	before := srv.requests.Load()
+	r = send("n3")
+	wantCode(t, r, 1)
+	wantStderr(t, r, "not sent, saved to the spool: the breaker is open after 3 consecutive failed deliveries to "+srv.URL)
+	r = send("n4", "JOBNOTIFY_SOFT_FAIL=true")
+	wantCode(t, r, 0)
+	wantStderr(t, r, "the breaker is open", "(soft fail: exit 0)")
+	if got := srv.requests.Load(); got != before {
+		t.Fatalf("with the breaker open the receiver got %d more requests, want none", got-before)
+	}
+	if got := notifications(t, dir); len(got) != 4 {
+		t.Fatalf("spooled: %v, want n1 to n4", got)
+	}
+
+	// spool status counts what the directory holds, and says why.
+	r = jobnotifyConfig(t, cfg, nil, "spool", "status", "-o", "json")
+	wantCode(t, r, 0)
+	var rep struct {
+		Total  struct{ Count int }
+		Spools []struct {
+			Dir     string
+			Targets []struct {
+				Target    string
+				Count     int
+				LastError string `json:"last_error"`
+			}
+			Breakers []struct {
+				Origin   string
+				Failures int
+				Open     bool
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("spool status -o json: %v\n%s", err, r.stdout)
+	}
+	if rep.Total.Count != 4 || len(rep.Spools) != 1 || len(rep.Spools[0].Targets) != 1 || rep.Spools[0].Targets[0].Count != 4 {
+		t.Errorf("spool status: %s, want 4 notifications of the top level", r.stdout)
+	}
+	if b := rep.Spools[0].Breakers; len(b) != 1 || !b[0].Open || b[0].Origin != srv.URL || b[0].Failures != 3 {
+		t.Errorf("spool status breakers: %+v, want %s open after 3 failures", b, srv.URL)
+	}
+	if !strings.Contains(rep.Spools[0].Targets[0].LastError, "breaker is open") {
+		t.Errorf("last error: %q", rep.Spools[0].Targets[0].LastError)
+	}
+	noLeaks(t, r)
+
+	// The receiver is back and the cooldown has passed.
+	srv.hang.Store(false)
+	writeFile(t, cfg, outageConfig(srv.URL, dir, "1ms"))
+	r = send("n5")
+	wantCode(t, r, 0)
+	wantStderr(t, r, "breaker: probing "+srv.URL, "flushed n1", "flushed n2", "flushed n3")
+	r = send("n6")
+	wantCode(t, r, 0)
+	wantStderr(t, r, "flushed n4")
+	for i := 1; i <= 6; i++ {
+		id := fmt.Sprintf("n%d", i)
+		if n := srv.count(id); n != 1 {
+			t.Errorf("%s delivered %d times, want once", id, n)
+		}
+		if a := srv.auth[id]; a != "Bearer canary-token-outage" {
+			t.Errorf("%s came with Authorization %q, want the build's token", id, a)
+		}
+	}
+	if got := notifications(t, dir); len(got) != 0 {
+		t.Errorf("left in the spool: %v", got)
+	}
+	r = jobnotifyConfig(t, cfg, nil, "spool", "status")
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "total: empty") {
+		t.Errorf("spool status after: %s", r.stdout)
+	}
+}
+
+// TestFlushOnSendKeepsToItsTarget: a send flushes only its own target's
+// notifications: another target's stays for that target (or flush),
+// never sent with this target's credentials or to its receiver.
+func TestFlushOnSendKeepsToItsTarget(t *testing.T) {
+	srv := newRecorder(t)
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := fmt.Sprintf(`url = %q
+[headers]
+Authorization = "Bearer ${NOTIFY_TOKEN}"
+[spool]
+dir = %q
+[targets.other]
+url = %q
+`, srv.URL, dir, deadURL(t)) + fast
+	env := []string{"NOTIFY_TOKEN=canary-token-mine"}
+	r := jobnotify(t, runOpts{config: cfg, env: env}, "--target", "other", "send", "--id", "theirs", "--attempts", "1")
+	wantCode(t, r, 1)
+	if got := notifications(t, dir); len(got) != 1 {
+		t.Fatalf("spooled: %v", got)
+	}
+	r = jobnotify(t, runOpts{config: cfg, env: env}, "send", "--id", "mine")
+	wantCode(t, r, 0)
+	reqs := wantRequests(t, srv, 1)
+	if id := reqs[0].Header.Get("Idempotency-Key"); id != "mine" {
+		t.Errorf("the receiver got %q, want only mine", id)
+	}
+	if got := notifications(t, dir); len(got) != 1 {
+		t.Errorf("the other target's notification: %v, want it left", got)
+	}
+}
+
+// TestSoftFailConfigErrors: under soft fail a config or environment
+// problem at send time is a loud line and exit 0, with nothing sent;
+// the pipeline's own mistakes (a --field that does not parse, an unknown
+// flag) stay exit 2.
+func TestSoftFailConfigErrors(t *testing.T) {
+	srv := newRecorder(t)
+	for _, tt := range []struct {
+		name, config string
+		env, args    []string
+		code         int
+		want         string
+	}{
+		{name: "unknown key, soft fail from the environment", config: "heders = 1\n",
+			env: []string{"JOBNOTIFY_SOFT_FAIL=true"}, code: 0, want: `ERROR: `},
+		{name: "unbound credential, soft_fail in the file", config: "soft_fail = true\n[headers]\nAuthorization = \"Bearer ${UNBOUND}\"\n",
+			code: 0, want: "environment variable UNBOUND is not set; nothing was sent (soft fail: exit 0)"},
+		{name: "unknown key, soft_fail in the file", config: "soft_fail = true\nheders = 1\n",
+			code: 0, want: `unknown key "heders"`},
+		{name: "soft_fail in the target's table", config: "[targets.t]\nsoft_fail = true\nheders = 1\n",
+			args: []string{"--target", "t"}, code: 0, want: `unknown key "targets.t.heders"`},
+		{name: "the command line beats the file", config: "soft_fail = true\nheders = 1\n",
+			env: []string{"JOBNOTIFY_SOFT_FAIL=false"}, code: 2, want: `unknown key "heders"`},
+		{name: "--id-from outside a build", config: "soft_fail = true\n",
+			args: []string{"--id-from", "build"}, code: 0, want: "--id-from build: no build here"},
+		{name: "a --field that does not parse", config: "soft_fail = true\n",
+			args: []string{"--field", "novalue"}, code: 2, want: "--field"},
+		{name: "an unknown flag", config: "soft_fail = true\n",
+			args: []string{"--stauts", "x"}, code: 2, want: "stauts"},
+		{name: "without soft fail", config: "heders = 1\n", code: 2, want: `unknown key "heders"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(srv.requests())
+			cfg := fmt.Sprintf("url = %q\n", srv.URL) + tt.config
+			r := jobnotify(t, runOpts{config: cfg, env: tt.env}, append([]string{"send"}, tt.args...)...)
+			wantCode(t, r, tt.code)
+			wantStderr(t, r, tt.want)
+			if len(srv.requests()) != before {
+				t.Error("something was sent")
+			}
+		})
+	}
+}
+
+// TestRequires: a config that requires a newer jobnotify than this one
+// (a plain build is "dev", older than any) has its unknown keys warned
+// about, and the send goes ahead; without requires the same key is an
+// error and nothing is sent. validate --strict fails either way.
+func TestRequires(t *testing.T) {
+	srv := newRecorder(t)
+	newer := fmt.Sprintf("requires = \"1.4\"\nurl = %q\nqueue_depth = 5\n[targets.chat]\nthread = \"x\"\n", srv.URL)
+	r := jobnotify(t, runOpts{config: newer}, "send", "--id", "rollout")
+	wantCode(t, r, 0)
+	wantStderr(t, r, `warning: `, `:3: queue_depth: unknown key "queue_depth": ignored, since the file requires jobnotify 1.4 and this build (dev) does not know its version (upgrade it)`,
+		`unknown key "targets.chat.thread"`)
+	wantRequests(t, srv, 1)
+
+	r = jobnotify(t, runOpts{config: newer}, "validate", "--strict")
+	wantCode(t, r, 2)
+	wantStderr(t, r, "validate --strict: unknown key(s) queue_depth, targets.chat.thread")
+
+	r = jobnotify(t, runOpts{config: strings.TrimPrefix(newer, "requires = \"1.4\"\n")}, "send")
+	wantCode(t, r, 2)
+	wantStderr(t, r, `:2: queue_depth: unknown key "queue_depth"`)
+	wantRequests(t, srv, 1)
+
+	r = jobnotify(t, runOpts{config: strings.Replace(newer, `"1.4"`, `"latest"`, 1), env: []string{"JOBNOTIFY_SOFT_FAIL=1"}}, "send")
+	wantCode(t, r, 0)
+	wantStderr(t, r, `ERROR: `, `requires: "latest" is not a version`, "nothing was sent")
+	wantRequests(t, srv, 1)
+}
+
+// TestIDFromBuild: --id-from build gives a repeated step the same id,
+// and another status or body another one.
+func TestIDFromBuild(t *testing.T) {
+	srv := newRecorder(t)
+	cfg := fmt.Sprintf("url = %q\n[fields]\nteam = \"platform\"\n", srv.URL)
+	build := []string{"BUILD_TAG=jenkins-team-app-42", "STAGE_NAME=Deploy"}
+	idOf := func(env []string, args ...string) string {
+		t.Helper()
+		r := jobnotify(t, runOpts{config: cfg, env: env}, append([]string{"send", "-o", "json", "--id-from", "build"}, args...)...)
+		wantCode(t, r, 0)
+		var res struct{ ID string }
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatal(err)
+		}
+		return res.ID
+	}
+	first := idOf(build, "-s", "SUCCESS", "-f", "stage=deploy")
+	if again := idOf(build, "-s", "SUCCESS", "-f", "stage=deploy"); again != first {
+		t.Errorf("a retried step: id %s, then %s", first, again)
+	}
+	if len(first) != 36 || first[14] != '5' {
+		t.Errorf("id %s is not a UUIDv5", first)
+	}
+	for name, other := range map[string]string{
+		"another status": idOf(build, "-s", "FAILURE", "-f", "stage=deploy"),
+		"another field":  idOf(build, "-s", "SUCCESS", "-f", "stage=test"),
+		"another stage":  idOf([]string{"BUILD_TAG=jenkins-team-app-42", "STAGE_NAME=Test"}, "-s", "SUCCESS", "-f", "stage=deploy"),
+		"another build":  idOf([]string{"BUILD_TAG=jenkins-team-app-43", "STAGE_NAME=Deploy"}, "-s", "SUCCESS", "-f", "stage=deploy"),
+	} {
+		if other == first {
+			t.Errorf("%s: the same id %s", name, first)
+		}
+	}
+	for _, req := range srv.requests() {
+		if got := req.Header.Get("Idempotency-Key"); len(got) != 36 {
+			t.Errorf("Idempotency-Key %q", got)
+		}
+	}
+	r := jobnotify(t, runOpts{config: cfg, env: build}, "send", "--id", "x", "--id-from", "build")
+	wantCode(t, r, 2)
+	wantStderr(t, r, "--id and --id-from: choose one")
+}
