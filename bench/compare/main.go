@@ -148,6 +148,15 @@ func run(o options, w io.Writer) error {
 		{name: "3. send --dry-run (no network)", rounds: o.rounds, cmds: []*command{
 			{label: o.label + " --dry-run", argv: jn(o.jobnotify, append(small, "--dry-run")...)},
 		}},
+		// A receiver that hangs, timeout 1s, a spool: with the breaker
+		// open a send spools at once; without one each send waits for
+		// its timeout, and first for a flush-on-send attempt's.
+		{name: "4a. outage: the breaker open (spooled, not tried)", rounds: o.rounds, cmds: []*command{
+			{label: "jobnotify send, breaker open", argv: jn(o.jobnotify, append(small, "--target", "outage")...)},
+		}},
+		{name: "4b. outage: no breaker (failures = 0)", rounds: max(2, o.rounds/10), cmds: []*command{
+			{label: "jobnotify send, no breaker", argv: jn(o.jobnotify, append(small, "--target", "outage-no-breaker")...)},
+		}},
 	}
 	for _, v := range o.variants {
 		g := groups[0]

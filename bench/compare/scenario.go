@@ -83,7 +83,7 @@ func jenkinsEnv(dir string) []string {
 
 // files are what prepare wrote.
 type files struct {
-	config, hook                string
+	config, hook, hang          string
 	smallPayload, body1, body10 string
 	smallSize, size1, size10    int
 }
@@ -94,6 +94,7 @@ func prepare(o options, env []string) (*files, error) {
 	f := &files{
 		config:       filepath.Join(o.dir, "config.toml"),
 		hook:         strings.TrimRight(o.url, "/") + "/pipeline/status",
+		hang:         strings.TrimRight(o.url, "/") + "/hang",
 		smallPayload: filepath.Join(o.dir, "small.json"),
 		body1:        filepath.Join(o.dir, "body-1MiB.json"),
 		body10:       filepath.Join(o.dir, "body-10MiB.json"),
@@ -113,7 +114,24 @@ include = ["DEPLOY_*"]
 
 [targets.fast]
 retry = { attempts = 3, min_wait = "1ms", max_wait = "2ms" }
-`, f.hook)
+
+# A receiver that hangs, with a spool: one with the breaker, opened by
+# prepare, one without it (failures = 0). Soft fail, as a fleet runs it:
+# a notification that was not delivered does not fail the step.
+[targets.outage]
+url = %[2]q
+timeout = "1s"
+soft_fail = true
+spool = { dir = %[3]q }
+breaker = { failures = 3, cooldown = "1h" }
+
+[targets.outage-no-breaker]
+url = %[2]q
+timeout = "1s"
+soft_fail = true
+spool = { dir = %[4]q }
+breaker = { failures = 0 }
+`, f.hook, f.hang, filepath.Join(o.dir, "spool-breaker"), filepath.Join(o.dir, "spool-no-breaker"))
 	if err := os.WriteFile(f.config, []byte(conf), 0o644); err != nil {
 		return nil, err
 	}
@@ -123,6 +141,12 @@ retry = { attempts = 3, min_wait = "1ms", max_wait = "2ms" }
 	}
 	if f.size10, err = writeBody(f.body10, 10<<20); err != nil {
 		return nil, err
+	}
+	// Three failed sends open the outage target's breaker.
+	for range 3 {
+		if _, err := once(&command{label: "opening the breaker", argv: []string{o.jobnotify, "--config", f.config, "--target", "outage", "send", "--status", "SUCCESS"}}, env); err != nil {
+			return nil, err
+		}
 	}
 	dry := &command{label: "jobnotify send --dry-run", argv: []string{o.jobnotify, "--config", f.config, "send", "--status", "SUCCESS", "--body", smallBody, "--dry-run"}}
 	out, err := output(dry, env)

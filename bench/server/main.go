@@ -1,6 +1,9 @@
 // Command server is the benchmark harness's receiver: an HTTP server on
 // 127.0.0.1 that reads each request body in full and answers 200.
 //
+// A request to /hang is read and never answered: the receiver of an
+// outage, until the client gives up.
+//
 // A request with an X-Bench-Fail: N header is answered 503 the first N
 // times its Idempotency-Key is seen, so the harness can measure retries.
 //
@@ -43,6 +46,10 @@ func main() {
 	)
 	h := func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/hang" {
+			<-r.Context().Done() // the client's timeout closes the connection
+			return
+		}
 		if n, err := strconv.Atoi(r.Header.Get("X-Bench-Fail")); err == nil {
 			id := r.Header.Get("Idempotency-Key")
 			mu.Lock()
