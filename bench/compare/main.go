@@ -161,7 +161,7 @@ func run(o options, w io.Writer) error {
 	for _, v := range o.variants {
 		g := groups[0]
 		g.cmds = append(g.cmds, &command{label: v[0], argv: jn(v[1], small...)})
-		g = groups[len(groups)-1]
+		g = groups[slices.IndexFunc(groups, func(g *group) bool { return strings.HasPrefix(g.name, "3. ") })]
 		g.cmds = append(g.cmds, &command{label: v[0] + " --dry-run", argv: jn(v[1], append(small, "--dry-run")...)})
 	}
 
