@@ -233,8 +233,10 @@ func (a *app) flagValues(cmd string, f cli.Flag, given map[string]string) (vals 
 		return config.Formats(), false
 	case cmd == "send" && name == "method":
 		return config.Methods(), false
-	case cmd == "send" && name == "output":
+	case (cmd == "send" || cmd == "status") && name == "output":
 		return outputFormats, false
+	case cmd == "send" && name == "id-from":
+		return idSources, false
 	case cmd == "send" && name == "status":
 		return notify.Statuses(), false
 	case cmd == "send" && name == "phase":

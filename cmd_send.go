@@ -57,6 +57,9 @@ Examples:
 	}
 }
 
+// idSources are the values of --id-from.
+var idSources = []string{"build"}
+
 // outputFormats are the values of --output.
 var outputFormats = []string{"text", "json"}
 
@@ -118,7 +121,7 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 		}
 		o.idFrom = true
 	default:
-		return o, fmt.Errorf("%s: %q is not build, the one source of an id", where, from)
+		return o, fmt.Errorf("%s: %q is not %s, the one source of an id", where, from, human.Join(idSources, "or"))
 	}
 	o.fields = list(c, "field")
 	o.phaseSet = a.given(c)["phase"]

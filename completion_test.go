@@ -29,6 +29,7 @@ var completionCases = []struct {
 	{name: "commands after -v", line: "jobnotify -v ", want: []string{"send", "validate", "help"}, not: []string{"--status", "__complete"}},
 	{name: "a command after --verbose", line: "jobnotify --verbose se", want: []string{"send"}, only: true},
 	{name: "spool's subcommand", line: "jobnotify spool ", want: []string{"status"}, only: true},
+	{name: "--id-from's source", line: "jobnotify send --id-from ", want: []string{"build"}, only: true},
 	{name: "a command after --config FILE", line: "jobnotify --config cfg.toml v", want: []string{"validate", "version"}, only: true},
 	{name: "completion's shells", line: "jobnotify completion ", want: []string{"bash", "zsh", "fish"}, only: true},
 	{name: "help's commands", line: "jobnotify help se", want: []string{"send"}, only: true},
