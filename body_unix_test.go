@@ -98,36 +98,41 @@ func TestSignalWhileReadingBody(t *testing.T) {
 }
 
 // TestSignalWhileReadingConfig: SIGTERM stops a send whose config file is
-// a FIFO that a writer holds open and never writes to. The test is that
-// writer: its non-blocking open fails (ENXIO) until jobnotify has the
-// FIFO open for reading, so once it succeeds jobnotify is reading it.
+// a FIFO that a writer holds open and never writes to — also under soft
+// fail, which never hides an abort. The test is that writer: its
+// non-blocking open fails (ENXIO) until jobnotify has the FIFO open for
+// reading, so once it succeeds jobnotify is reading it.
 func TestSignalWhileReadingConfig(t *testing.T) {
-	srv := newRecorder(t)
-	fifo := mkfifo(t, "config.toml")
-	cmd := command(t, runOpts{}, "--config", fifo, "send", "--url", srv.URL)
-	stderr := startPiped(t, cmd)
-	deadline := time.Now().Add(hangLimit)
-	for {
-		fd, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
-		if err == nil {
-			defer syscall.Close(fd)
-			break
-		}
-		if !errors.Is(err, syscall.ENXIO) || time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("opening the FIFO to write: %v", err)
-		}
-		time.Sleep(time.Millisecond) // poll: jobnotify has not opened it yet
+	for _, env := range [][]string{nil, {"JOBNOTIFY_SOFT_FAIL=true"}} {
+		t.Run(fmt.Sprint(env), func(t *testing.T) {
+			srv := newRecorder(t)
+			fifo := mkfifo(t, "config.toml")
+			cmd := command(t, runOpts{env: env}, "--config", fifo, "send", "--url", srv.URL)
+			stderr := startPiped(t, cmd)
+			deadline := time.Now().Add(hangLimit)
+			for {
+				fd, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
+				if err == nil {
+					defer syscall.Close(fd)
+					break
+				}
+				if !errors.Is(err, syscall.ENXIO) || time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatalf("opening the FIFO to write: %v", err)
+				}
+				time.Sleep(time.Millisecond) // poll: jobnotify has not opened it yet
+			}
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			code, rest := waitBounded(t, cmd, stderr)
+			if code != 143 {
+				t.Fatalf("exit code: got %d, want 143\nstderr: %s", code, rest)
+			}
+			wantStderr(t, result{stderr: rest}, fifo+": interrupted: received terminated")
+			wantRequests(t, srv, 0)
+		})
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	code, rest := waitBounded(t, cmd, stderr)
-	if code != 143 {
-		t.Fatalf("exit code: got %d, want 143\nstderr: %s", code, rest)
-	}
-	wantStderr(t, result{stderr: rest}, fifo+": interrupted: received terminated")
-	wantRequests(t, srv, 0)
 }
 
 // TestBodyDevZero: a --body file that never ends is read to max_body's

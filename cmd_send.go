@@ -20,6 +20,7 @@ import (
 	"github.com/jobnotify/jobnotify/internal/input"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/redact"
 	"github.com/jobnotify/jobnotify/spool"
 )
 
@@ -91,18 +92,18 @@ type sendOptions struct {
 func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	var o sendOptions
 	if c.Args().Present() {
-		return o, fmt.Errorf("unexpected argument %q: fields are given with --field K=V (see 'jobnotify send --help')", c.Args().First())
+		return o, &callError{fmt.Errorf("unexpected argument %q: fields are given with --field K=V (see 'jobnotify send --help')", c.Args().First())}
 	}
 	switch out, where, _ := a.value(c, "output"); strings.ToLower(strings.TrimSpace(out)) {
 	case "json":
 		o.json = true
 	case "text", "":
 	default:
-		return o, fmt.Errorf("%s: %q is not %s", where, out, human.Join(outputFormats, "or"))
+		return o, byCall(&config.Error{Where: where, Err: fmt.Errorf("%q is not %s", out, human.Join(outputFormats, "or"))})
 	}
 	var err error
 	if o.overrides, err = a.overrides(c); err != nil {
-		return o, err
+		return o, byCall(err)
 	}
 	o.input = notify.Input{ID: a.str(c, "id"), Status: strings.TrimSpace(a.str(c, "status")), Phase: c.String("phase")}
 	switch bodies := list(c, "body"); len(bodies) {
@@ -110,18 +111,24 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	case 1:
 		o.body, o.hasBody = bodies[0], true
 	default:
-		return o, fmt.Errorf("--body: given %d times; give one (add to it with --field)", len(bodies))
+		return o, &callError{fmt.Errorf("--body: given %d times; give one (add to it with --field)", len(bodies))}
 	}
 	switch from, where, _ := a.value(c, "id-from"); strings.ToLower(strings.TrimSpace(from)) {
 	case "":
 	case "build":
-		if o.input.ID != "" {
-			_, idWhere, _ := a.value(c, "id")
-			return o, fmt.Errorf("%s and %s: choose one", idWhere, where)
+		// As everywhere, the command line beats a variable: --id over
+		// $JOBNOTIFY_ID_FROM, --id-from over $JOBNOTIFY_ID.
+		_, idWhere, _ := a.value(c, "id")
+		switch fromFlag := strings.HasPrefix(where, "--"); {
+		case o.input.ID == "":
+			o.idFrom = true
+		case fromFlag == strings.HasPrefix(idWhere, "--"):
+			return o, byCall(&config.Error{Where: idWhere + " and " + where, Err: errors.New("choose one")})
+		case fromFlag:
+			o.input.ID, o.idFrom = "", true
 		}
-		o.idFrom = true
 	default:
-		return o, fmt.Errorf("%s: %q is not %s, the one source of an id", where, from, human.Join(idSources, "or"))
+		return o, byCall(&config.Error{Where: where, Err: fmt.Errorf("%q is not %s, the one source of an id", from, human.Join(idSources, "or"))})
 	}
 	o.fields = list(c, "field")
 	o.phaseSet = a.given(c)["phase"]
@@ -187,17 +194,17 @@ func (a *app) send(c *cli.Context) (err error) {
 			}
 		}()
 	}
-	if err != nil {
-		return err // the pipeline's own call: soft fail does not hide it
+	if err == nil {
+		s, res, err = a.sendNotification(c, o)
 	}
-	s, res, err = a.sendNotification(c, o)
 	var (
-		ce *callError
-		de *notify.DeliveryError
+		ce  *callError
+		de  *notify.DeliveryError
+		sig signalError
 	)
 	switch {
-	case err == nil, errors.As(err, &ce), !a.softFail(c, s):
-		return err
+	case err == nil, errors.As(err, &ce), errors.As(context.Cause(c.Context), &sig), !a.softFail(c, s):
+		return err // the pipeline's own call, or an abort: soft fail hides neither
 	case errors.As(err, &de):
 		if de.Class == notify.ClassInterrupted {
 			return err
@@ -208,6 +215,12 @@ func (a *app) send(c *cli.Context) (err error) {
 		// with that config, every build would fail. Printed even with
 		// --quiet, as every error is.
 		a.logf("ERROR: %v; nothing was sent (soft fail: exit 0)", err)
+		if res == nil {
+			res = &notify.Result{ErrorClass: notify.ClassInput, Error: err.Error()}
+		}
+	}
+	if res != nil {
+		res.SoftFail = true
 	}
 	return nil
 }
@@ -221,12 +234,16 @@ type callError struct{ err error }
 func (e *callError) Error() string { return e.err.Error() }
 func (e *callError) Unwrap() error { return e.err }
 
-// byCall marks err as the pipeline's call's (a flag's) when it is an
-// input error of a flag.
+// byCall marks err as the pipeline's call's when it names a flag (a
+// $JOBNOTIFY_* variable is the agent's environment, soft like the config).
 func byCall(err error) error {
 	var ie *notify.InputError
 	var cfg *config.Error
-	if errors.As(err, &ie) && strings.HasPrefix(ie.Where, "--") || errors.As(err, &cfg) && strings.HasPrefix(cfg.Where, "--") {
+	switch {
+	case errors.As(err, &ie) && strings.HasPrefix(ie.Where, "--"),
+		errors.As(err, &cfg) && strings.HasPrefix(cfg.Where, "--") && !strings.HasPrefix(cfg.Where, "--target") && !strings.HasPrefix(cfg.Where, "--config"):
+		// --target and --config name what the agent's config must
+		// have: a target missing on some agents is a rollout's problem.
 		return &callError{err}
 	}
 	return err
@@ -253,7 +270,7 @@ func (a *app) softFail(c *cli.Context, s *config.Settings) bool {
 func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings, *notify.Result, error) {
 	s, err := a.settings(c, o.overrides)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, byCall(err) // --url ftp://…, --attempts 0
 	}
 	if err := s.NeedURL(); err != nil {
 		return s, nil, err
@@ -263,7 +280,11 @@ func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings,
 			strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
 	if o.phaseSet && s.Format != "notification-plugin" {
-		return s, nil, &callError{fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)}
+		err := fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
+		if strings.HasPrefix(s.OverriddenBy("format"), "--") {
+			return s, nil, &callError{err} // both on the command line
+		}
+		return s, nil, err // the config's format changed under the pipeline
 	}
 	if err := s.CheckIDHeader(o.input.ID); err != nil {
 		return s, nil, byCall(err)
@@ -278,6 +299,10 @@ func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings,
 	inputs := append([]string(nil), o.fields...)
 	if o.hasBody {
 		text, where, err := a.readBody(c.Context, o.body, s.MaxBody)
+		var tl *input.TooLargeError
+		if errors.As(err, &tl) {
+			return s, nil, err // max_body is the config's
+		}
 		if err != nil {
 			return s, nil, &callError{err}
 		}
@@ -417,40 +442,53 @@ func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, wher
 	return text, where, nil
 }
 
-// save keeps a notification whose delivery failed in the spool, with
-// where it was going: its target and, when the command line gave it, its
-// URL, so that flush sends it there and nowhere else.
-// inputs are the --body text and --field arguments as given.
-func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error, inputs []string) {
+// spoolRecord is what the spool would keep of req, a notification of s,
+// with the redactor of the secrets it must not hold; nil, and why, when
+// it may not be kept at all. inputs are the --body text and --field
+// arguments as given.
+func (a *app) spoolRecord(s *config.Settings, req *notify.Request, inputs []string) (*spool.Record, *redact.Redactor, string) {
 	rec := &spool.Record{
 		Target: s.Target, Format: s.Format, Method: req.Method, ID: req.ID,
-		Created: time.Now().UTC(), LastError: sendErr.Error(),
-		Query: req.Query, Body: req.Body, Header: req.FormatHeader,
-	}
-	if res != nil {
-		rec.Attempts = res.Attempts
+		Created: time.Now().UTC(), Query: req.Query, Body: req.Body, Header: req.FormatHeader,
 	}
 	if s.SecretFields {
 		// Whatever the format made of them (escaped, upper-cased by a
 		// template, markdown-escaped), the payload holds them.
-		a.logf("not saved to the spool: [fields] took a value from a ${VAR} in the config, which the spool must not store")
-		return
+		return nil, nil, "[fields] took a value from a ${VAR} in the config, which the spool must not store"
 	}
 	secrets := newRedactor(append(notify.Secrets(notify.EndpointOf(s)), s.Secrets...)...)
 	for _, text := range inputs {
 		if secrets.Contains(text) {
 			// Checked as given, so no encoding a format or template
 			// makes of it (printf, slice, an escape) can hide it.
-			a.logf("not saved to the spool: the --body or a --field holds a secret (a configured header's, the URL's or a ${VAR}'s value), which the spool must not store")
-			return
+			return nil, nil, "the --body or a --field holds a secret (a configured header's, the URL's or a ${VAR}'s value), which the spool must not store"
 		}
 	}
 	if by := s.OverriddenBy("url"); by != "" {
 		if u, err := url.Parse(s.URL); err != nil || u.User != nil || u.RawQuery != "" || secrets.Contains(s.URL) {
-			a.logf("not saved to the spool: the URL from %s holds a secret (userinfo, a query value or a ${VAR}'s value), which the spool must not store, and flush must not send it elsewhere", by)
-			return
+			return nil, nil, fmt.Sprintf("the URL from %s holds a secret (userinfo, a query value or a ${VAR}'s value), which the spool must not store, and flush must not send it elsewhere", by)
 		}
 		rec.URL = s.URL
+	}
+	if why := spool.Refuses(rec, secrets.Contains); why != "" {
+		return nil, nil, why
+	}
+	return rec, secrets, ""
+}
+
+// save keeps a notification whose delivery failed in the spool, with
+// where it was going: its target and, when the command line gave it, its
+// URL, so that flush sends it there and nowhere else; or says why it may
+// not (spoolRecord).
+func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error, inputs []string) {
+	rec, secrets, why := a.spoolRecord(s, req, inputs)
+	if rec == nil {
+		a.logf("not saved to the spool: %s", why)
+		return
+	}
+	rec.LastError = sendErr.Error()
+	if res != nil {
+		rec.Attempts = res.Attempts
 	}
 	a.spool(s).Keep(rec, secrets.Contains)
 }

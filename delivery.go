@@ -33,10 +33,13 @@ type delivery struct {
 }
 
 // deliver sends req under s. Without a spool that is one client.Send.
-// With one, a send first delivers a few of its target's spooled
-// notifications (flush on send, where the build's credentials are),
-// then req, each through its origin's breaker; req is spooled when its
-// delivery fails or its breaker is open.
+// With one, req goes through its origin's breaker — spooled without a try
+// while the breaker is open, unless it may not wait in the spool — and is
+// spooled when its delivery fails; once it is delivered, the origin is up,
+// and the send flushes a few of its target's spooled notifications (flush
+// on send, where the build's credentials are). The current notification
+// goes first: the backlog never delays it, and is tried only against an
+// origin that has just answered.
 func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Request, inputs []string) (*notify.Result, error) {
 	client, err := a.client(s)
 	if err != nil {
@@ -49,29 +52,49 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 	d := &delivery{a: a, s: s, sp: sp, gates: map[string]spool.Gate{},
 		breaker: &spool.Breaker{Dir: sp, Failures: s.Breaker.Failures, Cooldown: s.Breaker.Cooldown,
 			Lease: s.Retry.MaxTime + flushOnSendBudget}}
-	origin := weburl.Origin(s.URL)
-	if s.FlushOnSend && !d.allow(origin).Open {
-		d.flushSome(ctx)
+	origin := weburl.OriginKey(s.URL)
+	rec, secrets, why := a.spoolRecord(s, req, inputs)
+	keep := func(res *notify.Result, err error) {
+		if rec == nil {
+			a.logf("not saved to the spool: %s", why)
+			return
+		}
+		rec.LastError = err.Error()
+		if res != nil {
+			rec.Attempts = res.Attempts
+		}
+		sp.Keep(rec, secrets.Contains)
 	}
 	if g := d.allow(origin); g.Open {
-		err := &notify.DeliveryError{Class: notify.ClassBreaker, Where: req.Where(),
-			Err: fmt.Errorf("not sent, saved to the spool: the breaker is open after %s", g)}
-		res := &notify.Result{ID: req.ID, ErrorClass: err.Class, Error: err.Error()}
-		a.save(s, req, res, err, inputs)
-		return res, err
+		if rec != nil {
+			err := &notify.DeliveryError{Class: notify.ClassBreaker, Where: req.Where(),
+				Err: fmt.Errorf("not sent, saved to the spool: the breaker is open after %s", g)}
+			res := &notify.Result{ID: req.ID, ErrorClass: err.Class, Error: err.Error()}
+			keep(res, err)
+			return res, err
+		}
+		// Spooled, it would be lost: try it, breaker or not.
+		a.logf("the breaker of %s is open, but this notification may not wait in the spool (%s): sending it anyway", origin, why)
 	}
 	res, err := client.Send(ctx, req)
 	d.record(origin, res, err)
 	if err != nil {
-		a.save(s, req, res, err, inputs)
+		keep(res, err)
+		return res, err
 	}
-	return res, err
+	if s.FlushOnSend {
+		d.flushSome(ctx)
+	}
+	return res, nil
 }
 
 // allow asks origin's breaker whether a delivery may go. A pass is kept
 // for the rest of this send: a probe, once let through, is not refused
 // by its own lease.
 func (d *delivery) allow(origin string) spool.Gate {
+	if origin == "" {
+		return spool.Gate{}
+	}
 	if g, ok := d.gates[origin]; ok {
 		return g
 	}
@@ -89,13 +112,13 @@ func (d *delivery) allow(origin string) spool.Gate {
 // when it answered (delivered, or a status that is no outage), down when
 // it did not or answered 408, 429 or 5xx. An interrupted send says
 // nothing about the origin.
-func (d *delivery) record(origin string, res *notify.Result, err error) {
+func (d *delivery) record(origin string, res *notify.Result, err error) (down bool) {
 	var de *notify.DeliveryError
 	up := err == nil
 	if errors.As(err, &de) {
 		switch de.Class {
 		case notify.ClassInterrupted, notify.ClassInput, notify.ClassBreaker:
-			return
+			return false
 		case notify.ClassStatus, notify.ClassRedirect, notify.ClassTLS:
 			code := 0
 			if res != nil {
@@ -107,29 +130,34 @@ func (d *delivery) record(origin string, res *notify.Result, err error) {
 	if !up {
 		delete(d.gates, origin) // a failure ends a probe's pass
 	}
+	if origin == "" {
+		return !up // no origin to keep a breaker for (a URL jobnotify cannot parse)
+	}
 	if st, opened := d.breaker.Record(origin, up, fmt.Sprint(err)); opened && !d.a.quiet {
 		d.a.logf("breaker: %s failed %s in a row: sends to it go to the spool for %s, then one probes", origin, human.Plural(st.Failures, "time"), human.Elapsed(d.s.Breaker.Cooldown))
 	}
+	return !up
 }
 
 // flushSome delivers up to flushOnSendItems of this target's spooled
 // notifications, oldest first, each in one attempt, all within
-// min(flushOnSendBudget, max_time), and stops at the first failure. Each
-// goes to the destination it recorded, with headers from this target's
-// settings for that origin only (spooledRequest): another target's
-// notifications are left to flush, never sent with this one's
-// credentials.
+// min(flushOnSendBudget, max_time). It stops at the first that finds its
+// origin down; one its receiver rejects (a 4xx) stays, recorded, and the
+// next is tried. Each goes to the destination it recorded, with headers
+// from this target's settings for that origin only (spooledRequest):
+// another target's notifications are left to its sends and to flush,
+// never sent with this one's credentials.
 func (d *delivery) flushSome(ctx context.Context) {
 	deadline := time.Now().Add(min(flushOnSendBudget, d.s.Retry.MaxTime))
-	fctx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
+	fctx, stop := context.WithDeadline(ctx, deadline)
+	defer stop()
 	mine := func(rec *spool.Record) bool { return rec.Target == d.s.Target }
 	d.sp.FlushSome(fctx, flushOnSendItems, mine, func(_ context.Context, name string, rec *spool.Record) (int, error) {
 		rs, req, err := d.a.spooledRequest(d.a.loaded, name, rec)
 		if err != nil {
 			return 0, err
 		}
-		origin := weburl.Origin(rs.URL)
+		origin := weburl.OriginKey(rs.URL)
 		if d.allow(origin).Open {
 			return 0, spool.ErrKeep
 		}
@@ -145,9 +173,18 @@ func (d *delivery) flushSome(ctx context.Context) {
 			return 0, err
 		}
 		// ctx, not fctx: the attempt's own timeout ends it within the
-		// budget, as a timeout the breaker counts.
+		// budget.
 		res, err := client.Send(ctx, req)
-		d.record(origin, res, err)
+		var de *notify.DeliveryError
+		if once.Timeout < rs.Timeout && errors.As(err, &de) && (de.Class == notify.ClassTimeout || de.Class == notify.ClassMaxTime) {
+			// Cut short by the budget, not by the target's timeout: a
+			// slow receiver is not a down one.
+			stop()
+			return res.Attempts, fmt.Errorf("not delivered within flush on send's %s (left for the next send or flush): %w", human.Elapsed(flushOnSendBudget), err)
+		}
+		if d.record(origin, res, err) {
+			stop() // down: the rest would fail the same way
+		}
 		if err == nil && !d.a.quiet {
 			d.a.logf("flushed %s (spooled %s): %s -> %s", rec.ID, rec.Created.UTC().Format(time.RFC3339), req.Where(), notify.StatusLine(res.StatusCode))
 		}

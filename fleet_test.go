@@ -89,9 +89,9 @@ func writeFile(t *testing.T, path, text string) {
 // and the notification is spooled; after three failed deliveries the
 // breaker is open and a send does not try at all (no request reaches the
 // receiver), spooled; once the receiver is back and the cooldown has
-// passed, the next sends probe and flush the spool as they go, with the
-// build's token — every notification arrives exactly once, and no flush
-// was run by hand.
+// passed, the next send probes, and the sends flush the spool as they
+// go, with the build's token — every notification arrives exactly once,
+// and no flush was run by hand.
 func TestOutage(t *testing.T) {
 	srv := newSwitchable(t)
 	srv.hang.Store(true)
@@ -104,28 +104,30 @@ func TestOutage(t *testing.T) {
 		return jobnotifyConfig(t, cfg, append(env, extra...), "send", "--id", id, "-s", "SUCCESS")
 	}
 
-	r := send("n1")
-	wantCode(t, r, 1)
-	wantStderr(t, r, "i/o timeout", "saved to the spool")
-	r = send("n2") // flush on send tries n1 once: the second failure; n2 the third
-	wantCode(t, r, 1)
-	wantStderr(t, r, "failed 3 times in a row: sends to it go to the spool for 1h0m0s")
-	if got := notifications(t, dir); len(got) != 2 {
-		t.Fatalf("spooled: %v, want n1 and n2", got)
+	for i, id := range []string{"n1", "n2", "n3"} {
+		r := send(id)
+		wantCode(t, r, 1)
+		wantStderr(t, r, "i/o timeout", "saved to the spool")
+		if i == 2 {
+			wantStderr(t, r, "failed 3 times in a row: sends to it go to the spool for 1h0m0s")
+		}
+	}
+	if got := notifications(t, dir); len(got) != 3 {
+		t.Fatalf("spooled: %v, want n1 to n3", got)
 	}
 
 	before := srv.requests.Load()
-	r = send("n3")
+	r := send("n4")
 	wantCode(t, r, 1)
 	wantStderr(t, r, "not sent, saved to the spool: the breaker is open after 3 consecutive failed deliveries to "+srv.URL)
-	r = send("n4", "JOBNOTIFY_SOFT_FAIL=true")
+	r = send("n5", "JOBNOTIFY_SOFT_FAIL=true")
 	wantCode(t, r, 0)
 	wantStderr(t, r, "the breaker is open", "(soft fail: exit 0)")
 	if got := srv.requests.Load(); got != before {
 		t.Fatalf("with the breaker open the receiver got %d more requests, want none", got-before)
 	}
-	if got := notifications(t, dir); len(got) != 4 {
-		t.Fatalf("spooled: %v, want n1 to n4", got)
+	if got := notifications(t, dir); len(got) != 5 {
+		t.Fatalf("spooled: %v, want n1 to n5", got)
 	}
 
 	// spool status counts what the directory holds, and says why.
@@ -150,8 +152,8 @@ func TestOutage(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatalf("spool status -o json: %v\n%s", err, r.stdout)
 	}
-	if rep.Total.Count != 4 || len(rep.Spools) != 1 || len(rep.Spools[0].Targets) != 1 || rep.Spools[0].Targets[0].Count != 4 {
-		t.Errorf("spool status: %s, want 4 notifications of the top level", r.stdout)
+	if rep.Total.Count != 5 || len(rep.Spools) != 1 || len(rep.Spools[0].Targets) != 1 || rep.Spools[0].Targets[0].Count != 5 {
+		t.Errorf("spool status: %s, want 5 notifications of the top level", r.stdout)
 	}
 	if b := rep.Spools[0].Breakers; len(b) != 1 || !b[0].Open || b[0].Origin != srv.URL || b[0].Failures != 3 {
 		t.Errorf("spool status breakers: %+v, want %s open after 3 failures", b, srv.URL)
@@ -164,13 +166,13 @@ func TestOutage(t *testing.T) {
 	// The receiver is back and the cooldown has passed.
 	srv.hang.Store(false)
 	writeFile(t, cfg, outageConfig(srv.URL, dir, "1ms"))
-	r = send("n5")
-	wantCode(t, r, 0)
-	wantStderr(t, r, "breaker: probing "+srv.URL, "flushed n1", "flushed n2", "flushed n3")
 	r = send("n6")
 	wantCode(t, r, 0)
-	wantStderr(t, r, "flushed n4")
-	for i := 1; i <= 6; i++ {
+	wantStderr(t, r, "breaker: probing "+srv.URL, "flushed n1", "flushed n2", "flushed n3")
+	r = send("n7")
+	wantCode(t, r, 0)
+	wantStderr(t, r, "flushed n4", "flushed n5")
+	for i := 1; i <= 7; i++ {
 		id := fmt.Sprintf("n%d", i)
 		if n := srv.count(id); n != 1 {
 			t.Errorf("%s delivered %d times, want once", id, n)
@@ -249,6 +251,16 @@ func TestSoftFailConfigErrors(t *testing.T) {
 		{name: "an unknown flag", config: "soft_fail = true\n",
 			args: []string{"--stauts", "x"}, code: 2, want: "stauts"},
 		{name: "without soft fail", config: "heders = 1\n", code: 2, want: `unknown key "heders"`},
+		{name: "a bad JOBNOTIFY_* value is the agent's", config: "",
+			env: []string{"JOBNOTIFY_SOFT_FAIL=true", "JOBNOTIFY_TIMEOUT=abc"}, code: 0, want: `ERROR: $JOBNOTIFY_TIMEOUT: invalid duration "abc"`},
+		{name: "a bad flag value is the call's", config: "soft_fail = true\n",
+			args: []string{"--attempts", "0"}, code: 2, want: "--attempts"},
+		{name: "a flag's URL is the call's", config: "soft_fail = true\n",
+			args: []string{"--url", "ftp://127.0.0.1/x"}, code: 2, want: "--url"},
+		{name: "a target the config lacks is the rollout's", config: "soft_fail = true\n",
+			args: []string{"--target", "gone"}, code: 0, want: "no [targets.gone]"},
+		{name: "--phase against the config's format", config: "soft_fail = true\n",
+			args: []string{"--phase", "STARTED"}, code: 0, want: "--phase: applies to format notification-plugin only"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(srv.requests())
@@ -260,6 +272,25 @@ func TestSoftFailConfigErrors(t *testing.T) {
 				t.Error("something was sent")
 			}
 		})
+	}
+}
+
+// TestSoftFailJSON: under soft fail a config error is still one result
+// object on stdout with -o json, saying it soft-failed.
+func TestSoftFailJSON(t *testing.T) {
+	r := jobnotify(t, runOpts{config: "url = \"http://127.0.0.1:1/\"\nheders = 1\n", env: []string{"JOBNOTIFY_SOFT_FAIL=true"}}, "send", "-o", "json")
+	wantCode(t, r, 0)
+	var res struct {
+		Delivered  bool
+		ErrorClass string `json:"error_class"`
+		Error      string
+		SoftFail   bool `json:"soft_fail"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("stdout: %v\n%s", err, r.stdout)
+	}
+	if res.Delivered || res.ErrorClass != "input" || !res.SoftFail || !strings.Contains(res.Error, "heders") {
+		t.Errorf("result: %+v", res)
 	}
 }
 

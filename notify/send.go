@@ -63,7 +63,8 @@ type Result struct {
 	ElapsedMS  int64         `json:"elapsed_ms"`
 	ErrorClass string        `json:"error_class,omitempty"` // see DeliveryError.Class
 	Error      string        `json:"error,omitempty"`
-	Request    *Shown        `json:"request,omitempty"` // a dry run's request, as Request.Show shows it
+	SoftFail   bool          `json:"soft_fail,omitempty"` // the failure exited 0 (soft fail)
+	Request    *Shown        `json:"request,omitempty"`   // a dry run's request, as Request.Show shows it
 }
 
 // Error classes of a DeliveryError.

@@ -19,14 +19,8 @@ import (
 // redactor knows): the spool never stores one. It says on Log what it did
 // and returns the file's path, or "" when nothing was saved.
 func (sp Dir) Keep(rec *Record, secret func(text string) bool) string {
-	carries := secret(string(rec.Body)) || secret(rec.Query)
-	for _, vs := range rec.Header {
-		for _, v := range vs {
-			carries = carries || secret(v)
-		}
-	}
-	if carries {
-		sp.logf("not saved to the spool: the payload carries a secret (a configured header's, the URL's or a ${VAR}'s value), which the spool must not store")
+	if why := Refuses(rec, secret); why != "" {
+		sp.logf("not saved to the spool: %s", why)
 		return ""
 	}
 	rec.LastError = sp.redact(rec.LastError)
@@ -45,6 +39,21 @@ func (sp Dir) Keep(rec *Record, secret func(text string) bool) string {
 		sp.logf("warning: the spool directory %s can be read by others (mode %04o): chmod 700 it", sp.Path, fi.Mode().Perm())
 	}
 	return path
+}
+
+// Refuses says why Keep would not save rec — its body, query or format
+// headers carry a secret, as secret finds it — or "".
+func Refuses(rec *Record, secret func(text string) bool) string {
+	carries := secret(string(rec.Body)) || secret(rec.Query)
+	for _, vs := range rec.Header {
+		for _, v := range vs {
+			carries = carries || secret(v)
+		}
+	}
+	if carries {
+		return "the payload carries a secret (a configured header's, the URL's or a ${VAR}'s value), which the spool must not store"
+	}
+	return ""
 }
 
 // Deliver sends one saved notification and says how many attempts it
@@ -188,13 +197,18 @@ func (sp Dir) offer(ctx context.Context, c *Claim, rec *Record, deliver Deliver)
 	return offerFailed, nil
 }
 
+// flushSomeScan is how many files FlushSome looks at, at most: a spool
+// with thousands of another target's files costs a send a few
+// milliseconds, not a read of every file.
+const flushSomeScan = 200
+
 // FlushSome is Flush for a send: it offers deliver at most limit of the
 // notifications match accepts, oldest first, under the same lock rule,
-// and stops at the first that fails (the receiver is likely still down)
-// or when ctx is done. Files match refuses, and files it cannot hold or
-// read, it leaves alone without a word: flush answers for them. It
-// returns how many it delivered. A directory that fails Check, or does
-// not exist, gives 0.
+// looking at no more than flushSomeScan files, until ctx is done (deliver
+// ends it when the receiver is down). Files match refuses, and files it
+// cannot hold or read, it leaves alone without a word: flush answers for
+// them. It returns how many it delivered. A directory that fails Check,
+// or does not exist, gives 0.
 func (sp Dir) FlushSome(ctx context.Context, limit int, match func(*Record) bool, deliver Deliver) int {
 	if sp.Check() != nil {
 		return 0
@@ -204,8 +218,8 @@ func (sp Dir) FlushSome(ctx context.Context, limit int, match func(*Record) bool
 		return 0
 	}
 	sent := 0
-	for _, name := range names {
-		if sent >= limit || ctx.Err() != nil {
+	for i, name := range names {
+		if sent >= limit || ctx.Err() != nil || i >= flushSomeScan {
 			break
 		}
 		c, err := sp.Claim(name)
@@ -217,12 +231,8 @@ func (sp Dir) FlushSome(ctx context.Context, limit int, match func(*Record) bool
 			c.Release()
 			continue
 		}
-		switch out, _ := sp.offer(ctx, c, rec, deliver); out {
-		case offerDelivered:
+		if out, _ := sp.offer(ctx, c, rec, deliver); out == offerDelivered {
 			sent++
-		case offerKept:
-		default:
-			return sent
 		}
 	}
 	return sent
