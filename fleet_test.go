@@ -364,3 +364,110 @@ func TestIDFromBuild(t *testing.T) {
 	wantCode(t, r, 2)
 	wantStderr(t, r, "--id and --id-from: choose one")
 }
+
+// TestBreakerIsPerOrigin: two targets on one origin with different paths
+// share one breaker, whose state names the origin only — never a path,
+// which may hold a webhook's token.
+func TestBreakerIsPerOrigin(t *testing.T) {
+	srv := newRecorder(t, status(503))
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := fmt.Sprintf(`url = "%[1]s/services/T1/B1/canary-path-token"
+[spool]
+dir = %[2]q
+[breaker]
+failures = 2
+[retry]
+attempts = 1
+[targets.other]
+url = "%[1]s/hooks/other"
+`, srv.URL, dir)
+	jobnotify(t, runOpts{config: cfg}, "send")
+	r := jobnotify(t, runOpts{config: cfg}, "--target", "other", "send")
+	wantStderr(t, r, "breaker: "+srv.URL+" failed 2 times in a row")
+	before := len(srv.requests())
+	r = jobnotify(t, runOpts{config: cfg}, "send")
+	wantCode(t, r, 1)
+	wantStderr(t, r, "the breaker is open")
+	if len(srv.requests()) != before {
+		t.Error("a send went out with the origin's breaker open")
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if strings.HasPrefix(e.Name(), ".breaker-") && (strings.Contains(string(b), "canary-path-token") || strings.Contains(string(b), "/services")) {
+			t.Errorf("%s names the path: %s", e.Name(), b)
+		}
+	}
+	r = jobnotify(t, runOpts{config: cfg}, "spool", "status")
+	if strings.Contains(r.stdout, "canary-path-token") || !strings.Contains(r.stdout, "breaker "+srv.URL+": open") {
+		t.Errorf("spool status: %s", r.stdout)
+	}
+}
+
+// TestBreakerOpenUnspoolable: a notification the spool may not keep (its
+// [fields] hold a ${VAR}'s value) is sent even with the breaker open:
+// spooled, it would be lost.
+func TestBreakerOpenUnspoolable(t *testing.T) {
+	srv := newRecorder(t, status(503), status(503), status(200))
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := fmt.Sprintf("url = %q\n[spool]\ndir = %q\n[breaker]\nfailures = 2\n[retry]\nattempts = 1\n[fields]\nsecretish = \"${SF}\"\n", srv.URL, dir)
+	env := []string{"SF=canary-field-secret"}
+	jobnotify(t, runOpts{config: cfg, env: env}, "send")
+	jobnotify(t, runOpts{config: cfg, env: env}, "send")
+	r := jobnotify(t, runOpts{config: cfg, env: env}, "send", "--id", "must-go")
+	wantCode(t, r, 0)
+	wantStderr(t, r, "may not wait in the spool", "sending it anyway")
+	if reqs := srv.requests(); reqs[len(reqs)-1].Header.Get("Idempotency-Key") != "must-go" {
+		t.Error("the notification was not sent")
+	}
+	noLeaks(t, r)
+}
+
+// TestFlushOnSendSkipsRejected: a spooled notification its receiver
+// rejects (a 4xx: the origin is up) stays, and does not stop flush on
+// send from delivering the ones after it.
+func TestFlushOnSendSkipsRejected(t *testing.T) {
+	var up atomic.Bool
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !up.Load():
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case r.Header.Get("Idempotency-Key") == "poison":
+			w.WriteHeader(http.StatusUnprocessableEntity)
+		}
+	})
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := fmt.Sprintf("url = %q\n[spool]\ndir = %q\n[breaker]\nfailures = 0\n[retry]\nattempts = 1\n", srv.URL, dir)
+	for _, id := range []string{"poison", "good1", "good2"} {
+		wantCode(t, jobnotify(t, runOpts{config: cfg}, "send", "--id", id), 1)
+	}
+	up.Store(true)
+	r := jobnotify(t, runOpts{config: cfg}, "send", "--id", "new")
+	wantCode(t, r, 0)
+	wantStderr(t, r, "422 Unprocessable Entity (kept)", "flushed good1", "flushed good2")
+	if got := sentIDs(srv); got["good1"] != 2 || got["good2"] != 2 { // once refused with 503, once delivered
+		t.Errorf("sent: %v", got)
+	}
+	if got := notifications(t, dir); len(got) != 1 || !strings.HasSuffix(got[0], "-poison.json") {
+		t.Errorf("left in the spool: %v, want only poison", got)
+	}
+}
+
+// TestFlushOnSendOff: with [spool] flush_on_send = false a send leaves
+// the spool to flush.
+func TestFlushOnSendOff(t *testing.T) {
+	var up atomic.Bool
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if !up.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := fmt.Sprintf("url = %q\n[spool]\ndir = %q\nflush_on_send = false\n[retry]\nattempts = 1\n", srv.URL, dir)
+	wantCode(t, jobnotify(t, runOpts{config: cfg}, "send", "--id", "old"), 1)
+	up.Store(true)
+	wantCode(t, jobnotify(t, runOpts{config: cfg}, "send", "--id", "new"), 0)
+	if got := notifications(t, dir); len(got) != 1 {
+		t.Errorf("spool: %v, want old left in it", got)
+	}
+}

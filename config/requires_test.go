@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReleaseOrder(t *testing.T) {
@@ -125,5 +126,33 @@ func TestRequires(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSpoolBudget: with a spool, max_time defaults to 15s (the spool
+// carries the rest); one set in the file or on the command line stays.
+func TestSpoolBudget(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want time.Duration
+	}{
+		{src: "url = \"https://api.example.com/\"\n", want: 60 * time.Second},
+		{src: "url = \"https://api.example.com/\"\n[spool]\ndir = \"/tmp/s\"\n", want: SpoolMaxTime},
+		{src: "url = \"https://api.example.com/\"\n[spool]\ndir = \"/tmp/s\"\n[retry]\nmax_time = \"40s\"\n", want: 40 * time.Second},
+		{src: "url = \"https://api.example.com/\"\n[targets.t]\nspool = { dir = \"/tmp/s\" }\n", want: 60 * time.Second}, // top level: no spool
+	} {
+		s := mustResolve(t, mustLoad(t, tt.src), "", Overrides{}, nil)
+		if s.Retry.MaxTime != tt.want {
+			t.Errorf("%q: max_time %s, want %s", tt.src, s.Retry.MaxTime, tt.want)
+		}
+	}
+	s := mustResolve(t, mustLoad(t, "url = \"https://api.example.com/\"\n[targets.t]\nspool = { dir = \"/tmp/s\" }\n"), "t", Overrides{}, nil)
+	if s.Retry.MaxTime != SpoolMaxTime || !s.FlushOnSend || s.Breaker.Failures != 3 || s.Breaker.Cooldown != time.Minute {
+		t.Errorf("target with a spool: %+v %v %+v", s.Retry, s.FlushOnSend, s.Breaker)
+	}
+	for _, bad := range []string{"[breaker]\nfailures = -1\n", "[breaker]\ncooldown = \"0s\"\n", "[breaker]\nfailures = 5000\n"} {
+		if _, err := Parse("c.toml", []byte("url = \"https://api.example.com/\"\n"+bad), testVersion); err == nil || !strings.Contains(err.Error(), "breaker.") {
+			t.Errorf("%q: %v, want an error naming the breaker key", bad, err)
+		}
 	}
 }

@@ -192,7 +192,7 @@ test('defaults, no body') { Fake fake, jobNotify, withJobNotify ->
     assert r.step == 'sh'
     assert r.script == 'jobnotify send'
     assert r.returnStatus == true
-    assert r.env == [JOBNOTIFY_STATUS: 'UNSTABLE', JOBNOTIFY_ID_FROM: 'build']
+    assert r.env == [JOBNOTIFY_STATUS: 'UNSTABLE']
     assert r.creds == [[kind: 'string', credentialsId: 'notify-token', variable: 'NOTIFY_TOKEN']]
     assert fake.writes.isEmpty() && fake.deleted.isEmpty()
     assert fake.trace == ['withEnv', 'withCredentials', 'sh', '/withCredentials', '/withEnv']
@@ -203,7 +203,7 @@ test('no value reaches the command line') { Fake fake, jobNotify, withJobNotify 
     jobNotify(status: nasty, target: nasty, body: [note: nasty], fields: [(nasty): nasty, stage: 'deploy'],
               credentialsId: 'notify-token', softFail: true)
     Map r = fake.runs[0]
-    assert r.env == [JOBNOTIFY_STATUS: nasty, JOBNOTIFY_TARGET: nasty, JOBNOTIFY_SOFT_FAIL: 'true', JOBNOTIFY_ID_FROM: 'build']
+    assert r.env == [JOBNOTIFY_STATUS: nasty, JOBNOTIFY_TARGET: nasty, JOBNOTIFY_SOFT_FAIL: 'true']
     assert checkBody(fake, r) == [note: nasty, (nasty): nasty, stage: 'deploy']
     assert !r.script.contains('deploy') && !r.script.contains('$') && !r.script.contains('%')
     assert fake.trace == ['writeFile', 'withEnv', 'withCredentials', 'sh', '/withCredentials', '/withEnv', 'deleteDir']
@@ -350,6 +350,13 @@ test('other exits: not run; a warning under softFail') { Fake fake, jobNotify, w
     fake.unix = false
     assert jobNotify(status: 'SUCCESS', softFail: true) == 9009
     assert fake.echoes.size() == 1 && fake.echoes[0].contains('9009')
+}
+
+test('not run: the build\'s JOBNOTIFY_SOFT_FAIL counts too') { Fake fake, jobNotify, withJobNotify ->
+    fake.codes = [127]
+    fake.env.JOBNOTIFY_SOFT_FAIL = 'true'
+    assert jobNotify(status: 'SUCCESS') == 127
+    assert fake.echoes.size() == 1 && fake.echoes[0].contains('127')
 }
 
 test('the body is deleted when the step itself throws') { Fake fake, jobNotify, withJobNotify ->

@@ -51,7 +51,7 @@ def call(Map args = [:]) {
     def credentialsId = args.containsKey('credentialsId') ? args.credentialsId : env.JOBNOTIFY_CREDENTIALS_ID
     credentialsId = credentialsId?.toString()?.trim() ?: null
     Boolean softFail = flag(args, 'softFail', null)
-    boolean idFromBuild = flag(args, 'idFromBuild', true)
+    boolean idFromBuild = flag(args, 'idFromBuild', false)
 
     List<String> vars = ['JOBNOTIFY_STATUS=' + status]
     if (args.target != null) {
@@ -146,7 +146,7 @@ int outcome(int rc, String status, String failure, Boolean softFail) {
         default:
             // 127 (sh) or 9009 (cmd): no jobnotify on the agent's PATH.
             String msg = "jobnotify: did not run (exit ${rc}; 127 or 9009 mean it is not on the agent's PATH)"
-            if (softFail) {
+            if (softFail || softFail == null && (env.JOBNOTIFY_SOFT_FAIL ?: '').toLowerCase() in ['1', 'true', 't', 'yes']) {
                 echo('WARNING: ' + msg)
                 return rc
             }
