@@ -475,20 +475,3 @@ func (a *app) spoolRecord(s *config.Settings, req *notify.Request, inputs []stri
 	}
 	return rec, secrets, ""
 }
-
-// save keeps a notification whose delivery failed in the spool, with
-// where it was going: its target and, when the command line gave it, its
-// URL, so that flush sends it there and nowhere else; or says why it may
-// not (spoolRecord).
-func (a *app) save(s *config.Settings, req *notify.Request, res *notify.Result, sendErr error, inputs []string) {
-	rec, secrets, why := a.spoolRecord(s, req, inputs)
-	if rec == nil {
-		a.logf("not saved to the spool: %s", why)
-		return
-	}
-	rec.LastError = sendErr.Error()
-	if res != nil {
-		rec.Attempts = res.Attempts
-	}
-	a.spool(s).Keep(rec, secrets.Contains)
-}

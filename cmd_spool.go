@@ -97,8 +97,8 @@ type breakerInfo struct {
 }
 
 func (a *app) spoolStatus(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
-		return err
+	if c.Args().Present() {
+		return fmt.Errorf("unexpected argument %q (see 'jobnotify spool status --help')", c.Args().First())
 	}
 	asJSON := false
 	switch out, where, _ := a.value(c, "output"); strings.ToLower(strings.TrimSpace(out)) {

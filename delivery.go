@@ -54,6 +54,9 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 			Lease: s.Retry.MaxTime + flushOnSendBudget}}
 	origin := weburl.OriginKey(s.URL)
 	rec, secrets, why := a.spoolRecord(s, req, inputs)
+	// keep saves the notification after a failed delivery, with where
+	// it was going, so that flush sends it there and nowhere else; or
+	// says why it may not (spoolRecord).
 	keep := func(res *notify.Result, err error) {
 		if rec == nil {
 			a.logf("not saved to the spool: %s", why)
