@@ -77,6 +77,9 @@ func (a *app) flush(c *cli.Context) error {
 			return 0, spool.Abort(err)
 		}
 		res, err := client.Send(ctx, req)
+		if res == nil { // no request could be made of it: nothing was attempted
+			return 0, err
+		}
 		if err == nil && !a.quiet {
 			a.logf("flushed %s: %s -> %s (%s)", rec.ID, req.Where(), notify.StatusLine(res.StatusCode), human.Plural(res.Attempts, "attempt"))
 		}

@@ -197,10 +197,13 @@ func (a *app) send(c *cli.Context) (err error) {
 	if err == nil {
 		s, res, err = a.sendNotification(c, o)
 	}
+	var sig signalError
+	if err == nil && errors.As(context.Cause(c.Context), &sig) {
+		return sig // delivered, then stopped (in flush on send): still an abort
+	}
 	var (
-		ce  *callError
-		de  *notify.DeliveryError
-		sig signalError
+		ce *callError
+		de *notify.DeliveryError
 	)
 	switch {
 	case err == nil, errors.As(err, &ce), errors.As(context.Cause(c.Context), &sig), !a.softFail(c, s):
@@ -261,7 +264,11 @@ func (a *app) softFail(c *cli.Context, s *config.Settings) bool {
 	if b, where, err := a.boolValue(c, "soft-fail"); err == nil && where != "" {
 		return b
 	}
-	return a.configPath != "" && config.PeekSoftFail(a.configPath, a.str(c, "target"))
+	path := a.configPath
+	if path == "" { // the flags failed before the config was looked for
+		path, _ = config.Find(a.configFlag(c), a.env)
+	}
+	return path != "" && config.PeekSoftFail(path, a.str(c, "target"))
 }
 
 // sendNotification does a send's work once its flags are read: the

@@ -71,7 +71,7 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 	if g := d.allow(origin); g.Open {
 		if rec != nil {
 			err := &notify.DeliveryError{Class: notify.ClassBreaker, Where: req.Where(),
-				Err: fmt.Errorf("not sent, saved to the spool: the breaker is open after %s", g)}
+				Err: fmt.Errorf("%s: not sent, saved to the spool: the breaker is open after %s", req.Where(), g)}
 			res := &notify.Result{ID: req.ID, ErrorClass: err.Class, Error: err.Error()}
 			keep(res, err)
 			return res, err
@@ -118,7 +118,10 @@ func (d *delivery) allow(origin string) spool.Gate {
 func (d *delivery) record(origin string, res *notify.Result, err error) (down bool) {
 	var de *notify.DeliveryError
 	up := err == nil
-	if errors.As(err, &de) {
+	if err != nil && !errors.As(err, &de) {
+		return false // nothing was sent (a request that cannot be made): the origin is as it was
+	}
+	if de != nil {
 		switch de.Class {
 		case notify.ClassInterrupted, notify.ClassInput, notify.ClassBreaker:
 			return false
@@ -151,7 +154,9 @@ func (d *delivery) record(origin string, res *notify.Result, err error) (down bo
 // another target's notifications are left to its sends and to flush,
 // never sent with this one's credentials.
 func (d *delivery) flushSome(ctx context.Context) {
-	deadline := time.Now().Add(min(flushOnSendBudget, d.s.Retry.MaxTime))
+	budget := min(flushOnSendBudget, d.s.Retry.MaxTime)
+	deadline := time.Now().Add(budget)
+	mainOrigin := weburl.OriginKey(d.s.URL)
 	fctx, stop := context.WithDeadline(ctx, deadline)
 	defer stop()
 	mine := func(rec *spool.Record) bool { return rec.Target == d.s.Target }
@@ -178,12 +183,18 @@ func (d *delivery) flushSome(ctx context.Context) {
 		// ctx, not fctx: the attempt's own timeout ends it within the
 		// budget.
 		res, err := client.Send(ctx, req)
+		attempts := 0
+		if res != nil {
+			attempts = res.Attempts
+		}
 		var de *notify.DeliveryError
-		if once.Timeout < rs.Timeout && errors.As(err, &de) && (de.Class == notify.ClassTimeout || de.Class == notify.ClassMaxTime) {
-			// Cut short by the budget, not by the target's timeout: a
-			// slow receiver is not a down one.
+		if once.Timeout < rs.Timeout && origin == mainOrigin && errors.As(err, &de) && (de.Class == notify.ClassTimeout || de.Class == notify.ClassMaxTime) {
+			// Cut short by the budget, not by the target's timeout, at
+			// the origin that has just answered this send: slow, not
+			// down. (Another origin, one only spooled notifications
+			// name, counts as down: else each send would wait for it.)
 			stop()
-			return res.Attempts, fmt.Errorf("not delivered within flush on send's %s (left for the next send or flush): %w", human.Elapsed(flushOnSendBudget), err)
+			return attempts, fmt.Errorf("not delivered within flush on send's %s (left for the next send or flush): %w", human.Elapsed(budget), err)
 		}
 		if d.record(origin, res, err) {
 			stop() // down: the rest would fail the same way
@@ -191,6 +202,6 @@ func (d *delivery) flushSome(ctx context.Context) {
 		if err == nil && !d.a.quiet {
 			d.a.logf("flushed %s (spooled %s): %s -> %s", rec.ID, rec.Created.UTC().Format(time.RFC3339), req.Where(), notify.StatusLine(res.StatusCode))
 		}
-		return res.Attempts, err
+		return attempts, err
 	})
 }
