@@ -427,16 +427,28 @@ func TestBreakerOpenUnspoolable(t *testing.T) {
 	noLeaks(t, r)
 }
 
-// TestFlushOnSendSkipsRejected: a spooled notification its receiver
-// rejects (a 4xx: the origin is up) stays, and does not stop flush on
-// send from delivering the ones after it.
-func TestFlushOnSendSkipsRejected(t *testing.T) {
-	var up atomic.Bool
+// downThenUp is a receiver that answers 503 until up is set, then as
+// reply does (nil: 200).
+func downThenUp(t *testing.T, reply http.HandlerFunc) (*recorder, *atomic.Bool) {
+	t.Helper()
+	up := new(atomic.Bool)
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !up.Load():
 			w.WriteHeader(http.StatusServiceUnavailable)
-		case r.Header.Get("Idempotency-Key") == "poison":
+		case reply != nil:
+			reply(w, r)
+		}
+	})
+	return srv, up
+}
+
+// TestFlushOnSendSkipsRejected: a spooled notification its receiver
+// rejects (a 4xx: the origin is up) stays, and does not stop flush on
+// send from delivering the ones after it.
+func TestFlushOnSendSkipsRejected(t *testing.T) {
+	srv, up := downThenUp(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Idempotency-Key") == "poison" {
 			w.WriteHeader(http.StatusUnprocessableEntity)
 		}
 	})
@@ -460,12 +472,7 @@ func TestFlushOnSendSkipsRejected(t *testing.T) {
 // TestFlushOnSendOff: with [spool] flush_on_send = false a send leaves
 // the spool to flush.
 func TestFlushOnSendOff(t *testing.T) {
-	var up atomic.Bool
-	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
-		if !up.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	})
+	srv, up := downThenUp(t, nil)
 	dir := filepath.Join(t.TempDir(), "spool")
 	cfg := fmt.Sprintf("url = %q\n[spool]\ndir = %q\nflush_on_send = false\n[retry]\nattempts = 1\n", srv.URL, dir)
 	wantCode(t, jobnotify(t, runOpts{config: cfg}, "send", "--id", "old"), 1)
@@ -480,12 +487,7 @@ func TestFlushOnSendOff(t *testing.T) {
 // method mangled) is skipped and left, by flush on send and by flush,
 // and counts nothing against the breaker.
 func TestFlushBadSpoolFile(t *testing.T) {
-	var up atomic.Bool
-	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
-		if !up.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	})
+	srv, up := downThenUp(t, nil)
 	dir := filepath.Join(t.TempDir(), "spool")
 	cfg := fmt.Sprintf("url = %q\n[spool]\ndir = %q\n[retry]\nattempts = 1\n", srv.URL, dir)
 	wantCode(t, jobnotify(t, runOpts{config: cfg}, "send", "--id", "mangled"), 1)
