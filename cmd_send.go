@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -64,6 +65,20 @@ var idSources = []string{"build"}
 // outputFormats are the values of --output.
 var outputFormats = []string{"text", "json"}
 
+// jsonOutput reports whether --output (or $JOBNOTIFY_OUTPUT) asks for
+// json; a value that is neither format is a *config.Error naming where
+// it came from.
+func (a *app) jsonOutput(c *cli.Context) (bool, error) {
+	switch out, where, _ := a.value(c, "output"); strings.ToLower(strings.TrimSpace(out)) {
+	case "json":
+		return true, nil
+	case "text", "":
+		return false, nil
+	default:
+		return false, &config.Error{Where: where, Err: fmt.Errorf("%q is not %s", out, human.Join(outputFormats, "or"))}
+	}
+}
+
 // retriedStatuses is "408, 429, 500, 502, 503 and 504", from the list
 // the client retries by.
 func retriedStatuses() string {
@@ -94,14 +109,10 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	if c.Args().Present() {
 		return o, &callError{fmt.Errorf("unexpected argument %q: fields are given with --field K=V (see 'jobnotify send --help')", c.Args().First())}
 	}
-	switch out, where, _ := a.value(c, "output"); strings.ToLower(strings.TrimSpace(out)) {
-	case "json":
-		o.json = true
-	case "text", "":
-	default:
-		return o, byCall(&config.Error{Where: where, Err: fmt.Errorf("%q is not %s", out, human.Join(outputFormats, "or"))})
-	}
 	var err error
+	if o.json, err = a.jsonOutput(c); err != nil {
+		return o, byCall(err)
+	}
 	if o.overrides, err = a.overrides(c); err != nil {
 		return o, byCall(err)
 	}
@@ -197,17 +208,18 @@ func (a *app) send(c *cli.Context) (err error) {
 	if err == nil {
 		s, res, err = a.sendNotification(c, o)
 	}
-	var sig signalError
-	if err == nil && errors.As(context.Cause(c.Context), &sig) {
-		return sig // delivered, then stopped (in flush on send): still an abort
-	}
 	var (
-		ce *callError
-		de *notify.DeliveryError
+		sig signalError
+		ce  *callError
+		de  *notify.DeliveryError
 	)
 	switch {
-	case err == nil, errors.As(err, &ce), errors.As(context.Cause(c.Context), &sig), !a.softFail(c, s):
-		return err // the pipeline's own call, or an abort: soft fail hides neither
+	case errors.As(context.Cause(c.Context), &sig):
+		// An abort, which soft fail never hides: also one that came
+		// after the delivery, in flush on send.
+		return cmp.Or(err, error(sig))
+	case err == nil, errors.As(err, &ce), !a.softFail(c, s):
+		return err // the pipeline's own call: soft fail does not hide it
 	case errors.As(err, &de):
 		if de.Class == notify.ClassInterrupted {
 			return err

@@ -100,13 +100,9 @@ func (a *app) spoolStatus(c *cli.Context) error {
 	if c.Args().Present() {
 		return fmt.Errorf("unexpected argument %q (see 'jobnotify spool status --help')", c.Args().First())
 	}
-	asJSON := false
-	switch out, where, _ := a.value(c, "output"); strings.ToLower(strings.TrimSpace(out)) {
-	case "json":
-		asJSON = true
-	case "text", "":
-	default:
-		return fmt.Errorf("%s: %q is not %s", where, out, human.Join(outputFormats, "or"))
+	asJSON, err := a.jsonOutput(c)
+	if err != nil {
+		return err
 	}
 	f, err := a.loadConfig(c)
 	if err != nil {
@@ -122,7 +118,8 @@ func (a *app) spoolStatus(c *cli.Context) error {
 	var untrusted error
 	for _, d := range dirs {
 		info := dirInfo{Dir: d.s.SpoolDir, UsedBy: d.targets, Targets: []targetCount{}, Breakers: []breakerInfo{}}
-		st, err := a.spool(d.s).Status()
+		sp := a.spool(d.s)
+		st, err := sp.Status()
 		if err != nil {
 			info.Error = err.Error()
 			untrusted = err
@@ -133,7 +130,7 @@ func (a *app) spoolStatus(c *cli.Context) error {
 		for _, t := range slices.Sorted(maps.Keys(st.Targets)) {
 			info.Targets = append(info.Targets, targetCount{Target: t, ageCount: withAge(st.Targets[t], now)})
 		}
-		for _, b := range a.spool(d.s).Breakers() {
+		for _, b := range sp.Breakers() {
 			info.Breakers = append(info.Breakers, breakerInfo{BreakerState: b, Open: d.s.Breaker.Failures > 0 && b.Failures >= d.s.Breaker.Failures})
 		}
 		total.Merge(st.Total)

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/redact"
 	"github.com/jobnotify/jobnotify/spool"
 )
 
@@ -53,23 +55,29 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 		breaker: &spool.Breaker{Dir: sp, Failures: s.Breaker.Failures, Cooldown: s.Breaker.Cooldown,
 			Lease: s.Retry.MaxTime + flushOnSendBudget}}
 	origin := weburl.OriginKey(s.URL)
-	rec, secrets, why := a.spoolRecord(s, req, inputs)
+	// What the spool would keep, worked out only when it is needed: a
+	// delivered send never is.
+	spoolable := sync.OnceValue(func() keepable {
+		rec, secrets, why := a.spoolRecord(s, req, inputs)
+		return keepable{rec, secrets, why}
+	})
 	// keep saves the notification after a failed delivery, with where
 	// it was going, so that flush sends it there and nowhere else; or
 	// says why it may not (spoolRecord).
 	keep := func(res *notify.Result, err error) {
-		if rec == nil {
-			a.logf("not saved to the spool: %s", why)
+		sr := spoolable()
+		if sr.rec == nil {
+			a.logf("not saved to the spool: %s", sr.why)
 			return
 		}
-		rec.LastError = err.Error()
+		sr.rec.LastError = err.Error()
 		if res != nil {
-			rec.Attempts = res.Attempts
+			sr.rec.Attempts = res.Attempts
 		}
-		sp.Keep(rec, secrets.Contains)
+		sp.Keep(sr.rec, sr.secrets.Contains)
 	}
 	if g := d.allow(origin); g.Open {
-		if rec != nil {
+		if spoolable().rec != nil {
 			err := &notify.DeliveryError{Class: notify.ClassBreaker, Where: req.Where(),
 				Err: fmt.Errorf("%s: not sent, saved to the spool: the breaker is open after %s", req.Where(), g)}
 			res := &notify.Result{ID: req.ID, ErrorClass: err.Class, Error: err.Error()}
@@ -77,7 +85,7 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 			return res, err
 		}
 		// Spooled, it would be lost: try it, breaker or not.
-		a.logf("the breaker of %s is open, but this notification may not wait in the spool (%s): sending it anyway", origin, why)
+		a.logf("the breaker of %s is open, but this notification may not wait in the spool (%s): sending it anyway", origin, spoolable().why)
 	}
 	res, err := client.Send(ctx, req)
 	d.record(origin, res, err)
@@ -89,6 +97,13 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 		d.flushSome(ctx)
 	}
 	return res, nil
+}
+
+// keepable is what spoolRecord says of a notification.
+type keepable struct {
+	rec     *spool.Record
+	secrets *redact.Redactor
+	why     string
 }
 
 // allow asks origin's breaker whether a delivery may go. A pass is kept

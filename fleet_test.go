@@ -516,3 +516,21 @@ func TestFlushBadSpoolFile(t *testing.T) {
 		t.Errorf("spool: %v, want the mangled file left", got)
 	}
 }
+
+// TestSpoolStatusUntrusted: spool status reports a spool directory others
+// may write, reads nothing from it, and exits 2; -o json says so too.
+func TestSpoolStatusUntrusted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	chmod(t, dir, 0o777)
+	cfg := fmt.Sprintf("url = \"http://127.0.0.1:1/\"\n[spool]\ndir = %q\n", dir)
+	r := jobnotify(t, runOpts{config: cfg}, "spool", "status", "-o", "json")
+	wantCode(t, r, 2)
+	var rep struct{ Spools []struct{ Error string } }
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Spools) != 1 || !strings.Contains(rep.Spools[0].Error, "not trusted") {
+		t.Errorf("spool status: %v\n%s", err, r.stdout)
+	}
+	wantStderr(t, r, "writable by group or others")
+}

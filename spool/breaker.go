@@ -150,17 +150,23 @@ func (b *Breaker) Record(origin string, up bool, errText string) (st BreakerStat
 // none to trust: missing, not a regular file of this user's, corrupt, of
 // another version or of another origin.
 func (b *Breaker) read(origin string) (BreakerState, bool) {
-	path := filepath.Join(b.Dir.Path, stateName(origin))
+	st, ok := readState(filepath.Join(b.Dir.Path, stateName(origin)))
+	if !ok || st.Origin != b.Dir.redact(origin) {
+		return BreakerState{}, false
+	}
+	return st, true
+}
+
+// readState reads the state file at path: ok is false when it is
+// missing, not a regular file of this user's, too large, corrupt or of
+// another version.
+func readState(path string) (st BreakerState, ok bool) {
 	fi, err := os.Lstat(path)
 	if err != nil || untrustedFile(path, fi) != "" || fi.Size() > 64<<10 {
-		return BreakerState{}, false
+		return st, false
 	}
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return BreakerState{}, false
-	}
-	var st BreakerState
-	if json.Unmarshal(data, &st) != nil || st.Version != breakerVersion || st.Origin != b.Dir.redact(origin) || st.Failures < 0 {
+	if err != nil || json.Unmarshal(data, &st) != nil || st.Version != breakerVersion || st.Failures < 0 {
 		return BreakerState{}, false
 	}
 	return st, true
@@ -223,17 +229,9 @@ func (sp Dir) Breakers() []BreakerState {
 		if !strings.HasPrefix(n, ".breaker-") || !strings.HasSuffix(n, ".json") {
 			continue
 		}
-		path := filepath.Join(sp.Path, n)
-		fi, err := os.Lstat(path)
-		if err != nil || untrustedFile(path, fi) != "" || fi.Size() > 64<<10 {
-			continue
+		if st, ok := readState(filepath.Join(sp.Path, n)); ok {
+			out = append(out, st)
 		}
-		data, err := os.ReadFile(path)
-		var st BreakerState
-		if err != nil || json.Unmarshal(data, &st) != nil || st.Version != breakerVersion {
-			continue
-		}
-		out = append(out, st)
 	}
 	return out
 }
