@@ -260,6 +260,37 @@ type Input struct {
 	Body   *Body     // nil when no --body
 	Fields []Field   // --field values in order
 	Time   time.Time // the notification's timestamp
+	Run    *Run      // set by jobnotify run: the command the notification is about
+}
+
+// Run is what 'jobnotify run' says of the command it runs, in the
+// payload's "run" object. Both notifications of a run carry its ID and
+// Command; the outcome the rest.
+type Run struct {
+	ID      string // shared by the start and the outcome
+	Command string // the program's base name: its arguments may hold secrets
+	Outcome bool   // the outcome notification: the fields below are set
+	// ExitCode is nil when the command had not exited when the outcome
+	// was sent (an abort is reported at once).
+	ExitCode *int
+	Duration time.Duration
+	Signal   string // "SIGTERM" when the command died of a signal, or when the run was aborted with one
+	LogTail  string // the last lines of its output, redacted; "" without --tail
+}
+
+// object is the payload's "run" object.
+func (r *Run) object() map[string]any {
+	m := map[string]any{"id": r.ID, "command": r.Command}
+	if !r.Outcome {
+		return m
+	}
+	if r.ExitCode != nil {
+		m["exit_code"] = *r.ExitCode
+	}
+	m["duration_ms"] = r.Duration.Milliseconds()
+	setIf(m, "signal", r.Signal)
+	setIf(m, "log_tail", r.LogTail)
+	return m
 }
 
 // Schema names the version of the jobnotify payload, sent as its
@@ -314,7 +345,7 @@ func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 	case "job-status-notification":
 		return legacyPayload(c, s, in), nil
 	case "jobnotify", "":
-		if err := reservedFields(s.Fields, in.Fields); err != nil {
+		if err := reservedFields(s.Fields, in.Fields, in.Run != nil); err != nil {
 			return nil, err
 		}
 		p := c.Map()
@@ -334,6 +365,9 @@ func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 		// a receiver reads the schema the payload follows.
 		p["schema"] = Schema
 		p["id"] = in.ID
+		if in.Run != nil {
+			p["run"] = in.Run.object() // jobnotify run's, like the id
+		}
 		p["timestamp"] = in.Time.UTC().Format(time.RFC3339)
 		return p, nil
 	default:
@@ -350,10 +384,19 @@ var reserved = []struct{ key, why string }{
 	{"timestamp", "the timestamp is jobnotify's: the time of the send"},
 }
 
+// runReserved is reserved in the notifications of jobnotify run, which
+// sets "run"; a send's fields may use the name.
+var runReserved = struct{ key, why string }{"run", "the run object is jobnotify run's: its id, command, exit code and log tail"}
+
 // reservedFields refuses a [fields] or --field entry that would set a
-// reserved key. (A --body's own id is documented to give way.)
-func reservedFields(fields map[string]any, flags []Field) error {
-	for _, r := range reserved {
+// reserved key, "run" among them in a notification of jobnotify run.
+// (A --body's own id, or run, is documented to give way.)
+func reservedFields(fields map[string]any, flags []Field, run bool) error {
+	keys := reserved
+	if run {
+		keys = append(keys[:len(keys):len(keys)], runReserved)
+	}
+	for _, r := range keys {
 		if _, ok := fields[r.key]; ok {
 			return &InputError{Where: "fields." + r.key, Err: errors.New(r.why)}
 		}
