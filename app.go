@@ -44,6 +44,9 @@ type app struct {
 	env            map[string]string
 	stdin          io.Reader
 	stdout, stderr *redact.Writer
+	// rawStdout and rawStderr are the process's own streams, for the
+	// command jobnotify run runs: its output is its own, not jobnotify's.
+	rawStdout, rawStderr io.Writer
 	red            *redact.Redactor
 	quiet, verbose bool
 	// configPath is the config file found, and loaded the file as read
@@ -62,7 +65,8 @@ type app struct {
 func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
 	env := envMap(runtime.GOOS, environ)
 	red := newRedactor(notify.ProxySecrets(env)...)
-	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(consoleSafe{stderr}), red: red, envVars: map[string]string{}}
+	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(consoleSafe{stderr}),
+		rawStdout: stdout, rawStderr: stderr, red: red, envVars: map[string]string{}}
 }
 
 // consoleSafe escapes what reaches the console that a terminal would act

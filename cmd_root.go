@@ -15,14 +15,14 @@ import (
 // cli builds the command-line interface: the root and one command per
 // cmd_*.go file.
 func (a *app) cli() *cli.App {
-	commands := []*cli.Command{a.sendCommand(), a.flushCommand(), a.spoolCommand(), a.listenCommand(), a.completionCommand(),
+	commands := []*cli.Command{a.sendCommand(), a.runCommand(), a.flushCommand(), a.spoolCommand(), a.listenCommand(), a.completionCommand(),
 		a.validateCommand(), a.envCommand(), a.versionCommand(), a.helpCommand(), a.completeCommand()}
 	for _, cmd := range commands {
 		cmd.OnUsageError = a.usageError
 		cmd.HideHelpCommand = true // 'jobnotify help send', not 'jobnotify send help'
 		switch cmd.Name {
 		case "version", "completion", "help", "__complete":
-		case "send", "flush":
+		case "send", "run", "flush":
 			cmd.Flags = append(globalFlags(verboseSend), cmd.Flags...)
 		default:
 			cmd.Flags = append(globalFlags(verboseOffline), cmd.Flags...)

@@ -42,20 +42,28 @@ Examples:
    jobnotify send -s FAILURE --body 'Deploy to prod failed'
    jobnotify send --body @result.json --field 'tests:=42'
    jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS`,
-		Flags: append([]cli.Flag{
+		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
-			// A list, so that a second --body is an error rather than silently
-			// replacing the first.
-			repeatable("body", "b", "`BODY` to send: a JSON object is merged into the payload; any other text, also a JSON number, null or array, is sent as {\"message\": TEXT}, but text that starts with { or [ must be valid JSON; @FILE reads a file, - reads stdin"),
-			repeatable("field", "f", "add a field: `K=V` sets a string, K:=JSON raw JSON; a.b=c nests; repeatable"),
-			repeatable("header", "H", "add or replace a header, `'NAME: VALUE'` ('NAME:' removes it); repeatable"),
+		}, contentFlags()...), append([]cli.Flag{
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key", DefaultText: "a random UUID", EnvVars: []string{"JOBNOTIFY_ID"}},
 			&cli.StringFlag{Name: "id-from", Usage: "derive the id from `SOURCE`: build (the build's tag and stage, the status, the target and your fields and body), so a retried step sends the same id", EnvVars: []string{"JOBNOTIFY_ID_FROM"}},
 			&cli.StringFlag{Name: "phase", Usage: "notification-plugin `PHASE`: " + human.Join(notify.Phases(), "or"), DefaultText: "from --status"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, or json (one result object on stdout)", EnvVars: []string{"JOBNOTIFY_OUTPUT"}},
-		}, keyFlags()...),
+		}, keyFlags()...)...),
 		Action: a.send,
+	}
+}
+
+// contentFlags are the flags of what a notification says beside its
+// status, which send and run share.
+func contentFlags() []cli.Flag {
+	return []cli.Flag{
+		// A list, so that a second --body is an error rather than silently
+		// replacing the first.
+		repeatable("body", "b", "`BODY` to send: a JSON object is merged into the payload; any other text, also a JSON number, null or array, is sent as {\"message\": TEXT}, but text that starts with { or [ must be valid JSON; @FILE reads a file, - reads stdin"),
+		repeatable("field", "f", "add a field: `K=V` sets a string, K:=JSON raw JSON; a.b=c nests; repeatable"),
+		repeatable("header", "H", "add or replace a header, `'NAME: VALUE'` ('NAME:' removes it); repeatable"),
 	}
 }
 
@@ -113,17 +121,10 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	if o.json, err = a.jsonOutput(c); err != nil {
 		return o, byCall(err)
 	}
-	if o.overrides, err = a.overrides(c); err != nil {
-		return o, byCall(err)
+	if err := a.contentOptions(c, &o); err != nil {
+		return o, err
 	}
 	o.input = notify.Input{ID: a.str(c, "id"), Status: strings.TrimSpace(a.str(c, "status")), Phase: c.String("phase")}
-	switch bodies := list(c, "body"); len(bodies) {
-	case 0:
-	case 1:
-		o.body, o.hasBody = bodies[0], true
-	default:
-		return o, &callError{fmt.Errorf("--body: given %d times; give one (add to it with --field)", len(bodies))}
-	}
 	switch from, where, _ := a.value(c, "id-from"); strings.ToLower(strings.TrimSpace(from)) {
 	case "":
 	case "build":
@@ -141,10 +142,27 @@ func (a *app) sendOptions(c *cli.Context) (sendOptions, error) {
 	default:
 		return o, byCall(&config.Error{Where: where, Err: fmt.Errorf("%q is not %s, the one source of an id", from, human.Join(idSources, "or"))})
 	}
-	o.fields = list(c, "field")
 	o.phaseSet = a.given(c)["phase"]
 	o.dryRun = c.Bool("dry-run")
 	return o, nil
+}
+
+// contentOptions reads the flags contentFlags declares, and those that
+// override config keys, into o.
+func (a *app) contentOptions(c *cli.Context, o *sendOptions) error {
+	var err error
+	if o.overrides, err = a.overrides(c); err != nil {
+		return byCall(err)
+	}
+	switch bodies := list(c, "body"); len(bodies) {
+	case 0:
+	case 1:
+		o.body, o.hasBody = bodies[0], true
+	default:
+		return &callError{fmt.Errorf("--body: given %d times; give one (add to it with --field)", len(bodies))}
+	}
+	o.fields = list(c, "field")
+	return nil
 }
 
 // keyFlags are the flags that override config keys, made from the
@@ -287,16 +305,9 @@ func (a *app) softFail(c *cli.Context, s *config.Settings) bool {
 // settings, the notification, its delivery. It returns the settings
 // when they resolved, for soft fail to read.
 func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings, *notify.Result, error) {
-	s, err := a.settings(c, o.overrides)
+	s, err := a.sendSettings(c, o)
 	if err != nil {
-		return nil, nil, byCall(err) // --url ftp://…, --attempts 0
-	}
-	if err := s.NeedURL(); err != nil {
 		return s, nil, err
-	}
-	if len(s.Dropped) > 0 && !a.quiet {
-		a.logf("warning: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s (pass them with --header to send them)",
-			strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
 	if o.phaseSet && s.Format != "notification-plugin" {
 		err := fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
@@ -313,29 +324,9 @@ func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings,
 	if in.ID == "" {
 		in.ID = notify.NewID()
 	}
-	// What the command line put into the payload, before any format
-	// encodes it: the spool checks it for secrets as given.
-	inputs := append([]string(nil), o.fields...)
-	if o.hasBody {
-		text, where, err := a.readBody(c.Context, o.body, s.MaxBody)
-		var tl *input.TooLargeError
-		if errors.As(err, &tl) {
-			return s, nil, err // max_body is the config's
-		}
-		if err != nil {
-			return s, nil, &callError{err}
-		}
-		if in.Body, err = notify.ParseBody(text, where); err != nil {
-			return s, nil, &callError{err}
-		}
-		inputs = append(inputs, text)
-	}
-	for _, arg := range o.fields {
-		f, err := notify.ParseField(arg)
-		if err != nil {
-			return s, nil, &callError{err}
-		}
-		in.Fields = append(in.Fields, f)
+	inputs, err := a.readContent(c, s, o, &in)
+	if err != nil {
+		return s, nil, err
 	}
 	if o.idFrom {
 		if in.ID, err = a.buildID(s, in.Status, inputs); err != nil {
@@ -358,11 +349,63 @@ func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings,
 	if err != nil {
 		return s, res, err
 	}
+	a.logDelivered(req, res)
+	return s, res, nil
+}
+
+// logDelivered is the line of a delivered notification.
+func (a *app) logDelivered(req *notify.Request, res *notify.Result) {
 	if !a.quiet {
 		a.logf("%s -> %s (%s, %s)", req.Where(), notify.StatusLine(res.StatusCode),
 			human.Plural(res.Attempts, "attempt"), human.Elapsed(res.Elapsed))
 	}
-	return s, res, nil
+}
+
+// sendSettings are the settings a notification is sent under; nil when
+// they did not resolve.
+func (a *app) sendSettings(c *cli.Context, o sendOptions) (*config.Settings, error) {
+	s, err := a.settings(c, o.overrides)
+	if err != nil {
+		return nil, byCall(err) // --url ftp://…, --attempts 0
+	}
+	if err := s.NeedURL(); err != nil {
+		return s, err
+	}
+	if len(s.Dropped) > 0 && !a.quiet {
+		a.logf("warning: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s (pass them with --header to send them)",
+			strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
+	}
+	return s, nil
+}
+
+// readContent reads --body and parses it and each --field into in. It
+// returns what the command line put into the payload, before any format
+// encodes it, for the spool to check for secrets as given: the --field
+// arguments and the --body text.
+func (a *app) readContent(c *cli.Context, s *config.Settings, o sendOptions, in *notify.Input) (inputs []string, err error) {
+	inputs = append(inputs, o.fields...)
+	if o.hasBody {
+		text, where, err := a.readBody(c.Context, o.body, s.MaxBody)
+		var tl *input.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, err // max_body is the config's
+		}
+		if err != nil {
+			return nil, &callError{err}
+		}
+		if in.Body, err = notify.ParseBody(text, where); err != nil {
+			return nil, &callError{err}
+		}
+		inputs = append(inputs, text)
+	}
+	for _, arg := range o.fields {
+		f, err := notify.ParseField(arg)
+		if err != nil {
+			return nil, &callError{err}
+		}
+		in.Fields = append(in.Fields, f)
+	}
+	return inputs, nil
 }
 
 // buildKeys are the variables that name a build, and its stage, in each

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -50,10 +51,8 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 	if s.SpoolDir == "" {
 		return client.Send(ctx, req)
 	}
-	sp := a.spool(s)
-	d := &delivery{a: a, s: s, sp: sp, gates: map[string]spool.Gate{},
-		breaker: &spool.Breaker{Dir: sp, Failures: s.Breaker.Failures, Cooldown: s.Breaker.Cooldown,
-			Lease: s.Retry.MaxTime + flushOnSendBudget}}
+	d := a.newDelivery(s)
+	sp := d.sp
 	origin := weburl.OriginKey(s.URL)
 	// What the spool would keep, worked out only when it is needed: a
 	// delivered send never is.
@@ -97,6 +96,79 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 		d.flushSome(ctx)
 	}
 	return res, nil
+}
+
+// newDelivery is a delivery under s, which has a spool.
+func (a *app) newDelivery(s *config.Settings) *delivery {
+	sp := a.spool(s)
+	return &delivery{a: a, s: s, sp: sp, gates: map[string]spool.Gate{},
+		breaker: &spool.Breaker{Dir: sp, Failures: s.Breaker.Failures, Cooldown: s.Breaker.Cooldown,
+			Lease: s.Retry.MaxTime + flushOnSendBudget}}
+}
+
+// saveFirst and deliverSaved deliver a notification that must outlive
+// this process, which may be killed at any moment (run's ABORTED, which
+// Jenkins follows with SIGKILL): saveFirst saves it to the spool before
+// any attempt (synced to disk) and returns the file's name; deliverSaved
+// then delivers it and removes the file once it is delivered. There is no
+// flush on send after it: there is no time. A notification not saved —
+// no spool, or one that may not be kept — deliverSaved sends as deliver
+// does.
+func (a *app) saveFirst(s *config.Settings, req *notify.Request, inputs []string) string {
+	if s.SpoolDir == "" {
+		return ""
+	}
+	rec, secrets, _ := a.spoolRecord(s, req, inputs)
+	if rec == nil {
+		return "" // deliver says why, should it fail
+	}
+	rec.LastError = "saved before its first attempt, as jobnotify was stopping"
+	if path := a.spool(s).Keep(rec, secrets.Contains); path != "" {
+		return filepath.Base(path)
+	}
+	return ""
+}
+
+// deliverSaved is the second half of saveFirst.
+func (a *app) deliverSaved(ctx context.Context, s *config.Settings, req *notify.Request, inputs []string, name string) (*notify.Result, error) {
+	if name == "" {
+		return a.deliver(ctx, s, req, inputs)
+	}
+	client, err := a.client(s)
+	if err != nil {
+		return nil, err
+	}
+	return a.newDelivery(s).sendKept(ctx, client, weburl.OriginKey(s.URL), req, name)
+}
+
+// sendKept delivers req, saved a moment ago in the spool as the file
+// name, through origin's breaker, and removes the file once it is
+// delivered; a failure leaves it there, recording the attempts.
+func (d *delivery) sendKept(ctx context.Context, client *notify.Client, origin string, req *notify.Request, name string) (*notify.Result, error) {
+	if g := d.allow(origin); g.Open {
+		err := &notify.DeliveryError{Class: notify.ClassBreaker, Where: req.Where(),
+			Err: fmt.Errorf("%s: not sent, left in the spool: the breaker is open after %s", req.Where(), g)}
+		return &notify.Result{ID: req.ID, ErrorClass: err.Class, Error: err.Error()}, err
+	}
+	var (
+		res  *notify.Result
+		serr error
+	)
+	err := d.sp.Offer(ctx, name, func(ctx context.Context, _ string, _ *spool.Record) (int, error) {
+		res, serr = client.Send(ctx, req)
+		d.record(origin, res, serr)
+		if res == nil {
+			return 0, serr
+		}
+		return res.Attempts, serr
+	})
+	if res == nil && serr == nil {
+		// Never sent from here: a flush took the file first (it sends
+		// it), or it could not be read back (flush reports it).
+		err = fmt.Errorf("%s: left in the spool: %w", req.Where(), err)
+		return &notify.Result{ID: req.ID, ErrorClass: notify.ClassInput, Error: err.Error()}, err
+	}
+	return res, serr
 }
 
 // keepable is what spoolRecord says of a notification.

@@ -59,23 +59,47 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(a.stderr, "jobnotify: %v\n", err)
+	if es := (*exitStatus)(nil); !errors.As(err, &es) || es.err != nil {
+		fmt.Fprintf(a.stderr, "jobnotify: %v\n", err)
+	}
 	return exitCode(ctx, err)
 }
 
-// exitCode decides the exit code: 130/143 when a signal stopped us, 1 for
-// a failed delivery (or a spool that flush left files in), 2 for everything else (usage, config, input), which
-// always fails before anything is sent.
+// exitStatus is an exit code that is not jobnotify's to choose: run exits
+// with its command's status, and with a shell's 126 or 127 when the
+// command could not be started.
+type exitStatus struct {
+	code int
+	err  error // what to say; nil when the command has said it
+}
+
+func (e *exitStatus) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
+
+func (e *exitStatus) Unwrap() error { return e.err }
+
+// exitCode decides the exit code: 130/143 when a signal stopped us, the
+// command's for run, 1 for a failed delivery (or a spool that flush left
+// files in), 2 for everything else (usage, config, input), which always
+// fails before anything is sent.
 func exitCode(ctx context.Context, err error) int {
 	var sig signalError
 	if errors.As(context.Cause(ctx), &sig) {
 		return 128 + int(sig.sig)
 	}
 	var (
+		es   *exitStatus
 		de   *notify.DeliveryError
 		left *spool.LeftError
 	)
-	if errors.As(err, &de) || errors.As(err, &left) {
+	switch {
+	case errors.As(err, &es):
+		return es.code
+	case errors.As(err, &de), errors.As(err, &left):
 		return 1
 	}
 	return 2

@@ -185,6 +185,18 @@ func (s *Settings) CheckIDHeader(id string) error {
 	return nil
 }
 
+// CheckNoIDHeader refuses an Idempotency-Key header from the command
+// line or the config: jobnotify run sends two notifications, and each
+// has its own id.
+func (s *Settings) CheckNoIDHeader() error {
+	for _, h := range s.Headers {
+		if !h.fromFile && h.Value != "" && isIDHeader(h.Name) {
+			return &Error{Where: h.where, Err: errors.New("Idempotency-Key is each notification's id, and run sends two: leave it to jobnotify (name the run with --id)")}
+		}
+	}
+	return nil
+}
+
 // staticOrigin reports whether a URL's scheme and host come before its
 // first ${: "https://hooks.example.com/${ID}", not "https://${HOST}/".
 func staticOrigin(raw string) bool {

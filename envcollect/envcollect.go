@@ -235,6 +235,21 @@ func matchAny(patterns []pattern, name string) bool {
 	return false
 }
 
+// SecretValues returns the values of the variables of environ that the
+// secret-name rule keeps out of every payload (LooksSecret, and the
+// names a credentials() binding sets beside a NAME_PSW): jobnotify run
+// redacts them from what it sends of a command's output.
+func SecretValues(environ []string) []string {
+	bound := bindings(environ)
+	var out []string
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && v != "" && (LooksSecret(k) || bound[k]) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // bindings returns the names Jenkins' credentials() binding sets beside
 // each NAME_PSW in environ: NAME, which holds user:password, and NAME_USR.
 // NAME_PSW itself is a secret by its name.

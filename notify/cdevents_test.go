@@ -232,8 +232,8 @@ func TestCDEventsValidatorCatches(t *testing.T) {
 }
 
 // Every status the cdevents format accepts, with both subjects, with and
-// without a Jenkins environment, gives an event its schema accepts, and
-// ce-* headers that repeat its context.
+// without a Jenkins environment, from send and from jobnotify run, gives
+// an event its schema accepts, and ce-* headers that repeat its context.
 func TestCDEventsSchemaStructure(t *testing.T) {
 	type want struct{ typ, outcome string }
 	mapping := []struct {
@@ -257,52 +257,75 @@ func TestCDEventsSchemaStructure(t *testing.T) {
 			for _, unstable := range []string{"failure", "success"} {
 				for envName, environ := range environs {
 					for _, body := range []string{"", "it broke"} {
-						name := fmt.Sprintf("%s/%s/unstable=%s/%s/body=%q", cmpOr(m.status, "none"), subject, unstable, envName, body)
-						t.Run(name, func(t *testing.T) {
-							w := m.pipeline
-							if subject == "taskrun" {
-								w = m.taskrun
-							}
-							if w.outcome == "UNSTABLE" {
-								w.outcome = unstable
-							}
-							toml := fmt.Sprintf("format = \"cdevents\"\ncdevents_subject = %q\ncdevents_unstable = %q", subject, unstable)
-							in := Input{ID: testID, Status: m.status, Time: testTime,
-								// A field setting the payload's id or timestamp is
-								// refused (see TestReservedFields).
-								Fields: mustFields(t, "stage=deploy")}
-							if body != "" {
-								in.Body = mustBody(t, body)
-							}
-							r, err := ftBuild(t, environ, toml, in)
-							if w.typ == "" {
-								var ie *InputError
-								if !errors.As(err, &ie) {
-									t.Fatalf("got %v, want an *InputError", err)
+						for _, run := range []bool{false, true} {
+							name := fmt.Sprintf("%s/%s/unstable=%s/%s/body=%q/run=%v", cmpOr(m.status, "none"), subject, unstable, envName, body, run)
+							t.Run(name, func(t *testing.T) {
+								w := m.pipeline
+								if subject == "taskrun" {
+									w = m.taskrun
 								}
-								return
-							}
-							if err != nil {
-								t.Fatalf("Build: %v", err)
-							}
-							cdCheck(t, r.Body, r.Header.Get, "dev.cdevents."+w.typ+".0.3.0", w.outcome)
-							ev := ftObject(t, r.Body)
-							if w.outcome == "failure" && body != "" {
-								if got := ftGet(ev, "subject", "content", "errors"); got != body {
-									t.Errorf("errors: got %v, want %q", got, body)
+								if w.outcome == "UNSTABLE" {
+									w.outcome = unstable
 								}
-							}
-							if environ != nil {
-								if got := ftGet(ev, "context", "source"); got != "https://ci.example.com/job/team/job/app/" {
-									t.Errorf("source: got %v, want the job URL", got)
+								toml := fmt.Sprintf("format = \"cdevents\"\ncdevents_subject = %q\ncdevents_unstable = %q", subject, unstable)
+								in := Input{ID: testID, Status: m.status, Time: testTime,
+									// A field setting the payload's id or timestamp is
+									// refused (see TestReservedFields).
+									Fields: mustFields(t, "stage=deploy")}
+								if body != "" {
+									in.Body = mustBody(t, body)
 								}
-							}
-						})
+								if run {
+									in.Run = cdTestRun(w.typ)
+								}
+								r, err := ftBuild(t, environ, toml, in)
+								if w.typ == "" {
+									var ie *InputError
+									if !errors.As(err, &ie) {
+										t.Fatalf("got %v, want an *InputError", err)
+									}
+									return
+								}
+								if err != nil {
+									t.Fatalf("Build: %v", err)
+								}
+								cdCheck(t, r.Body, r.Header.Get, "dev.cdevents."+w.typ+".0.3.0", w.outcome)
+								ev := ftObject(t, r.Body)
+								if w.outcome == "failure" {
+									want := body
+									if run {
+										want = strings.TrimPrefix(body+"\n\n"+goldenTail, "\n\n")
+									}
+									if got, _ := ftGet(ev, "subject", "content", "errors").(string); got != want {
+										t.Errorf("errors: got %q, want %q", got, want)
+									}
+								}
+								if run && (subject == "taskrun" || environ == nil) {
+									if got := ftGet(ev, "subject", "id"); got != testRunID {
+										t.Errorf("subject id: got %v, want the run's id %s", got, testRunID)
+									}
+								}
+								if environ != nil {
+									if got := ftGet(ev, "context", "source"); got != "https://ci.example.com/job/team/job/app/" {
+										t.Errorf("source: got %v, want the job URL", got)
+									}
+								}
+							})
+						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// cdTestRun is jobnotify run's part of a notification of event type typ:
+// the outcome, with a log tail, for a finished event; else the start.
+func cdTestRun(typ string) *Run {
+	if strings.Contains(typ, ".finished") {
+		return goldenRunFailure
+	}
+	return goldenRunStart
 }
 
 // cdCheck validates one event body against its schema and its headers

@@ -171,6 +171,15 @@ func notificationPlugin(f *formatInput) ([]byte, http.Header, error) {
 		build["scm"] = scm
 	}
 	setIf(build, "notes", f.message())
+	if r := f.In.Run; r != nil && r.Outcome {
+		// What the plugin sends once a build is done: its duration in
+		// milliseconds, and its last log lines, each ended by a line
+		// break (Phase.getLog).
+		build["duration"] = r.Duration.Milliseconds()
+		if r.LogTail != "" {
+			build["log"] = r.LogTail + "\n"
+		}
+	}
 	out := map[string]any{"build": build}
 	setIf(out, "name", f.payloadText("job", "name"))
 	setIf(out, "display_name", cmp.Or(f.env("JOB_DISPLAY_NAME"), f.payloadText("job", "base_name")))
@@ -259,24 +268,43 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 		subjectType = "taskrun"
 	}
 	typ := "dev.cdevents." + subjectType + "." + predicate + ".0.3.0"
+	// The start and the outcome of jobnotify run are two notifications,
+	// with two notification ids, about one run: outside CI, its id is
+	// what they share.
+	var cmdRun *Run
+	if r := f.In.Run; r != nil && r.ID != "" {
+		cmdRun = r
+	}
+	ownID := f.In.ID
+	if cmdRun != nil {
+		ownID = cmdRun.ID
+	}
 	// The run's id: Jenkins' BUILD_TAG, else the run's URL (GitHub,
-	// GitLab), else the notification id.
-	runID := cmp.Or(f.payloadText("build", "tag"), f.payloadText("build", "url"), f.In.ID)
+	// GitLab), else jobnotify run's id, else the notification id.
+	runID := cmp.Or(f.payloadText("build", "tag"), f.payloadText("build", "url"), ownID)
 	// pipelinerun.started requires pipelineName and uri: outside CI they
-	// fall back to a name and a URN made of the notification id.
+	// fall back to a name and a URN made of that id.
 	uri := f.payloadText("build", "url")
 	if uri == "" {
-		uri = "urn:jobnotify:" + url.PathEscape(f.In.ID)
+		uri = "urn:jobnotify:" + url.PathEscape(ownID)
 	}
 	content := map[string]any{"uri": uri}
 	subjectID := runID
 	if taskrun {
 		// The task: Jenkins' stage, else the CI job (GitLab's job name is
-		// unique in its pipeline, GitHub's job id in its workflow run).
+		// unique in its pipeline, GitHub's job id in its workflow run),
+		// else the command jobnotify run runs.
 		stage := cmp.Or(f.env("STAGE_NAME"), f.env("CI_JOB_NAME"), f.env("GITHUB_JOB"), f.payloadText("build", "stage"))
-		setIf(content, "taskName", stage)
+		task := stage
+		if cmdRun != nil {
+			task = cmp.Or(stage, cmdRun.Command)
+		}
+		setIf(content, "taskName", task)
 		content["pipelineRun"] = map[string]any{"id": runID, "source": f.source()}
-		if stage != "" {
+		switch {
+		case cmdRun != nil:
+			subjectID = cmdRun.ID // each run of a command is one task run, even two in one stage
+		case stage != "":
 			subjectID = runID + "/" + stage
 		}
 	} else {
@@ -285,7 +313,7 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 	if outcome != "" {
 		content["outcome"] = outcome
 		if outcome == "failure" {
-			setIf(content, "errors", f.message())
+			setIf(content, "errors", f.cdErrors())
 		}
 	}
 	ev := map[string]any{
@@ -314,6 +342,19 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 	h.Set("ce-subject", ceHeader(subjectID))
 	h.Set("ce-time", f.timestamp())
 	return b, h, nil
+}
+
+// cdErrors is what a failure's errors say: the user's message and, for
+// the outcome of jobnotify run, the log tail, after a blank line.
+func (f *formatInput) cdErrors() string {
+	msg := f.message()
+	if r := f.In.Run; r != nil && r.Outcome && r.LogTail != "" {
+		if msg == "" {
+			return r.LogTail
+		}
+		return msg + "\n\n" + r.LogTail
+	}
+	return msg
 }
 
 // ceHeader encodes a CloudEvents attribute for an HTTP header as the HTTP

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/jobnotify/jobnotify/internal/fastjson"
+	"github.com/jobnotify/jobnotify/internal/human"
 )
 
 // The chat formats post one readable line to a chat platform's incoming
@@ -26,6 +28,13 @@ import (
 // value passes through it; the user's message too, unless the config says
 // markdown = true. The only links are jobnotify's own, to the build and
 // the change, and only to http(s) URLs.
+//
+// For jobnotify run, the headline names the command, and the outcome's
+// says how it ended ("make: exit 2 after 1m2s"); the log tail follows in
+// the platform's code block. A command writes its log, and a build's
+// command runs what a pull request changed, so the tail is as hostile as
+// any value: each platform's code (markup.block) makes it plain text
+// inside the block, and no line of it can end the block early.
 
 // chatStyle is how a status looks in a chat message.
 type chatStyle struct {
@@ -87,6 +96,8 @@ type chatMessage struct {
 	changeURL   string
 	message     string // the user's message
 	markdown    bool   // the message is the platform's markup, not plain text
+	run         string // jobnotify run: "make"; the outcome's "make: exit 2 after 1m2s"
+	tail        string // jobnotify run: the outcome's log tail, "" for none
 }
 
 func newChatMessage(f *formatInput) chatMessage {
@@ -116,7 +127,39 @@ func newChatMessage(f *formatInput) chatMessage {
 	if m.changeID != "" {
 		m.change = strings.TrimSpace("#" + m.changeID + " " + m.changeTitle)
 	}
+	if r := f.In.Run; r != nil {
+		m.run = runSummary(r, status)
+		if r.Outcome {
+			m.tail = r.LogTail
+		}
+	}
 	return m
+}
+
+// runSummary is what a chat message says of jobnotify run's command: its
+// name at the start; at the outcome how it ended and after how long.
+func runSummary(r *Run, status string) string {
+	if !r.Outcome {
+		return r.Command
+	}
+	after := " after " + human.Round(r.Duration).String()
+	var how string
+	switch {
+	case status == "ABORTED" && r.Signal != "":
+		how = "aborted (" + r.Signal + ")" + after
+	case status == "ABORTED":
+		how = "aborted" + after
+	case r.Signal != "":
+		how = "killed by " + r.Signal + after
+	case r.ExitCode != nil:
+		how = "exit " + strconv.Itoa(*r.ExitCode) + after
+	default:
+		how = "ended" + after
+	}
+	if r.Command == "" {
+		return how
+	}
+	return r.Command + ": " + how
 }
 
 // linkURL is u when it is an absolute http(s) URL, "" otherwise (a
@@ -166,13 +209,72 @@ type markup struct {
 	bold func(string) string         // of escaped text
 	code func(string) string         // of raw text: escapes it as the platform's code needs
 	link func(text, u string) string // text is escaped; u is from linkURL
+	// block makes raw text plain inside the platform's ``` code block;
+	// like esc, the escape of a character depends only on what comes
+	// before it.
+	block func(string) string
 }
 
 var plainMarkup = markup{
-	esc:  func(s string) string { return s },
-	bold: func(s string) string { return s },
-	code: func(s string) string { return s },
-	link: func(t, _ string) string { return t },
+	esc:   func(s string) string { return s },
+	bold:  func(s string) string { return s },
+	code:  func(s string) string { return s },
+	link:  func(t, _ string) string { return t },
+	block: func(s string) string { return s },
+}
+
+// fenceSafe makes text safe inside a ``` code block, where there is no
+// escape (a backslash shows as itself) and the first ``` ends the block:
+// a log that prints one would end it early and have the rest read as
+// markup, mentions and links. A zero-width space goes between any two
+// backticks in a row, so no ``` is left; the text still reads as it was
+// written, where a look-alike such as ’’’ would change what it says (a
+// line copied from the chat holds the invisible character).
+func fenceSafe(s string) string {
+	if !strings.Contains(s, "``") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '`' && i+1 < len(s) && s[i+1] == '`' {
+			b.WriteString("\u200b")
+		}
+	}
+	return b.String()
+}
+
+// fence is the text of a ``` code block.
+func fence(code string) string { return "```\n" + code + "\n```" }
+
+// fenceSize is what fence adds, in characters.
+const fenceSize = len("```\n\n```")
+
+// codeBlock is the log tail in a ``` code block of at most max
+// characters, its oldest lines cut (fitEnd); "" when there is no tail or
+// no room.
+func (m chatMessage) codeBlock(mk markup, max int) string {
+	if m.tail == "" || max-fenceSize < 1 {
+		return ""
+	}
+	return fence(fitEnd(m.tail, max-fenceSize, mk.block))
+}
+
+// lineWithTail is the line, then the log tail's code block, together at
+// most max characters (one text holds both on Google Chat and Discord).
+// The line keeps at least half of max, so a long message does not crowd
+// out the log, and the block has the rest, its oldest lines cut.
+func (m chatMessage) lineWithTail(mk markup, max int) string {
+	if m.tail == "" {
+		return m.line(mk, max)
+	}
+	full := utf8.RuneCountInString(m.codeBlock(mk, max))
+	line := m.line(mk, max-min(full+1, max/2))
+	block := m.codeBlock(mk, max-utf8.RuneCountInString(line)-1)
+	if block == "" {
+		return line
+	}
+	return line + "\n" + block
 }
 
 // messageText is the user's message cut to max characters: plain text
@@ -259,6 +361,9 @@ func (m chatMessage) headline(mk markup) string {
 	if m.commit != "" {
 		parts = append(parts, mk.code(m.commit))
 	}
+	if m.run != "" {
+		parts = append(parts, mk.esc(m.run))
+	}
 	if len(parts) == 0 {
 		return head
 	}
@@ -331,6 +436,44 @@ func fit(s string, max int, esc func(string) string) string {
 	return esc(s[:cuts[n-1]]) + chatEllipsis
 }
 
+// fitEnd returns esc(s), cut at its start so that it is at most max
+// characters: the newest lines that fit, after a line "…"; when not even
+// the last line fits, "…" and the end of that line. Like fit, it cuts s,
+// never its escaped form; a shorter end never escapes to more
+// characters.
+func fitEnd(s string, max int, esc func(string) string) string {
+	if e := esc(s); utf8.RuneCountInString(e) <= max {
+		return e
+	}
+	fits := func(t string) bool { return utf8.RuneCountInString(esc(t)) <= max }
+	var starts []int // where each line but the first starts
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	k := sort.Search(len(starts), func(k int) bool { return fits(chatEllipsis + "\n" + s[starts[k]:]) })
+	if k < len(starts) && starts[k] < len(s) {
+		return esc(chatEllipsis + "\n" + s[starts[k]:])
+	}
+	last := s
+	if len(starts) > 0 {
+		last = s[starts[len(starts)-1]:]
+	}
+	var cuts []int // where each rune of the last line starts
+	for i := range last {
+		cuts = append(cuts, i)
+	}
+	n := sort.Search(len(cuts), func(k int) bool { return fits(chatEllipsis + last[cuts[k]:]) })
+	if n == len(cuts) { // no room for a character after "…"
+		if max < 1 {
+			return ""
+		}
+		return chatEllipsis
+	}
+	return esc(chatEllipsis + last[cuts[n]:])
+}
+
 // detail is one name/value pair shown beside the line.
 type detail struct{ name, value, url string }
 
@@ -370,6 +513,10 @@ var slackMarkup = markup{
 		return "`" + slackEscaper.Replace(s) + "`"
 	},
 	link: func(t, u string) string { return "<" + slackEscaper.Replace(u) + "|" + t + ">" },
+	// Slack reads &, < and > inside a code block too (<!channel> pings
+	// there as well), so they are escaped, and the block has no escape
+	// of its own for the ``` that would end it (fenceSafe).
+	block: func(s string) string { return fenceSafe(slackEscaper.Replace(s)) },
 }
 
 // mrkdwn is a Slack mrkdwn text object; verbatim for text that holds
@@ -392,6 +539,9 @@ func slack(f *formatInput) ([]byte, http.Header, error) {
 	var inner []any
 	if m.message != "" {
 		inner = append(inner, map[string]any{"type": "section", "text": mrkdwn(m.messageText(slackMarkup, slackTextMax), !m.markdown)})
+	}
+	if tail := m.codeBlock(slackMarkup, slackTextMax); tail != "" {
+		inner = append(inner, map[string]any{"type": "section", "text": mrkdwn(tail, true)})
 	}
 	var elems []any
 	for _, d := range m.details() {
@@ -423,10 +573,45 @@ func slack(f *formatInput) ([]byte, http.Header, error) {
 var teamsEscape = markdownEscaper("\\`*_~|[]()<&")
 
 var teamsMarkup = markup{
-	esc:  teamsEscape,
-	bold: plainMarkup.bold,
-	code: teamsEscape,
-	link: func(t, u string) string { return "[" + t + "](" + u + ")" },
+	esc:   teamsEscape,
+	bold:  plainMarkup.bold,
+	code:  teamsEscape,
+	link:  func(t, u string) string { return "[" + t + "](" + u + ")" },
+	block: teamsLog,
+}
+
+// teamsLog is a log as the markdown of a monospace TextBlock (Teams has
+// no code block): escaped as every value is, with each line kept a line.
+// Markdown would join lines (a line break is a space), strip a line's
+// indentation, and read a line indented by four spaces after a blank one
+// as a code block, which shows the escapes' backslashes. So each line
+// ends in a hard break (two spaces, the break every markdown knows), a
+// space that starts a line or follows another is a no-break space, and a
+// blank line is one no-break space: the log stays one paragraph.
+func teamsLog(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.Trim(l, " \t") == "" {
+			lines[i] = "\u00a0"
+			continue
+		}
+		l = teamsEscape(l)
+		var b strings.Builder
+		prev := ' ' // at the start of a line, as after a space
+		for _, r := range l {
+			if r == ' ' && prev == ' ' {
+				b.WriteRune('\u00a0')
+			} else {
+				b.WriteRune(r)
+			}
+			if r == '\u00a0' {
+				r = ' '
+			}
+			prev = r
+		}
+		lines[i] = b.String()
+	}
+	return strings.Join(lines, "  \n")
 }
 
 // teams is a Microsoft Teams Workflows (Power Automate) webhook message
@@ -440,6 +625,9 @@ func teams(f *formatInput) ([]byte, http.Header, error) {
 	}}
 	if m.message != "" {
 		body = append(body, map[string]any{"type": "TextBlock", "text": m.messageText(teamsMarkup, chatMessageMax), "wrap": true})
+	}
+	if m.tail != "" {
+		body = append(body, map[string]any{"type": "TextBlock", "text": fitEnd(m.tail, chatMessageMax, teamsMarkup.block), "wrap": true, "fontType": "Monospace"})
 	}
 	var facts []any
 	if m.job != "" {
@@ -481,7 +669,7 @@ var googleChatMarkup = slackMarkup
 // text is HTML and escaped as such; the card header is plain text.
 func googleChat(f *formatInput) ([]byte, http.Header, error) {
 	m := newChatMessage(f)
-	msg := map[string]any{"text": m.line(googleChatMarkup, chatMessageMax)}
+	msg := map[string]any{"text": m.lineWithTail(googleChatMarkup, chatMessageMax)}
 	var widgets []any
 	if m.status != "" {
 		widgets = append(widgets, map[string]any{"decoratedText": map[string]any{
@@ -537,6 +725,10 @@ var discordMarkup = markup{
 		return "`" + s + "`" // nothing is markup inside code
 	},
 	link: func(t, u string) string { return "[" + t + "](<" + u + ">)" },
+	// Nothing is markup inside a code block, mentions and links
+	// included, and a backslash would show: only the ``` that would
+	// end the block needs care.
+	block: fenceSafe,
 }
 
 // discord is a Discord webhook message: content (the line, with the
@@ -576,7 +768,7 @@ func discord(f *formatInput) ([]byte, http.Header, error) {
 		embed["fields"] = fields
 	}
 	msg := map[string]any{
-		"content":          m.line(discordMarkup, discordContentMax),
+		"content":          m.lineWithTail(discordMarkup, discordContentMax),
 		"embeds":           []any{embed},
 		"allowed_mentions": map[string]any{"parse": []any{}},
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jobnotify/jobnotify/config"
@@ -29,6 +30,7 @@ type formatCase struct {
 	phase  string
 	body   string // --body; "" for none
 	fields []string
+	run    *Run // jobnotify run's, for its notifications; nil for send's
 	check  func(t *testing.T, r *Request)
 }
 
@@ -58,10 +60,13 @@ template = '''
 // formatCases are the golden requests of every format.
 var formatCases = []formatCase{
 	{name: "format-jobnotify.json", toml: `format = "jobnotify"`, status: "SUCCESS", body: goldenBody, fields: goldenFields},
+	{name: "format-jobnotify-run.json", toml: `format = "jobnotify"`, status: "FAILURE", run: goldenRunFailure},
 	{name: "format-job-status-notification.json", toml: `format = "job-status-notification"`, status: "SUCCESS", body: goldenBody, fields: goldenFields},
+	{name: "format-job-status-notification-run.json", toml: `format = "job-status-notification"`, status: "FAILURE", run: goldenRunFailure},
 
 	{name: "format-notification-plugin-started.json", toml: `format = "notification-plugin"`, status: "STARTED"},
 	{name: "format-notification-plugin-completed.json", toml: `format = "notification-plugin"`, status: "FAILURE", body: "integration tests failed"},
+	{name: "format-notification-plugin-run-completed.json", toml: `format = "notification-plugin"`, status: "FAILURE", run: goldenRunFailure},
 
 	{name: "format-cdevents-pipelinerun-queued.json", toml: `format = "cdevents"`, status: "QUEUED"},
 	{name: "format-cdevents-pipelinerun-started.json", toml: `format = "cdevents"`, status: "STARTED"},
@@ -72,6 +77,9 @@ var formatCases = []formatCase{
 	{name: "format-cdevents-pipelinerun-finished-unstable-success.json", toml: "format = \"cdevents\"\ncdevents_unstable = \"success\"", status: "UNSTABLE", body: "2 flaky tests"},
 	{name: "format-cdevents-taskrun-started.json", toml: "format = \"cdevents\"\ncdevents_subject = \"taskrun\"", status: "RUNNING"},
 	{name: "format-cdevents-taskrun-finished.json", toml: "format = \"cdevents\"\ncdevents_subject = \"taskrun\"", status: "FAILURE", body: "deploy failed: quota exceeded"},
+	{name: "format-cdevents-pipelinerun-run-finished-failure.json", toml: `format = "cdevents"`, status: "FAILURE", run: goldenRunFailure},
+	{name: "format-cdevents-taskrun-run-started.json", toml: "format = \"cdevents\"\ncdevents_subject = \"taskrun\"", status: "STARTED", run: goldenRunStart},
+	{name: "format-cdevents-taskrun-run-finished-failure.json", toml: "format = \"cdevents\"\ncdevents_subject = \"taskrun\"", status: "FAILURE", run: goldenRunFailure},
 
 	{
 		name: "format-cloudevents-structured.json", toml: `format = "cloudevents"`, status: "SUCCESS", body: "deployed",
@@ -120,6 +128,11 @@ var formatCases = []formatCase{
 	{name: "format-discord-success.json", toml: `format = "discord"`, status: "SUCCESS", body: "Deployed <app> & friends to *prod* @everyone"},
 	{name: "format-discord-failure.json", toml: `format = "discord"`, env: []string{"BRANCH_NAME=PR-17"}, status: "FAILURE", body: "3 tests failed in `integration`:\n- TestLogin\n- TestCheckout"},
 	{name: "format-discord-markdown.json", toml: "format = \"discord\"\nmarkdown = true", env: []string{"BRANCH_NAME=PR-17"}, status: "FAILURE", body: "3 tests failed in `integration`:\n- TestLogin\n- TestCheckout"},
+	{name: "format-slack-run-started.json", toml: `format = "slack"`, status: "STARTED", run: goldenRunStart},
+	{name: "format-slack-run-failure.json", toml: `format = "slack"`, status: "FAILURE", run: goldenRunFailure},
+	{name: "format-teams-run-failure.json", toml: `format = "teams"`, status: "FAILURE", run: goldenRunFailure},
+	{name: "format-googlechat-run-failure.json", toml: `format = "googlechat"`, status: "FAILURE", run: goldenRunFailure},
+	{name: "format-discord-run-failure.json", toml: `format = "discord"`, status: "FAILURE", run: goldenRunFailure},
 
 	{
 		name: "format-template-json.json", toml: goldenJSONTemplate, status: "SUCCESS", fields: []string{"deploy.region=eu-west-1", "deploy.replicas:=3"},
@@ -147,6 +160,28 @@ var formatCases = []formatCase{
 	},
 }
 
+// The notifications of one jobnotify run in the golden cases: the doc
+// shows them as sent by goldenRunArgs.
+var (
+	goldenRunStart   = &Run{ID: testRunID, Command: "make"}
+	goldenRunFailure = &Run{ID: testRunID, Command: "make", Outcome: true, ExitCode: intPtr(2), Duration: 62400 * time.Millisecond, LogTail: goldenTail}
+)
+
+const (
+	testRunID     = "9e4d2b70-0000-4000-8000-000000000007"
+	goldenRunArgs = "--tail 8 -- make test"
+	goldenTail    = `ok      example.com/app/cart    0.108s
+=== RUN   TestCheckout
+    checkout_test.go:41: POST /orders: got 500 <nil>, want 201 &Order{ID: 7}
+--- FAIL: TestCheckout (0.02s)
+FAIL
+FAIL    example.com/app/checkout    0.412s
+FAIL
+make: *** [Makefile:12: test] Error 1`
+)
+
+func intPtr(n int) *int { return &n }
+
 // ftBuild builds a case's request the real way: config text through
 // config.Parse and config.Resolve, the environment through envcollect.
 func ftBuild(tb testing.TB, environ []string, tomlText string, in Input) (*Request, error) {
@@ -159,7 +194,7 @@ func ftBuild(tb testing.TB, environ []string, tomlText string, in Input) (*Reque
 
 func (fc formatCase) input(tb testing.TB) Input {
 	tb.Helper()
-	in := Input{ID: testID, Status: fc.status, Phase: fc.phase, Fields: mustFields(tb, fc.fields...), Time: testTime}
+	in := Input{ID: testID, Status: fc.status, Phase: fc.phase, Fields: mustFields(tb, fc.fields...), Time: testTime, Run: fc.run}
 	if fc.body != "" {
 		in.Body = mustBody(tb, fc.body)
 	}
@@ -865,7 +900,9 @@ func formatsDoc(tb testing.TB) []byte {
 			b.WriteString("\n### " + strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(name, "format-"), ".json"), ".txt") + "\n\n")
 			b.WriteString("```toml\n" + strings.TrimSpace(fc.toml) + "\n```\n\n")
 			cmd := "jobnotify send"
-			if fc.status != "" {
+			if fc.run != nil {
+				cmd = "jobnotify run" // it sets the status itself
+			} else if fc.status != "" {
 				cmd += " --status " + fc.status
 			}
 			if fc.phase != "" {
@@ -879,6 +916,12 @@ func formatsDoc(tb testing.TB) []byte {
 			}
 			if len(fc.env) > 0 {
 				cmd = strings.Join(fc.env, " ") + " " + cmd
+			}
+			switch {
+			case fc.run != nil && fc.run.Outcome:
+				cmd = "# the outcome, " + fc.status + " (" + runSummary(fc.run, fc.status) + "):\n" + cmd + " " + goldenRunArgs
+			case fc.run != nil:
+				cmd = "# the start, " + fc.status + ":\n" + cmd + " " + goldenRunArgs
 			}
 			b.WriteString("```sh\n" + cmd + "\n```\n\n")
 			b.WriteString(renderSample(tb, name))

@@ -343,6 +343,13 @@ func Payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any, error) {
 	switch s.Format {
 	case "job-status-notification":
+		if in.Run != nil {
+			// As in every other format (they build on the jobnotify
+			// payload): the run's keys are jobnotify run's.
+			if err := refuseReserved([]reservedKey{runReserved}, s.Fields, in.Fields); err != nil {
+				return nil, err
+			}
+		}
 		return legacyPayload(c, s, in), nil
 	case "jobnotify", "":
 		if err := reservedFields(s.Fields, in.Fields, in.Run != nil); err != nil {
@@ -375,10 +382,13 @@ func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 	}
 }
 
+// reservedKey is a key of the payload that is jobnotify's alone, and why.
+type reservedKey struct{ key, why string }
+
 // reserved are the payload's keys that are jobnotify's alone, with why:
 // the id is the Idempotency-Key, so a field must not quietly lose to it,
 // nor look as if it set it.
-var reserved = []struct{ key, why string }{
+var reserved = []reservedKey{
 	{"schema", "the schema is jobnotify's: it names the version of the payload (" + Schema + ")"},
 	{"id", "the id is jobnotify's: choose it with --id"},
 	{"timestamp", "the timestamp is jobnotify's: the time of the send"},
@@ -386,7 +396,7 @@ var reserved = []struct{ key, why string }{
 
 // runReserved is reserved in the notifications of jobnotify run, which
 // sets "run"; a send's fields may use the name.
-var runReserved = struct{ key, why string }{"run", "the run object is jobnotify run's: its id, command, exit code and log tail"}
+var runReserved = reservedKey{"run", "the run object is jobnotify run's: its id, command, exit code and log tail"}
 
 // reservedFields refuses a [fields] or --field entry that would set a
 // reserved key, "run" among them in a notification of jobnotify run.
@@ -396,6 +406,12 @@ func reservedFields(fields map[string]any, flags []Field, run bool) error {
 	if run {
 		keys = append(keys[:len(keys):len(keys)], runReserved)
 	}
+	return refuseReserved(keys, fields, flags)
+}
+
+// refuseReserved refuses a [fields] or --field entry that would set one
+// of keys.
+func refuseReserved(keys []reservedKey, fields map[string]any, flags []Field) error {
 	for _, r := range keys {
 		if _, ok := fields[r.key]; ok {
 			return &InputError{Where: "fields." + r.key, Err: errors.New(r.why)}
@@ -411,7 +427,8 @@ func reservedFields(fields map[string]any, flags []Field, run bool) error {
 
 // legacyPayload is the Job Status Notification plugin's payload: the
 // collected environment, the status twice, buildNo and body, all strings;
-// [fields] and --field are added flattened with dotted keys.
+// [fields] and --field are added flattened with dotted keys, and so is
+// the run object of jobnotify run ("run.id", "run.exit_code", …).
 func legacyPayload(c envcollect.Context, s *config.Settings, in Input) map[string]any {
 	flat := make(map[string]string, len(c.Env)+8)
 	for k, v := range c.Env {
@@ -439,6 +456,9 @@ func legacyPayload(c envcollect.Context, s *config.Settings, in Input) map[strin
 	flatten("", s.Fields, flat)
 	for _, f := range in.Fields {
 		flatten("", f.object(), flat)
+	}
+	if in.Run != nil {
+		flatten("run", in.Run.object(), flat) // numbers as their text, like every value here
 	}
 	p := make(map[string]any, len(flat))
 	for k, v := range flat {

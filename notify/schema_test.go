@@ -119,6 +119,7 @@ var schemaGoldens = []struct {
 }{
 	{"jobnotify-payload.json", jsonAt()},
 	{"format-jobnotify.json", jsonAt("body")},
+	{"format-jobnotify-run.json", jsonAt("body")},
 	{"format-cloudevents-structured.json", jsonAt("body", "data")},
 	{"format-cloudevents-binary.json", jsonAt("body")},
 	{"dry-run.txt", dumpBody},

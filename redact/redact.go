@@ -168,6 +168,19 @@ func encodings(s string) []string {
 	return out
 }
 
+// Longest is the length of the longest form of a secret it knows: text
+// cut from a longer text at least that far from a secret's start holds
+// none of it.
+func (r *Redactor) Longest() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for k := range r.known {
+		n = max(n, len(k))
+	}
+	return n
+}
+
 // matcher is the matcher of the secrets known now, nil for none.
 func (r *Redactor) matcher() *matcher {
 	r.mu.Lock()

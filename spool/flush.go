@@ -197,6 +197,23 @@ func (sp Dir) offer(ctx context.Context, c *Claim, rec *Record, deliver Deliver)
 	return offerFailed, nil
 }
 
+// Offer is Flush for one file, by its name: a notification saved a
+// moment ago, to deliver now. It returns ErrClaimed when another flush
+// holds it, or has sent it already.
+func (sp Dir) Offer(ctx context.Context, name string, deliver Deliver) error {
+	c, err := sp.Claim(name)
+	if err != nil {
+		return err
+	}
+	rec, err := c.Load()
+	if err != nil {
+		c.Release()
+		return err
+	}
+	_, err = sp.offer(ctx, c, rec, deliver)
+	return err
+}
+
 // flushSomeScan is how many files FlushSome looks at, at most: a spool
 // with thousands of another target's files costs a send a few
 // milliseconds, not a read of every file.

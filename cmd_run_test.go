@@ -1,0 +1,478 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// runPayload is what a test reads of a notification of jobnotify run.
+type runPayload struct {
+	Status string `json:"status"`
+	ID     string `json:"id"`
+	Stage  string `json:"stage"`
+	Run    struct {
+		ID         string  `json:"id"`
+		Command    string  `json:"command"`
+		ExitCode   *int    `json:"exit_code"`
+		DurationMS *int64  `json:"duration_ms"`
+		Signal     string  `json:"signal"`
+		LogTail    *string `json:"log_tail"`
+	} `json:"run"`
+}
+
+func runPayloads(t testing.TB, reqs []received) []runPayload {
+	t.Helper()
+	var out []runPayload
+	for _, r := range reqs {
+		var p runPayload
+		if err := json.Unmarshal(r.Body, &p); err != nil {
+			t.Fatalf("body: %v\n%s", err, r.Body)
+		}
+		if p.ID != r.Header.Get("Idempotency-Key") {
+			t.Errorf("id %q, Idempotency-Key %q", p.ID, r.Header.Get("Idempotency-Key"))
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// runConfig sends to url, with quick retries; extra lines go before
+// the [retry] table.
+func runConfig(url string, extra ...string) string {
+	return fmt.Sprintf("url = %q\n", url) + strings.Join(append(extra, ""), "\n") + fastRetry(2)
+}
+
+// TestRunPair: the start, the command with its output on jobnotify's
+// streams, then the outcome, sharing one run id; the exit status is the
+// command's.
+func TestRunPair(t *testing.T) {
+	srv := newRecorder(t)
+	r := jobnotify(t, runOpts{config: runConfig(srv.URL), env: jenkinsEnv(t)},
+		"run", "--tail", "5", "-f", "stage=deploy", "--", "/bin/sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 3")
+	wantCode(t, r, 3)
+	if r.stdout != "to-stdout\n" {
+		t.Errorf("stdout: got %q, want the command's alone", r.stdout)
+	}
+	wantStderr(t, r, "to-stderr\n")
+	p := runPayloads(t, wantRequests(t, srv, 2))
+	start, end := p[0], p[1]
+	if start.Status != "STARTED" || end.Status != "FAILURE" {
+		t.Fatalf("statuses: %q then %q", start.Status, end.Status)
+	}
+	if start.Run.ID == "" || start.Run.ID != end.Run.ID || start.ID == end.ID {
+		t.Errorf("run ids %q and %q, notification ids %q and %q: want one run id, two notification ids", start.Run.ID, end.Run.ID, start.ID, end.ID)
+	}
+	if start.Run.ExitCode != nil || start.Run.LogTail != nil || start.Run.DurationMS != nil {
+		t.Errorf("the start says how the command ended: %+v", start.Run)
+	}
+	if start.Run.Command != "sh" || end.Run.Command != "sh" || start.Stage != "deploy" || end.Stage != "deploy" {
+		t.Errorf("command %q, %q; stage %q, %q", start.Run.Command, end.Run.Command, start.Stage, end.Stage)
+	}
+	if end.Run.ExitCode == nil || *end.Run.ExitCode != 3 || end.Run.DurationMS == nil || *end.Run.DurationMS < 0 || end.Run.Signal != "" {
+		t.Errorf("outcome: %+v", end.Run)
+	}
+	if end.Run.LogTail == nil || !strings.Contains(*end.Run.LogTail, "to-stdout") || !strings.Contains(*end.Run.LogTail, "to-stderr") {
+		t.Errorf("log_tail: %v", end.Run.LogTail)
+	}
+}
+
+// TestRunExitStatus: 0, 3 and death by a signal pass through, as a shell
+// reports them.
+func TestRunExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		script, status, signal string
+		code                   int
+	}{
+		{"exit 0", "SUCCESS", "", 0},
+		{"exit 3", "FAILURE", "", 3},
+		{"kill -SEGV $$", "FAILURE", "SIGSEGV", 128 + int(syscall.SIGSEGV)},
+		{"kill -KILL $$", "FAILURE", "SIGKILL", 137},
+		{"kill -TERM $$", "ABORTED", "SIGTERM", 143},
+	} {
+		t.Run(tc.script, func(t *testing.T) {
+			srv := newRecorder(t)
+			r := jobnotify(t, runOpts{config: runConfig(srv.URL)}, "run", "--", "/bin/sh", "-c", tc.script)
+			wantCode(t, r, tc.code)
+			end := runPayloads(t, wantRequests(t, srv, 2))[1]
+			if end.Status != tc.status || end.Run.Signal != tc.signal || end.Run.ExitCode == nil || *end.Run.ExitCode != tc.code {
+				t.Errorf("outcome %s, signal %q, exit_code %v; want %s, %q, %d", end.Status, end.Run.Signal, end.Run.ExitCode, tc.status, tc.signal, tc.code)
+			}
+		})
+	}
+}
+
+// TestRunSendsNoArguments: the command's arguments may hold secrets;
+// only the program's name is sent.
+func TestRunSendsNoArguments(t *testing.T) {
+	const canary = "canary-argument-1234"
+	srv := newRecorder(t)
+	r := jobnotify(t, runOpts{config: runConfig(srv.URL)}, "run", "--tail", "3", "--", "/bin/sh", "-c", "exit 0", canary)
+	wantCode(t, r, 0)
+	for _, req := range wantRequests(t, srv, 2) {
+		var h bytes.Buffer
+		req.Header.Write(&h)
+		if all := req.URL.String() + h.String() + string(req.Body); strings.Contains(all, canary) || strings.Contains(all, base64.StdEncoding.EncodeToString([]byte(canary))) {
+			t.Errorf("a request holds the argument:\n%s", all)
+		}
+	}
+	if strings.Contains(r.stderr, canary) {
+		t.Errorf("stderr holds the argument: %s", r.stderr)
+	}
+}
+
+// TestRunTailRedacts: what the command prints of a secret — a config
+// ${VAR}'s, a secret-named variable's, a credentials() binding's — is ***
+// in the tail, in every form it is printed in.
+func TestRunTailRedacts(t *testing.T) {
+	secrets := map[string]string{
+		"NOTIFY_TOKEN":     "canary-env-token-1234",      // the config's ${NOTIFY_TOKEN}
+		"DEPLOY_API_TOKEN": "canary-deploy-token-5678",   // withCredentials([string(variable: 'DEPLOY_API_TOKEN', …)])
+		"REGISTRY":         "robot:canary-registry-pass", // credentials('registry'): REGISTRY, REGISTRY_USR, REGISTRY_PSW
+		"REGISTRY_USR":     "robot",
+		"REGISTRY_PSW":     "canary-registry-pass",
+	}
+	var env []string
+	for k, v := range secrets {
+		env = append(env, k+"="+v)
+	}
+	srv := newRecorder(t)
+	script := `for v in "$NOTIFY_TOKEN" "$DEPLOY_API_TOKEN" "$REGISTRY" "$REGISTRY_PSW"; do
+		echo "plain: $v"; printf '%s' "$v" | base64; printf 'colour: \033[31m%s\033[0m\n' "$v"; done; echo the end`
+	r := jobnotify(t, runOpts{config: runConfig(srv.URL, tokenHeaders), env: append(env, "PATH="+os.Getenv("PATH"))}, "run", "--tail", "50", "--", "/bin/sh", "-c", script)
+	wantCode(t, r, 0)
+	end := runPayloads(t, wantRequests(t, srv, 2))[1]
+	if end.Run.LogTail == nil || !strings.Contains(*end.Run.LogTail, "plain: ***") || !strings.Contains(*end.Run.LogTail, "the end") {
+		t.Fatalf("log_tail: %v", end.Run.LogTail)
+	}
+	for _, req := range srv.requests() {
+		for name, v := range secrets {
+			if name == "REGISTRY_USR" {
+				continue // a user name, too short to be redacted
+			}
+			for _, form := range []string{v, base64.StdEncoding.EncodeToString([]byte(v))} {
+				if strings.Contains(string(req.Body), form) {
+					t.Errorf("the notification holds %s's value (%q):\n%s", name, form, req.Body)
+				}
+			}
+		}
+	}
+	if !strings.Contains(r.stdout, "plain: canary-deploy-token-5678") {
+		t.Errorf("the command's own output is not passed through unchanged: %s", r.stdout)
+	}
+}
+
+// TestRunTailText: binary output is escaped, a progress bar drawn with
+// carriage returns leaves its last state, and --tail N keeps N lines.
+func TestRunTailText(t *testing.T) {
+	srv := newRecorder(t)
+	script := `i=0; while [ $i -lt 100 ]; do echo line $i; i=$((i+1)); done
+		printf 'bin \001\377 end\n'; printf '10%%\r50%%\r100%%\n'; printf 'no newline'`
+	r := jobnotify(t, runOpts{config: runConfig(srv.URL)}, "run", "--tail", "4", "--", "/bin/sh", "-c", script)
+	wantCode(t, r, 0)
+	end := runPayloads(t, wantRequests(t, srv, 2))[1]
+	want := "line 99\nbin \\x01\\xff end\n100%\nno newline"
+	if end.Run.LogTail == nil || *end.Run.LogTail != want {
+		t.Errorf("log_tail: got %q, want %q", deref(end.Run.LogTail), want)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<none>"
+	}
+	return *s
+}
+
+// TestRunHugeOutput: hundreds of MiB stream through with memory bounded,
+// and the tail is still the end.
+func TestRunHugeOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 300 MiB")
+	}
+	srv := newRecorder(t)
+	cmd := command(t, runOpts{config: runConfig(srv.URL)}, "run", "--tail", "2", "--", "/bin/sh", "-c", "head -c 314572800 /dev/zero | tr '\\0' 'y' | fold -w 1000; echo; echo last")
+	cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"))
+	var errb bytes.Buffer
+	count := &countWriter{}
+	cmd.Stdout, cmd.Stderr = count, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	if want := int64(314572800 + 314572800/1000 + 1 + 5); count.n != want {
+		t.Errorf("stdout: %d bytes, want %d", count.n, want)
+	}
+	wantPeakRSS(t, cmd.ProcessState, 64<<10)
+	end := runPayloads(t, wantRequests(t, srv, 2))[1]
+	if tail := deref(end.Run.LogTail); !strings.HasSuffix(tail, "\nlast") || len(tail) > 16<<10 {
+		t.Errorf("log_tail: %d bytes, ending %q", len(tail), tail[max(0, len(tail)-20):])
+	}
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// TestRunReceiverDown: a receiver that is down, or slow, never holds up
+// the command, and never changes its exit status.
+func TestRunReceiverDown(t *testing.T) {
+	t.Run("down", func(t *testing.T) {
+		marker := filepath.Join(t.TempDir(), "ran")
+		r := jobnotify(t, runOpts{config: runConfig(deadURL(t))}, "run", "--", "/bin/sh", "-c", "echo yes > "+marker+"; exit 4")
+		wantCode(t, r, 4)
+		if _, err := os.Stat(marker); err != nil {
+			t.Errorf("the command did not run: %v", err)
+		}
+		wantStderr(t, r, "warning: STARTED notification", "warning: FAILURE notification", "connection refused", "the exit status is the command's")
+	})
+	t.Run("slow", func(t *testing.T) {
+		// The start is answered only once the command has run: the
+		// command writes to a FIFO the receiver reads.
+		fifo := mkfifo(t, "ran.fifo")
+		srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+			f, err := os.Open(fifo)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer f.Close()
+			b, _ := io.ReadAll(f)
+			if string(b) != "ran\n" {
+				t.Errorf("the FIFO said %q", b)
+			}
+		}, status(200))
+		r := jobnotify(t, runOpts{config: runConfig(srv.URL, `timeout = "60s"`)}, "run", "--", "/bin/sh", "-c", "echo ran > "+fifo)
+		wantCode(t, r, 0)
+		p := runPayloads(t, wantRequests(t, srv, 2))
+		if p[0].Status != "STARTED" || p[1].Status != "SUCCESS" {
+			t.Errorf("statuses %q, %q: the outcome must follow the start", p[0].Status, p[1].Status)
+		}
+	})
+}
+
+// TestRunRefusesBadInput: usage and config errors are exit 2 before the
+// command starts, with nothing sent.
+func TestRunRefusesBadInput(t *testing.T) {
+	srv := newRecorder(t)
+	good := runConfig(srv.URL)
+	for _, tc := range []struct {
+		name   string
+		config string
+		args   []string
+		want   string
+	}{
+		{"no command", good, nil, "no command given after --"},
+		{"unknown key", runConfig(srv.URL, "heders = 1"), nil, `unknown key "heders"`},
+		{"bad tail", good, []string{"--tail", "-1"}, "--tail: -1"},
+		{"bad grace", good, []string{"--grace", "soon"}, `--grace: "soon"`},
+		{"idempotency key", good, []string{"-H", "Idempotency-Key: mine"}, "run sends two"},
+		{"bad field", good, []string{"-f", "=x"}, "--field"},
+		{"run reserved", good, []string{"-f", "run.id=x"}, "run object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "ran")
+			args := append([]string{"run"}, tc.args...)
+			if tc.name != "no command" {
+				args = append(args, "--", "/bin/sh", "-c", "echo > "+marker)
+			}
+			r := jobnotify(t, runOpts{config: tc.config}, args...)
+			wantCode(t, r, 2)
+			wantStderr(t, r, tc.want)
+			if _, err := os.Stat(marker); err == nil {
+				t.Error("the command ran")
+			}
+		})
+	}
+	wantRequests(t, srv, 0)
+}
+
+// TestRunSoftFailRunsTheCommand: with soft fail, a config error at send
+// time leaves the build alone: the command runs, without notifications.
+func TestRunSoftFailRunsTheCommand(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "ran")
+	r := jobnotify(t, runOpts{config: "url = \"http://127.0.0.1:9/${UNSET_VAR}\"\nsoft_fail = true\n"}, "run", "--", "/bin/sh", "-c", "echo > "+marker+"; exit 5")
+	wantCode(t, r, 5)
+	wantStderr(t, r, "UNSET_VAR", "running sh without notifications (soft fail)")
+	if _, err := os.Stat(marker); err != nil {
+		t.Error("the command did not run")
+	}
+}
+
+// TestRunNotStarted: a command that is not there is 127, one that cannot
+// be run 126, as a shell says; nothing is sent.
+func TestRunNotStarted(t *testing.T) {
+	srv := newRecorder(t)
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "script.sh")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		command string
+		code    int
+		want    string
+	}{
+		{filepath.Join(dir, "missing"), 127, "no such file or directory"},
+		{"no-such-command-jobnotify", 127, "command not found"},
+		{notExec, 126, "permission denied"},
+	} {
+		r := jobnotify(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + dir}}, "run", "--", tc.command)
+		wantCode(t, r, tc.code)
+		wantStderr(t, r, tc.want, "nothing was sent")
+	}
+	wantRequests(t, srv, 0)
+}
+
+// startRun starts jobnotify run in a process group of its own, as
+// Jenkins starts a step, with a command that prints "ready PID" and then
+// waits for a signal, which it reports on stdout. It returns the
+// command's pid once it is ready, and stdout's remaining lines.
+func startRun(t *testing.T, cmd *exec.Cmd) (pid int, lines <-chan string) {
+	t.Helper()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan string, 100)
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() {
+		t.Fatalf("no ready line: %v", sc.Err())
+	}
+	pid, err = strconv.Atoi(strings.TrimPrefix(sc.Text(), "ready "))
+	if err != nil {
+		t.Fatalf("ready line %q", sc.Text())
+	}
+	go func() {
+		defer close(ch)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+	}()
+	return pid, ch
+}
+
+// waitsForTERM reports SIGTERM on stdout and exits 5.
+const waitsForTERM = `trap 'echo got TERM; exit 5' TERM; echo ready $$; while :; do sleep 0.05; done`
+
+// TestRunAbort: SIGTERM or SIGINT to jobnotify goes on to the command;
+// the ABORTED notification is delivered and leaves the spool; exit 143
+// or 130.
+func TestRunAbort(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(signalName(sig), func(t *testing.T) {
+			srv := newRecorder(t)
+			spool := filepath.Join(t.TempDir(), "spool")
+			script := strings.ReplaceAll(waitsForTERM, "TERM", strings.TrimPrefix(signalName(sig), "SIG"))
+			cmd := command(t, runOpts{config: runConfig(srv.URL, fmt.Sprintf("[spool]\ndir = %q", spool))}, "run", "--tail", "5", "--", "/bin/sh", "-c", script)
+			cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"))
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			_, lines := startRun(t, cmd)
+			if err := cmd.Process.Signal(sig); err != nil { // jobnotify alone
+				t.Fatal(err)
+			}
+			var got []string
+			for l := range lines {
+				got = append(got, l)
+			}
+			cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, 128+int(sig), errb.String())
+			}
+			if want := "got " + strings.TrimPrefix(signalName(sig), "SIG"); !contains(got, want) {
+				t.Errorf("the command did not get the signal: its output %q", got)
+			}
+			p := runPayloads(t, wantRequests(t, srv, 2))
+			if p[1].Status != "ABORTED" || p[1].Run.Signal != signalName(sig) || p[1].Run.ExitCode != nil {
+				t.Errorf("outcome %s, signal %q, exit_code %v", p[1].Status, p[1].Run.Signal, p[1].Run.ExitCode)
+			}
+			if files := notifications(t, spool); len(files) != 0 {
+				t.Errorf("delivered, but still in the spool: %v", files)
+			}
+		})
+	}
+}
+
+// TestRunJenkinsAbort imitates Jenkins aborting a build: SIGTERM to every
+// process of the step (jobnotify's group and the command's), and SIGKILL
+// to all of them a few seconds later, with a receiver that does not
+// answer. The ABORTED notification is never lost: it is in the spool.
+func TestRunJenkinsAbort(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kill func(killAll func(syscall.Signal), gotAbort <-chan struct{})
+	}{
+		// SIGKILL as soon as the ABORTED request reaches the receiver:
+		// mid-delivery.
+		{"killed mid-delivery", func(killAll func(syscall.Signal), gotAbort <-chan struct{}) {
+			<-gotAbort
+			killAll(syscall.SIGKILL)
+		}},
+		// Jenkins' own timing: SIGKILL 5 s after SIGTERM
+		// (SoftKillWaitSeconds), whatever jobnotify is doing.
+		{"SIGKILL after 5s", func(killAll func(syscall.Signal), _ <-chan struct{}) {
+			time.Sleep(5 * time.Second) // Jenkins' schedule, not a wait for a server
+			killAll(syscall.SIGKILL)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			gotAbort := make(chan struct{})
+			var once sync.Once
+			srv := newRecorder(t, status(200), func(w http.ResponseWriter, r *http.Request) {
+				once.Do(func() { close(gotAbort) })
+				<-r.Context().Done() // never answers
+			})
+			spool := filepath.Join(t.TempDir(), "spool")
+			cfg := runConfig(srv.URL, `timeout = "60s"`, fmt.Sprintf("[spool]\ndir = %q", spool))
+			cmd := command(t, runOpts{config: cfg, env: tokenEnv}, "run", "--", "/bin/sh", "-c", waitsForTERM)
+			cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"))
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			child, lines := startRun(t, cmd)
+			go func() {
+				for range lines {
+				}
+			}()
+			<-srv.got // the start is delivered
+			killAll := func(sig syscall.Signal) {
+				syscall.Kill(-cmd.Process.Pid, sig)
+				syscall.Kill(-child, sig)
+			}
+			killAll(syscall.SIGTERM)
+			tc.kill(killAll, gotAbort)
+			cmd.Wait()
+			reqs := srv.requests()
+			if len(reqs) != 2 {
+				t.Fatalf("requests: %d, want the start and the ABORTED attempt\nstderr: %s", len(reqs), errb.String())
+			}
+			files := notifications(t, spool)
+			if len(files) != 1 {
+				t.Fatalf("spool: %v, want the ABORTED notification\nstderr: %s", files, errb.String())
+			}
+			f := wantSpooled(t, spool)
+			if f.rec.ID != reqs[1].Header.Get("Idempotency-Key") || !bytes.Contains(f.rec.Body, []byte(`"status":"ABORTED"`)) {
+				t.Errorf("spooled %s: %s", f.rec.ID, f.rec.Body)
+			}
+		})
+	}
+}
