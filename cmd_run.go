@@ -34,6 +34,9 @@ const (
 	// outputDrain is how long run reads a command's output after the
 	// command exited, from what it left running that still holds it.
 	outputDrain = 2 * time.Second
+	// signalSettle is how long run waits after a command failed for a
+	// signal that may be on its way to jobnotify (see run).
+	signalSettle = 50 * time.Millisecond
 )
 
 func (a *app) runCommand() *cli.Command {
@@ -197,7 +200,12 @@ func (n *runNotices) deliver(ctx context.Context, status string, req *notify.Req
 		return
 	}
 	res, err := n.a.deliverSaved(ctx, n.s, req, n.inputs, saved)
-	if err != nil {
+	switch {
+	case err != nil && saved != "":
+		// The spool has said why, naming the file.
+		n.a.logf("warning: %s notification not delivered: it stays in the spool (the exit status is the command's)", status)
+		return
+	case err != nil:
 		n.a.logf("warning: %s notification: %v (the exit status is the command's)", status, err)
 		return
 	}
@@ -295,6 +303,15 @@ func (a *app) run(c *cli.Context) error {
 	}
 	code, signal := exitOf(cmd.ProcessState)
 	out.ExitCode, out.Signal = &code, signal
+	if code != 0 {
+		// Jenkins signals every process of a step at once: a command
+		// that handles SIGTERM can end before jobnotify has heard of
+		// its own. A moment's wait tells a failure from an abort.
+		select {
+		case <-c.Context.Done():
+		case <-time.After(signalSettle):
+		}
+	}
 	stopping := errors.As(context.Cause(c.Context), &sig)
 	status := "SUCCESS"
 	switch {

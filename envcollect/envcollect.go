@@ -238,12 +238,18 @@ func matchAny(patterns []pattern, name string) bool {
 // SecretValues returns the values of the variables of environ that the
 // secret-name rule keeps out of every payload (LooksSecret, and the
 // names a credentials() binding sets beside a NAME_PSW): jobnotify run
-// redacts them from what it sends of a command's output.
+// redacts them from what it sends of a command's output. PWD and OLDPWD,
+// which every shell sets to a directory, are not among them, though PWD
+// is a secret word: the workspace's path would be *** in every line.
 func SecretValues(environ []string) []string {
 	bound := bindings(environ)
 	var out []string
 	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && v != "" && (LooksSecret(k) || bound[k]) {
+		k, v, ok := strings.Cut(kv, "=")
+		if k == "PWD" || k == "OLDPWD" {
+			continue
+		}
+		if ok && v != "" && (LooksSecret(k) || bound[k]) {
 			out = append(out, v)
 		}
 	}

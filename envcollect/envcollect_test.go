@@ -699,3 +699,15 @@ func FuzzLooksSecret(f *testing.F) {
 		}
 	})
 }
+
+func TestSecretValues(t *testing.T) {
+	environ := []string{
+		"GITHUB_TOKEN=ghp-value", "DB_PASSWORD=pw-value", "REGISTRY=robot:pass", "REGISTRY_USR=robot", "REGISTRY_PSW=pass",
+		"PWD=/ws/app", "OLDPWD=/ws", "BUILD_TAG=jenkins-app-1", "EMPTY_TOKEN=", "KEYBOARD_LAYOUT=us",
+	}
+	got := SecretValues(environ)
+	want := []string{"ghp-value", "pw-value", "robot:pass", "robot", "pass"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("SecretValues = %q, want %q", got, want)
+	}
+}

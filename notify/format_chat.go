@@ -513,9 +513,10 @@ var slackMarkup = markup{
 		return "`" + slackEscaper.Replace(s) + "`"
 	},
 	link: func(t, u string) string { return "<" + slackEscaper.Replace(u) + "|" + t + ">" },
-	// Slack reads &, < and > inside a code block too (<!channel> pings
-	// there as well), so they are escaped, and the block has no escape
-	// of its own for the ``` that would end it (fenceSafe).
+	// Slack asks for &, < and > to be escaped in all text and makes no
+	// exception for code: escaped, they show as themselves inside the
+	// block too, and a <!channel> in a log stays text. The block has no
+	// escape of its own for the ``` that would end it (fenceSafe).
 	block: func(s string) string { return fenceSafe(slackEscaper.Replace(s)) },
 }
 

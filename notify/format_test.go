@@ -18,6 +18,7 @@ import (
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/fastjson"
+	"github.com/jobnotify/jobnotify/internal/human"
 )
 
 // A formatCase is one golden request of a payload format, built from
@@ -676,19 +677,28 @@ var formatDocs = []struct {
 environment), then ~[fields]~, then ~--body~, then ~--field~, deep-merged, later
 wins; see the README's Payload section. With GET it is flattened into the
 query string (~job.name=…&build.number=42~). It names its schema,
-~"schema": "jobnotify/v1"~ ([schema/jobnotify-v1.json](schema/jobnotify-v1.json)).`, []string{"format-jobnotify.json"}},
+~"schema": "jobnotify/v1"~ ([schema/jobnotify-v1.json](schema/jobnotify-v1.json)).
+The two notifications of ~jobnotify run~ carry a ~run~ object: ~id~ (the
+same in both) and ~command~ (the program's name, never its arguments), and in
+the outcome ~exit_code~, ~duration_ms~, ~signal~ and, with ~--tail~,
+~log_tail~ (see [receivers.md](receivers.md#the-notifications-of-jobnotify-run)).`, []string{"format-jobnotify.json", "format-jobnotify-run.json"}},
 	{"job-status-notification", `What the Jenkins plugin "Job Status Notification" sent, for receivers
 written against it: one flat object of strings — the collected environment
 (same allow-list and secret filter), ~JOB_EXECUTE_STATUS~ and ~jobExecuteStatus~
 (RUNNING when no status is given, START for STARTED or START: the words the
 plugin sent), ~buildNo~, body (the ~--body~ text exactly as given), and
-~[fields]~ and ~--field~ flattened with dotted keys. With GET the same map is
-the query string. Moving receivers off the plugin: [migrating.md](migrating.md).`, []string{"format-job-status-notification.json"}},
+~[fields]~ and ~--field~ flattened with dotted keys; ~jobnotify run~'s run
+object is flattened the same way (~run.id~, ~run.exit_code~, …, text like
+every value). With GET the same map is the query string. Moving receivers off
+the plugin: [migrating.md](migrating.md).`, []string{"format-job-status-notification.json", "format-job-status-notification-run.json"}},
 	{"notification-plugin", `The JSON of the Jenkins Notification Plugin (name, url, ~build.phase~,
 ~build.status~, ~build.scm~, …), for receivers written against it. The phase is
 ~--phase~ (QUEUED, STARTED, COMPLETED or FINALIZED); without it a start status
 (none, STARTED, RUNNING) gives STARTED and any other COMPLETED. The user's
-message becomes ~build.notes~.`, []string{"format-notification-plugin-started.json", "format-notification-plugin-completed.json"}},
+message becomes ~build.notes~. ~jobnotify run~ sends STARTED, then COMPLETED
+with what the plugin sends of a finished build: ~build.duration~ in
+milliseconds and, with ~--tail~, the last lines of the log in ~build.log~, each
+ended by a line break.`, []string{"format-notification-plugin-started.json", "format-notification-plugin-completed.json", "format-notification-plugin-run-completed.json"}},
 	{"cdevents", `A [CDEvents](https://cdevents.dev) v0.5.1 event in the CloudEvents HTTP
 binary mode: the event as the body, its context repeated in ce-* headers.
 The status gives the event: QUEUED → pipelinerun.queued; none, STARTED,
@@ -701,7 +711,16 @@ task; there is no taskrun.queued). The subject id is ~BUILD_TAG~; context and
 subject source are ~JOB_URL~. ~[fields]~, ~--body~ and ~--field~ go into ~customData~.
 Outside CI the pipeline name is "jobnotify", the source "jobnotify" and the
 uri ~urn:jobnotify:ID~. The project's tests check every status against the
-structure of the v0.5.1 schemas (~notify/cdevents_test.go~).`, []string{
+structure of the v0.5.1 schemas (~notify/cdevents_test.go~).
+
+~jobnotify run~'s start and outcome are a started and a finished event about
+one subject: outside CI its id (and the URN) is the run's ~run.id~, not the
+notification id, which differs between the two. With ~cdevents_subject =
+"taskrun"~, each run of a command is a task run of its own: the subject id is
+~run.id~, the task the stage (else the command's name), and ~pipelineRun.id~
+the build's. That fits ~jobnotify run~ best: two runs in one build would
+otherwise both start and finish the build's pipeline run. A failure's
+~errors~ are the message and the log tail, after a blank line.`, []string{
 		"format-cdevents-pipelinerun-queued.json",
 		"format-cdevents-pipelinerun-started.json",
 		"format-cdevents-pipelinerun-finished-success.json",
@@ -711,13 +730,17 @@ structure of the v0.5.1 schemas (~notify/cdevents_test.go~).`, []string{
 		"format-cdevents-pipelinerun-finished-unstable-success.json",
 		"format-cdevents-taskrun-started.json",
 		"format-cdevents-taskrun-finished.json",
+		"format-cdevents-pipelinerun-run-finished-failure.json",
+		"format-cdevents-taskrun-run-started.json",
+		"format-cdevents-taskrun-run-finished-failure.json",
 	}},
 	{"cloudevents", `The jobnotify payload as the data of a CloudEvents 1.0 event of type
 ~dev.jobnotify.build.STATUS~ (lower case; ~dev.jobnotify.build~ without a
 status), source ~JOB_URL~ (else "jobnotify"), subject ~JOB_NAME~. Structured
 mode (the default) sends the whole event as ~application/cloudevents+json~;
 ~cloudevents_mode = "binary"~ sends the payload as the body and the attributes
-as ce-* headers.`, []string{"format-cloudevents-structured.json", "format-cloudevents-binary.json"}},
+as ce-* headers. The data of ~jobnotify run~'s notifications holds its ~run~
+object, as the payload does.`, []string{"format-cloudevents-structured.json", "format-cloudevents-binary.json"}},
 	{"slack", `A Slack incoming webhook message. text is the notification line (status
 symbol, status, job, build number, branch, short commit, message); blocks hold
 the same line in mrkdwn with the build number linked to ~BUILD_URL~; an
@@ -725,8 +748,17 @@ attachment coloured by status (green, red, amber, grey, blue) holds the
 message and the stage and change. &, < and > in every value are escaped and
 the text objects are verbatim, so no value makes a link or pings a channel
 (mrkdwn has no escape for its bold, italic and strike marks, so a value
-holding them may still show so); each text is cut to 3000 characters with "…".`,
-		[]string{"format-slack-success.json", "format-slack-failure.json"}},
+holding them may still show so); each text is cut to 3000 characters with "…".
+
+For ~jobnotify run~ the headline names the command (~· make~) and, in the
+outcome, how it ended (~make: exit 2 after 1m2s~, ~killed by SIGKILL after 5s~,
+~aborted (SIGTERM) after 12s~). The log tail follows in the attachment as a
+code block (~~ ~~~ ~~): &, < and > escaped all the same, as Slack asks of all
+text, so a ~<!channel>~ in the log stays text; a ~~ ~~~ ~~ in the log broken by a
+zero-width space, so that it cannot end the block; and cut to 3000 characters
+from its start, keeping the newest lines after a line "…". The chat formats
+below do the same in their own markup.`,
+		[]string{"format-slack-success.json", "format-slack-failure.json", "format-slack-run-started.json", "format-slack-run-failure.json"}},
 	{"teams", `A Microsoft Teams message for a Workflows (Power Automate) "post to a
 channel when a webhook request is received" webhook: one Adaptive Card 1.4
 with the line as a bold TextBlock coloured good, attention, warning, accent
@@ -734,13 +766,18 @@ or default (Adaptive Cards have no free colours), the message, a FactSet
 (job, branch, commit, stage, change) and an "Open build" button to ~BUILD_URL~.
 TextBlocks and facts are markdown, so every value has its markdown characters
 backslash-escaped and reads as plain text. The message is cut to 4096
-characters.`, []string{"format-teams-success.json", "format-teams-failure.json"}},
+characters. Teams has no code block: ~jobnotify run~'s log tail is a monospace
+TextBlock, escaped like every value, each line ended by a hard line break and
+its indentation kept with no-break spaces, so that markdown neither joins the
+lines nor reads one as a block.`, []string{"format-teams-success.json", "format-teams-failure.json", "format-teams-run-failure.json"}},
 	{"googlechat", `A Google Chat incoming webhook message: text is the line in Chat's markup
 (~*bold*~, ~<url|text>~ links; &, < and > escaped in every value, so none
 makes a link or @mentions a space with ~<users/all>~), and a cardsV2 card with
 the status in its colour, branch, commit, stage, change and an "Open build"
-button.`,
-		[]string{"format-googlechat-success.json", "format-googlechat-failure.json"}},
+button. ~jobnotify run~'s log tail follows the line in text, as a ~~ ~~~ ~~
+block escaped as for Slack; the line keeps at least half of the 4096
+characters.`,
+		[]string{"format-googlechat-success.json", "format-googlechat-failure.json", "format-googlechat-run-failure.json"}},
 	{"discord", `A Discord webhook message: content is the line with the message (Discord
 markdown, the build number a masked link; at most 2000 characters; the
 message is there only, as content is what notifications show) and one embed
@@ -748,14 +785,19 @@ titled with the status and build, linked to ~BUILD_URL~, coloured by status,
 with branch, commit, stage and change as fields and the notification's
 timestamp. Every value has its markdown characters backslash-escaped, so none
 makes a link, a heading or a mention; ~allowed_mentions~ is empty, so even a
-markdown message's ~@everyone~ pings nobody.`, []string{"format-discord-success.json", "format-discord-failure.json", "format-discord-markdown.json"}},
+markdown message's ~@everyone~ pings nobody. ~jobnotify run~'s log tail
+follows the line in content as a ~~ ~~~ ~~ block, where nothing is markup (a
+~~ ~~~ ~~ in the log is broken by a zero-width space); within the 2000
+characters the line keeps at least half, and the tail loses its oldest lines.`, []string{"format-discord-success.json", "format-discord-failure.json", "format-discord-markdown.json", "format-discord-run-failure.json"}},
 	{"template", `Your own body: a Go [text/template](https://pkg.go.dev/text/template) run
 over the jobnotify payload, given inline (~template = '''…'''~) or in a file
 (~template_file = "…"~, relative to the config file). ~{{.status}}~,
 ~{{.job.name}}~, ~{{.build.number}}~, ~{{.env.BRANCH_NAME}}~ and any key of
-~[fields]~, ~--body~ and ~--field~ are there. A key that is absent prints nothing;
-a key under an absent object (~.change.id~ outside a pull request build) is an
-error: guard it with ~{{with .change}}…{{end}}~.
+~[fields]~, ~--body~ and ~--field~ are there, and in ~jobnotify run~'s
+notifications its run object (~{{.run.command}}~, ~{{.run.exit_code}}~, …).
+A key that is absent prints nothing; a key under an absent object
+(~.change.id~ outside a pull request build) is an error: guard it with
+~{{with .change}}…{{end}}~.
 
 Functions, and no others:
 
@@ -918,10 +960,10 @@ func formatsDoc(tb testing.TB) []byte {
 				cmd = strings.Join(fc.env, " ") + " " + cmd
 			}
 			switch {
-			case fc.run != nil && fc.run.Outcome:
-				cmd = "# the outcome, " + fc.status + " (" + runSummary(fc.run, fc.status) + "):\n" + cmd + " " + goldenRunArgs
+			case fc.run != nil && fc.run.Outcome && fc.run.ExitCode != nil:
+				cmd += " " + goldenRunArgs + fmt.Sprintf("\n# make test exits %d after %s: this is the outcome, %s", *fc.run.ExitCode, human.Round(fc.run.Duration), fc.status)
 			case fc.run != nil:
-				cmd = "# the start, " + fc.status + ":\n" + cmd + " " + goldenRunArgs
+				cmd += " " + goldenRunArgs + "\n# this is the start, " + fc.status + ", sent before make test runs"
 			}
 			b.WriteString("```sh\n" + cmd + "\n```\n\n")
 			b.WriteString(renderSample(tb, name))
