@@ -138,6 +138,8 @@ func (a *app) completions(app *cli.App, words []string, cur string) (cands []can
 			flags = cmd.Flags
 		default:
 			args = append(args, w)
+			// What follows run's command is the command's own.
+			dashdash = dashdash || cmd.Name == "run"
 		}
 	}
 	// matching are the words that start with partial, each after prefix.
@@ -171,7 +173,9 @@ func (a *app) completions(app *cli.App, words []string, cur string) (cands []can
 		return flagCandidates(flags, values, cur), false
 	}
 	if dashdash {
-		return nil, false
+		// run's command and its arguments: file names (a shell's own
+		// completion of commands is not jobnotify's to offer).
+		return nil, cmdName == "run"
 	}
 	switch {
 	case cmd == nil:

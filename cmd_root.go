@@ -73,6 +73,7 @@ come after the command's name.`
 var examples = []struct{ command, does string }{
 	{"jobnotify send --status SUCCESS --field stage=deploy", "a build's outcome, as a Jenkinsfile's sh step sends it"},
 	{"jobnotify --target chat send -s FAILURE --body 'Deploy to prod failed'", "to the config's [targets.chat], with a message"},
+	{"jobnotify run --tail 40 -- ./deploy.sh prod", "notify the start and the outcome of a command, with its last 40 lines"},
 	{"jobnotify send --dry-run --url https://api.example.com/hook -s SUCCESS", "print the request, secrets as ***, and send nothing"},
 	{"jobnotify validate", "check the config and print the settings a send would use"},
 	{"jobnotify listen", "a receiver on 127.0.0.1:8787 to send to while trying things out"},
@@ -82,7 +83,7 @@ var examples = []struct{ command, does string }{
 // exitStatuses are the exit codes and what each means (decided in
 // main.go's exitCode).
 var exitStatuses = []struct{ code, means string }{
-	{"0", "delivered (or --dry-run, or --soft-fail); flush: the spool is empty"},
+	{"0", "delivered (or --dry-run, or --soft-fail); flush: the spool is empty; run: the command's status, whatever became of the notifications"},
 	{"1", "delivery failed: a final non-2xx answer, a refused redirect, a TLS or network error after the last attempt; flush: notifications are left"},
 	{"2", "bad usage, config or input: nothing was sent"},
 	{"130, 143", "interrupted by SIGINT or SIGTERM"},

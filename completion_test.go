@@ -25,7 +25,7 @@ var completionCases = []struct {
 	not        []string // not among them
 }{
 	{name: "a command", line: "jobnotify se", want: []string{"send"}, only: true},
-	{name: "commands after --quiet", line: "jobnotify --quiet ", want: []string{"send", "flush", "spool", "listen", "validate", "env", "completion", "version", "help"}, only: true},
+	{name: "commands after --quiet", line: "jobnotify --quiet ", want: []string{"send", "run", "flush", "spool", "listen", "validate", "env", "completion", "version", "help"}, only: true},
 	{name: "commands after -v", line: "jobnotify -v ", want: []string{"send", "validate", "help"}, not: []string{"--status", "__complete"}},
 	{name: "a command after --verbose", line: "jobnotify --verbose se", want: []string{"send"}, only: true},
 	{name: "spool's subcommand", line: "jobnotify spool ", want: []string{"status"}, only: true},
@@ -55,6 +55,9 @@ var completionCases = []struct {
 	{name: "a flag given is not offered again", line: "jobnotify send --status X --st", only: true},
 	{name: "a repeatable flag is", line: "jobnotify send -f a=1 --fi", want: []string{"--field"}, only: true},
 	{name: "nothing after --", line: "jobnotify send -- ", only: true},
+	{name: "run's flags", line: "jobnotify run --t", want: []string{"--tail", "--target", "--timeout"}, only: true},
+	{name: "run's command is a file", line: "jobnotify run --tail 5 -- ", want: []string{"cfg.toml"}},
+	{name: "run's command's flags are its own", line: "jobnotify run make --t", only: true},
 }
 
 // completionDir is a directory with a config of two targets, the

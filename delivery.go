@@ -148,6 +148,7 @@ func (d *delivery) sendKept(ctx context.Context, client *notify.Client, origin s
 	if g := d.allow(origin); g.Open {
 		err := &notify.DeliveryError{Class: notify.ClassBreaker, Where: req.Where(),
 			Err: fmt.Errorf("%s: not sent, left in the spool: the breaker is open after %s", req.Where(), g)}
+		d.a.logf("%v", err)
 		return &notify.Result{ID: req.ID, ErrorClass: err.Class, Error: err.Error()}, err
 	}
 	var (

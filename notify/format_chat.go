@@ -209,9 +209,8 @@ type markup struct {
 	bold func(string) string         // of escaped text
 	code func(string) string         // of raw text: escapes it as the platform's code needs
 	link func(text, u string) string // text is escaped; u is from linkURL
-	// block makes raw text plain inside the platform's ``` code block;
-	// like esc, the escape of a character depends only on what comes
-	// before it.
+	// block makes raw text (a log) plain inside the platform's ``` code
+	// block, or on Teams, which has none, in a monospace TextBlock.
 	block func(string) string
 }
 
@@ -439,8 +438,9 @@ func fit(s string, max int, esc func(string) string) string {
 // fitEnd returns esc(s), cut at its start so that it is at most max
 // characters: the newest lines that fit, after a line "…"; when not even
 // the last line fits, "…" and the end of that line. Like fit, it cuts s,
-// never its escaped form; a shorter end never escapes to more
-// characters.
+// never its escaped form. The cut is found by binary search: what it
+// returns always fits, and it is the longest end that does because, with
+// every markup here, a shorter end never escapes to more characters.
 func fitEnd(s string, max int, esc func(string) string) string {
 	if e := esc(s); utf8.RuneCountInString(e) <= max {
 		return e
@@ -587,8 +587,10 @@ var teamsMarkup = markup{
 // indentation, and read a line indented by four spaces after a blank one
 // as a code block, which shows the escapes' backslashes. So each line
 // ends in a hard break (two spaces, the break every markdown knows), a
-// space that starts a line or follows another is a no-break space, and a
-// blank line is one no-break space: the log stays one paragraph.
+// tab is four spaces, a space that starts a line or follows another is a
+// no-break space, and a blank line is one no-break space: the log stays
+// one paragraph, whose lines keep their indentation (but for the first:
+// a renderer may trim the paragraph's start).
 func teamsLog(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
@@ -596,7 +598,7 @@ func teamsLog(s string) string {
 			lines[i] = "\u00a0"
 			continue
 		}
-		l = teamsEscape(l)
+		l = teamsEscape(strings.ReplaceAll(l, "\t", "    "))
 		var b strings.Builder
 		prev := ' ' // at the start of a line, as after a space
 		for _, r := range l {

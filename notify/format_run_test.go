@@ -398,6 +398,7 @@ const hostileTail = "<!channel> <users/all> <!here> @everyone @here <@123456>\n"
 	"1. list\n" +
 	"\n" +
 	"    indented after a blank line \\ (backslash)\n" +
+	"\tat com.example.Checkout(Checkout.java:41)\n" +
 	"> quote & <b>html</b> &amp;\n" +
 	"---"
 
@@ -479,8 +480,8 @@ func TestChatRunTailPlainText(t *testing.T) {
 			}
 			lines = append(lines, strings.ReplaceAll(l, "\u00a0", " "))
 		}
-		if plain := strings.Join(lines, "\n"); plain != hostileTail {
-			t.Errorf("the tail reads %q, want %q", plain, hostileTail)
+		if plain, want := strings.Join(lines, "\n"), strings.ReplaceAll(hostileTail, "\t", "    "); plain != want {
+			t.Errorf("the tail reads %q, want %q", plain, want)
 		}
 	})
 }
@@ -544,7 +545,7 @@ func TestTeamsRunTailRenders(t *testing.T) {
 		// line break: the TextBlock's text has the tail's lines, in one
 		// paragraph. A paragraph's start loses its indentation, so the
 		// first line is compared without it.
-		want := strings.Split(tail, "\n")
+		want := strings.Split(strings.ReplaceAll(tail, "\t", "    "), "\n")
 		want[0] = strings.TrimSpace(want[0])
 		found := false
 		for _, s := range c.Texts {
@@ -721,5 +722,30 @@ func TestPayloadSchemaLiveRun(t *testing.T) {
 func TestGoldenRunArgs(t *testing.T) {
 	if n := strings.Count(goldenTail, "\n") + 1; !strings.HasPrefix(goldenRunArgs, fmt.Sprintf("--tail %d ", n)) {
 		t.Errorf("goldenRunArgs %q, but the tail has %d lines", goldenRunArgs, n)
+	}
+}
+
+// TestChatRunCommandPlainText: the command's name is a value like any
+// other (a build may run a program a pull request named): no link, ping
+// or markup on any platform, and it reads as written.
+func TestChatRunCommandPlainText(t *testing.T) {
+	const name = "<!channel>@everyone[x](https:evil.example)*b*"
+	plain := map[string]func(string) string{"slack": htmlUnescape, "googlechat": htmlUnescape, "teams": markdownUnescape, "discord": markdownUnescape}
+	for format := range chatLines {
+		for _, run := range []*Run{{ID: testRunID, Command: name}, {ID: testRunID, Command: name, Outcome: true, ExitCode: intPtr(1), Duration: time.Second}} {
+			t.Run(fmt.Sprintf("%s/outcome=%v", format, run.Outcome), func(t *testing.T) {
+				m := ftObject(t, ftRun(t, format, hostileEnv(t), "", "FAILURE", run).Body)
+				var shown strings.Builder
+				for p, s := range chatStrings(m) {
+					for _, bad := range chatProblems[format](s) {
+						t.Errorf("%s holds %s", p, bad)
+					}
+					shown.WriteString(plain[format](s) + "\n")
+				}
+				if !strings.Contains(shown.String(), name) {
+					t.Errorf("no text reads %q; got:\n%s", name, shown.String())
+				}
+			})
+		}
 	}
 }

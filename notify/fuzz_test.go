@@ -180,3 +180,39 @@ func FuzzParseField(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFitEnd: whatever the log tail and the room, fitEnd keeps within
+// the room, keeps what fits whole, cuts only the tail's start (what is
+// left is the end of the tail, after "…"), and the code of a ``` block
+// never holds a ``` that would end it.
+func FuzzFitEnd(f *testing.F) {
+	for _, s := range []string{"", "a", "a\nb\nc", "```\n````", "x & <y>\n- z\n\n    w", "é\nü\nö", "``\n`", "…\n…", "1. a\n2) b\n# c"} {
+		f.Add(s, 5)
+		f.Add(s, 1)
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 0 || max > 1<<12 || !utf8.ValidString(s) {
+			return
+		}
+		for name, esc := range map[string]func(string) string{
+			"plain": plainMarkup.esc, "slack": slackMarkup.block, "teams": teamsMarkup.block, "discord": discordMarkup.block,
+		} {
+			got := fitEnd(s, max, esc)
+			if n := utf8.RuneCountInString(got); n > max {
+				t.Fatalf("%s: fitEnd(%q, %d) = %q: %d characters", name, s, max, got, n)
+			}
+			if whole := esc(s); utf8.RuneCountInString(whole) <= max && got != whole {
+				t.Fatalf("%s: fitEnd(%q, %d) = %q, want all of it, %q", name, s, max, got, whole)
+			}
+			if name == "plain" && got != s && got != "" {
+				rest, ok := strings.CutPrefix(got, chatEllipsis)
+				if !ok || !strings.HasSuffix(s, strings.TrimPrefix(rest, "\n")) {
+					t.Fatalf("fitEnd(%q, %d) = %q: not the end of the tail after …", s, max, got)
+				}
+			}
+			if (name == "slack" || name == "discord") && strings.Contains(got, "``") {
+				t.Fatalf("%s: fitEnd(%q, %d) = %q holds two backticks in a row", name, s, max, got)
+			}
+		}
+	})
+}

@@ -304,6 +304,17 @@ func TestPayloadSchemaRules(t *testing.T) {
 		},
 		{"build number as text, as envcollect passes a non-integer on", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "build": {"number": "42a"}}`, true},
 		{"message of any type", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "message": {"text": "hi"}}`, true},
+		{"run start", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "status": "STARTED", "run": {"id": "r1", "command": "make"}}`, true},
+		{
+			"run outcome",
+			`{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "status": "FAILURE",
+			"run": {"id": "r1", "command": "make", "exit_code": 2, "duration_ms": 62400, "signal": "SIGKILL", "log_tail": "a\nb", "later": true}}`, true,
+		},
+		{"run aborted at once, no exit code", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": "r1", "command": "make", "duration_ms": 0, "signal": "SIGTERM"}}`, true},
+		{"run exit code any integer", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": "r1", "command": "make", "exit_code": 3221225477, "duration_ms": 5}}`, true},
+		// Before jobnotify run, run was a key like any other: a user's
+		// value that is not an object still follows jobnotify/v1.
+		{"a send's own run, not an object", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": "nightly"}`, true},
 
 		{"not an object", `["jobnotify/v1"]`, false},
 		{"no schema", `{"id": "x", "timestamp": "2026-11-27T03:20:00Z"}`, false},
@@ -323,6 +334,13 @@ func TestPayloadSchemaRules(t *testing.T) {
 		{"env null", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "env": null}`, false},
 		{"env value a number", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "env": {"REPLICAS": 3}}`, false},
 		{"status a number", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "status": 0}`, false},
+		{"run id empty", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": "", "command": "make"}}`, false},
+		{"run id a number", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": 7, "command": "make"}}`, false},
+		{"run exit code as text", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": "r1", "command": "make", "exit_code": "2"}}`, false},
+		{"run exit code a fraction", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": "r1", "command": "make", "exit_code": 2.5}}`, false},
+		{"run duration negative", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": "r1", "command": "make", "duration_ms": -1}}`, false},
+		{"run log tail an array", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": "r1", "command": "make", "log_tail": ["a", "b"]}}`, false},
+		{"run signal a number", `{` + payloadHead + `, "timestamp": "2026-11-27T03:20:00Z", "run": {"id": "r1", "command": "make", "signal": 9}}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,6 +349,18 @@ func TestPayloadSchemaRules(t *testing.T) {
 				t.Errorf("valid: got %v, want %v (%v)", got, tt.valid, err)
 			}
 		})
+	}
+}
+
+// TestPayloadSchemaExamples: the schema's own examples follow it.
+func TestPayloadSchemaExamples(t *testing.T) {
+	sch := payloadSchema(t)
+	examples, _ := schemaDoc(t)["examples"].([]any)
+	if len(examples) == 0 {
+		t.Fatal("the schema has no examples")
+	}
+	for i, ex := range examples {
+		validatePayload(t, sch, fmt.Sprintf("example %d", i), ex)
 	}
 }
 

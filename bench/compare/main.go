@@ -157,6 +157,15 @@ func run(o options, w io.Writer) error {
 		{name: "4b. outage: no breaker (failures = 0)", rounds: max(2, o.rounds/10), cmds: []*command{
 			{label: "jobnotify send, no breaker", argv: jn(o.jobnotify, append(small, "--target", "outage-no-breaker")...)},
 		}},
+		// jobnotify run passing 1 GiB of a command's output to a file, as
+		// a Jenkins step's output goes to its log: without --tail the
+		// command has jobnotify's stdout itself; with it, jobnotify
+		// copies the output through a pipe, keeping its end.
+		{name: "5. run: 1 GiB of output to a file", rounds: max(3, o.bigRounds/4), cmds: []*command{
+			{label: "cat FILE > LOG", argv: sink(f.sink, "cat", f.output)},
+			{label: "jobnotify run -- cat FILE > LOG", argv: sink(f.sink, append(runArgs(o.jobnotify, f.config), "cat", f.output)...)},
+			{label: "jobnotify run --tail 40 -- cat FILE > LOG", argv: sink(f.sink, append(runArgs(o.jobnotify, f.config, "--tail", "40"), "cat", f.output)...)},
+		}},
 	}
 	for _, v := range o.variants {
 		g := groups[0]
@@ -176,6 +185,17 @@ func run(o options, w io.Writer) error {
 }
 
 // measure runs the group's commands in rotation and records each run.
+// runArgs is jobnotify run under config up to the "--" before the command.
+func runArgs(bin, config string, extra ...string) []string {
+	return append(append([]string{bin, "--config", config, "run", "--field", "stage=bench"}, extra...), "--")
+}
+
+// sink is argv with its stdout to the file path, through sh's exec, so
+// that the command writes the file itself (and GNU time measures it).
+func sink(path string, argv ...string) []string {
+	return append([]string{"/bin/sh", "-c", `exec "$@" > "$0"`, path}, argv...)
+}
+
 func (g *group) measure(env []string, o options) error {
 	g.ratios = make([][]float64, len(g.cmds))
 	for r := -o.warmup; r < g.rounds; r++ {
@@ -351,6 +371,13 @@ func report(w io.Writer, groups []*group, f *files, o options) {
 	check(brss <= limit, "10 MiB body: peak RSS %s (target ≤ 4 × body + 20 MiB = %s)", mib(brss), mib(limit))
 	one, three := median(retry.cmds[0].rss), median(retry.cmds[1].rss)
 	check(three-one < int64(f.size10)/1024/2, "10 MiB body, 3 attempts: peak RSS %s vs %s for 1 attempt (target: no copy of the body per attempt)", mib(three), mib(one))
+	if i := slices.IndexFunc(groups, func(g *group) bool { return strings.HasPrefix(g.name, "5. ") }); i >= 0 {
+		g := groups[i]
+		for k := 1; k < len(g.cmds); k++ {
+			r := median(g.ratios[k]) // cat's time / this command's: its throughput, as a share of cat's
+			check(r >= 0.90, "%s: throughput %.2f × cat's alone (target ≥ 0.90)", g.cmds[k].label, r)
+		}
+	}
 	for _, c := range checks {
 		fmt.Fprintln(w, c)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -86,6 +87,34 @@ type files struct {
 	config, hook, hang          string
 	smallPayload, body1, body10 string
 	smallSize, size1, size10    int
+	// output is a command's output for jobnotify run to pass through,
+	// and sink where it goes, as a Jenkins step's goes to its log file.
+	output, sink string
+}
+
+// outputSize is the size of files.output: 1 GiB of log lines.
+const outputSize = 1 << 30
+
+// writeOutput writes size bytes of numbered log lines to path.
+func writeOutput(path string, size int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for n, i := 0, 0; n < size; i++ {
+		line := fmt.Sprintf("%08d compiling package %d of the build, with a line of ordinary length\n", i, i)
+		if n+len(line) > size {
+			line = line[:size-n]
+		}
+		w.WriteString(line)
+		n += len(line)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // prepare writes the config, the bodies and, by running jobnotify --dry-run,
@@ -98,6 +127,8 @@ func prepare(o options, env []string) (*files, error) {
 		smallPayload: filepath.Join(o.dir, "small.json"),
 		body1:        filepath.Join(o.dir, "body-1MiB.json"),
 		body10:       filepath.Join(o.dir, "body-10MiB.json"),
+		output:       filepath.Join(o.dir, "output-1GiB.log"),
+		sink:         filepath.Join(o.dir, "sink.log"),
 	}
 	conf := fmt.Sprintf(`url = %q
 timeout = "30s"
@@ -140,6 +171,9 @@ breaker = { failures = 0 }
 		return nil, err
 	}
 	if f.size10, err = writeBody(f.body10, 10<<20); err != nil {
+		return nil, err
+	}
+	if err := writeOutput(f.output, outputSize); err != nil {
 		return nil, err
 	}
 	// Three failed sends open the outage target's breaker.
