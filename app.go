@@ -47,8 +47,8 @@ type app struct {
 	// rawStdout and rawStderr are the process's own streams, for the
 	// command jobnotify run runs: its output is its own, not jobnotify's.
 	rawStdout, rawStderr io.Writer
-	red            *redact.Redactor
-	quiet, verbose bool
+	red                  *redact.Redactor
+	quiet, verbose       bool
 	// configPath is the config file found, and loaded the file as read
 	// (nil when none, or it did not load): soft fail and validate
 	// --strict look at them.
