@@ -1,8 +1,9 @@
 // LibraryTest runs the shared library in jenkins/vars in plain Groovy,
 // against stubs of the Pipeline steps it calls, and checks what those
 // steps were given: the command line (fixed text, whatever the values),
-// the environment, the body file, where the credential is bound, and what
-// each exit status of jobnotify does to the build.
+// the environment, the body file and jobNotifyRun's script file, where the
+// credential is bound, and what each exit status of jobnotify (or of the
+// command it runs) does to the build.
 //
 //   groovy jenkins/test/LibraryTest.groovy jenkins/vars
 //
@@ -22,6 +23,7 @@ class Fake {
     boolean unix = true
     List<Integer> codes = []          // exit statuses of successive sh/bat steps (0 when they run out)
     Closure onRun                     // called in each sh/bat step, before it returns
+    List<Boolean> starts = []         // whether successive steps that run a jobNotifyRun script get to it (true when they run out)
     Map env = [:]                     // the build's env
     Map currentBuild = [currentResult: 'SUCCESS']
 
@@ -58,10 +60,26 @@ class Fake {
         trace << step
         runs << [step: step, script: a.script, returnStatus: a.returnStatus, env: envNow(),
                  creds: creds.collect { new LinkedHashMap(it) }, cwd: here(), files: new LinkedHashMap(files)]
+        start(a.script)
         if (onRun) {
             onRun(runs[-1])
         }
         codes ? codes.remove(0) : 0
+    }
+
+    // start does what a shell does with the line of jobNotifyRun's script
+    // that leaves the mark, as written in the file, when the step's line
+    // runs the script (jobnotify run … -- sh -e FILE, or the script alone).
+    void start(String line) {
+        def m = line =~ /(?:^@?|-- )(?:sh -e|cmd \/c call) (\S+)$/
+        if (!m.find() || !(starts ? starts.remove(0) : true)) {
+            return
+        }
+        String script = path(m.group(1).replace('\\', '/'))
+        assert files.containsKey(script): "${line}: no ${script}"
+        def mark = files[script] =~ /(?m)^(?:: > |@type nul > )(\S+?)\r?$/
+        assert mark.find(): "${script} leaves no mark"
+        files[path(mark.group(1).replace('\\', '/'))] = ''
     }
 
     Binding binding() {
@@ -92,6 +110,7 @@ class Fake {
             writes << [path: p, text: a.text, encoding: a.encoding, creds: new ArrayList(creds)]
             files[p] = a.text
         }
+        b.fileExists = { String f -> trace << 'fileExists'; files.containsKey(path(f)) }
         b.deleteDir = { ->
             trace << 'deleteDir'
             // Outside any dir block this would delete the workspace.
@@ -116,21 +135,25 @@ File vars = new File(args ? args[0] : 'jenkins/vars')
 def loader = new GroovyClassLoader(this.class.classLoader)
 Class jobNotifyClass = loader.parseClass(new File(vars, 'jobNotify.groovy'))
 Class withJobNotifyClass = loader.parseClass(new File(vars, 'withJobNotify.groovy'))
+Class jobNotifyRunClass = loader.parseClass(new File(vars, 'jobNotifyRun.groovy'))
 Class interruption = loader.parseClass('''
 package org.jenkinsci.plugins.workflow.steps
 class FlowInterruptedException extends InterruptedException {
     FlowInterruptedException() { super('aborted') }
 }''')
 
-// load gives the library's two steps, bound to fake's stubs, as Jenkins
-// would: each a global the other can call.
-Map load(Fake fake, Class jobNotifyClass, Class withJobNotifyClass) {
+// load gives the library's steps, bound to fake's stubs, as Jenkins
+// would: each a global the others can call, and whose methods they can
+// call (jobNotify.bodyText).
+Map load(Fake fake, List<Class> classes) {
     Binding b = fake.binding()
-    Script jn = InvokerHelper.createScript(jobNotifyClass, b)
-    Script wjn = InvokerHelper.createScript(withJobNotifyClass, b)
-    b.jobNotify = jn.&call
-    b.withJobNotify = wjn.&call
-    [jobNotify: jn.&call, withJobNotify: wjn.&call]
+    Map steps = [:]
+    for (Class c in classes) {
+        Script s = InvokerHelper.createScript(c, b)
+        b.setVariable(c.name, s)
+        steps[c.name] = s.&call
+    }
+    steps
 }
 
 List<String> failures = []
@@ -138,9 +161,21 @@ int ran = 0
 def test = { String name, Closure body ->
     ran++
     Fake fake = new Fake()
-    Map steps = load(fake, jobNotifyClass, withJobNotifyClass)
+    Map steps = load(fake, [jobNotifyClass, withJobNotifyClass, jobNotifyRunClass])
     try {
         body(fake, steps.jobNotify, steps.withJobNotify)
+    } catch (Throwable e) {
+        failures << "${name}: ${e}"
+    }
+}
+
+// testRun is test for jobNotifyRun.
+def testRun = { String name, Closure body ->
+    ran++
+    Fake fake = new Fake()
+    Map steps = load(fake, [jobNotifyClass, withJobNotifyClass, jobNotifyRunClass])
+    try {
+        body(fake, steps.jobNotifyRun)
     } catch (Throwable e) {
         failures << "${name}: ${e}"
     }
@@ -443,6 +478,288 @@ test('withJobNotify: a STARTED that cannot be sent stops the block') { Fake fake
 test('withJobNotify: status is not an argument') { Fake fake, jobNotify, withJobNotify ->
     def e = thrown { withJobNotify(status: 'SUCCESS') { } }
     assert e instanceof StepError && fake.runs.isEmpty()
+}
+
+// jobNotifyRun's directory, and its files' places on a command line.
+String runDir = /\.jobnotify-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/
+
+// runLine checks one jobNotifyRun step's command line, which is fixed text
+// but for flags, and returns its directory.
+def runLine = { Map run, String flags ->
+    String rx = run.step == 'sh' ?
+        /jobnotify run / + flags + /-- sh -e (/ + runDir + /)\/command\.sh/ :
+        /@jobnotify run / + flags + /-- cmd \/c call (/ + runDir + /)\\command\.bat/
+    def m = run.script =~ ('^' + rx + '$')
+    assert m.find(): "${run.script} !~ ${rx}"
+    m.group(1)
+}
+
+// checkRunFiles checks jobNotifyRun's files: written outside the
+// credential, in UTF-8, there when jobnotify ran, and gone afterwards.
+// Returns them by name.
+def checkRunFiles = { Fake fake, Map run, String d ->
+    String at = run.cwd ? run.cwd + '/' + d : d
+    assert fake.writes*.path.every { it.startsWith(at + '/') }
+    assert fake.writes.every { it.encoding == 'UTF-8' && it.creds.isEmpty() }
+    Map<String, String> byName = [:]
+    for (Map w in fake.writes) {
+        assert run.files[w.path] == w.text: "${w.path} was not there when jobnotify ran"
+        byName[w.path.substring(at.length() + 1)] = w.text
+    }
+    assert fake.files.isEmpty(): "left behind: ${fake.files.keySet()}"
+    assert fake.deleted == [at]
+    byName
+}
+
+testRun('jobNotifyRun: the command line, the script and the body') { Fake fake, jobNotifyRun ->
+    assert jobNotifyRun(command: './deploy.sh prod', tail: 40, grace: '5s', fields: [stage: 'deploy'],
+                        target: 'chat') == 0
+    assert fake.runs.size() == 1
+    Map r = fake.runs[0]
+    assert r.step == 'sh' && r.returnStatus == true
+    String d = runLine(r, /--tail 40 --grace 5s --body @/ + runDir + /\/body\.json /)
+    assert r.script.contains('@' + d + '/body.json')
+    assert r.env == [JOBNOTIFY_TARGET: 'chat']
+    assert r.creds.isEmpty()
+    Map files = checkRunFiles(fake, r, d)
+    assert files.keySet() == ['body.json', 'command.sh'] as Set
+    assert json(files['body.json']) == [stage: 'deploy']
+    assert files['command.sh'] == ": > ${d}/started\n./deploy.sh prod"
+    assert fake.trace == ['writeFile', 'writeFile', 'withEnv', 'sh', '/withEnv', 'fileExists', 'deleteDir']
+    assert fake.errors.isEmpty() && fake.echoes.isEmpty()
+}
+
+testRun('jobNotifyRun: defaults') { Fake fake, jobNotifyRun ->
+    assert jobNotifyRun(command: "make ${'test'}") == 0
+    Map r = fake.runs[0]
+    String d = runLine(r, '')
+    assert r.env == [:]
+    assert checkRunFiles(fake, r, d) == ['command.sh': ": > ${d}/started\nmake test"]
+}
+
+testRun('jobNotifyRun: quotes and $ in the command reach the script file alone') { Fake fake, jobNotifyRun ->
+    String command = 'printf \'%s|\' "it\'s" \'$HOME\' "a\\"b" \'%PATH%\' "$(echo run)" `echo x` && echo "${USER}" & wait; echo\nexit 3'
+    fake.codes = [3]
+    assert jobNotifyRun(command: command, tail: 5, fields: [cmd: nasty], returnStatus: true) == 3
+    Map r = fake.runs[0]
+    String d = runLine(r, /--tail 5 --body @/ + runDir + /\/body\.json /)
+    Map files = checkRunFiles(fake, r, d)
+    assert files['command.sh'] == ": > ${d}/started\n" + command
+    assert json(files['body.json']) == [cmd: nasty]
+    assert r.env == [:]
+}
+
+testRun('jobNotifyRun: sh runs the script as written, and its exit status comes back') { Fake fake, jobNotifyRun ->
+    File shell = ['/bin/sh', '/usr/bin/sh'].collect { new File(it) }.find { it.canExecute() }
+    if (shell == null) {
+        return // no sh to run it with
+    }
+    List<Map> got = []
+    // The step's sh: the workspace as it is, and what follows -- on the
+    // line run in it, as jobnotify runs it.
+    fake.onRun = { Map r ->
+        File ws = File.createTempDir()
+        try {
+            r.files.each { String p, String text ->
+                File f = new File(ws, p)
+                f.parentFile.mkdirs()
+                f.setText(text, 'UTF-8')
+            }
+            List<String> argv = r.script.substring(r.script.indexOf(' -- ') + 4).tokenize(' ')
+            Process p = new ProcessBuilder(argv).directory(ws).redirectErrorStream(true).start()
+            String out = p.inputStream.getText('UTF-8')
+            int code = p.waitFor()
+            String d = argv[-1].substring(0, argv[-1].lastIndexOf('/'))
+            got << [out: out, code: code, started: new File(ws, d + '/started').exists()]
+            fake.codes = [code]
+        } finally {
+            ws.deleteDir()
+        }
+    }
+    String command = 'printf \'%s|\' "it\'s" \'$HOME\' "a\\"b" \'%PATH%\' "$(echo run)" `echo x`; echo\nexit 3'
+    assert jobNotifyRun(command: command, returnStatus: true) == 3
+    assert got == [[out: 'it\'s|$HOME|a"b|%PATH%|run|x|\n', code: 3, started: true]]
+
+    // sh -e: the first command that fails ends the script.
+    got.clear()
+    def e = thrown { jobNotifyRun(command: 'echo one\nfalse\necho two') }
+    assert e instanceof StepError && e.message.contains('exit code 1')
+    assert got == [[out: 'one\n', code: 1, started: true]]
+
+    // The credential's variable is unset before the command runs.
+    got.clear()
+    fake.onRun = { Map r -> got << r.files.find { it.key.endsWith('command.sh') }.value }
+    jobNotifyRun(command: 'env', credentialsId: 'notify-token', tokenVariable: 'HOOK_TOKEN')
+    assert got.size() == 1 && got[0].startsWith('unset HOOK_TOKEN\n: > ')
+}
+
+testRun('jobNotifyRun: a failed command fails the step, as sh does') { Fake fake, jobNotifyRun ->
+    fake.codes = [1]
+    def e = thrown { jobNotifyRun(command: 'make test') }
+    assert e instanceof StepError && e.message == 'jobnotify: jobNotifyRun: the command returned exit code 1'
+    assert fake.runs.size() == 1 && fake.files.isEmpty() && fake.deleted.size() == 1
+    // An exit status that is jobnotify's own when the command did not run
+    // is the command's when it did.
+    for (int code in [2, 127, 130, 137, 143]) {
+        fake.codes = [code]
+        e = thrown { jobNotifyRun(command: 'make test', softFail: true) }
+        assert e instanceof StepError && e.message.endsWith("exit code ${code}")
+        fake.codes = [code]
+        assert jobNotifyRun(command: 'make test', returnStatus: true) == code
+    }
+    assert fake.echoes.isEmpty() && fake.runs.size() == 11
+}
+
+testRun('jobNotifyRun: returnStatus') { Fake fake, jobNotifyRun ->
+    fake.codes = [0, 4]
+    assert jobNotifyRun(command: 'true', returnStatus: true) == 0
+    assert jobNotifyRun(command: 'exit 4', returnStatus: 'true') == 4
+    assert fake.errors.isEmpty()
+    def e = thrown { jobNotifyRun(command: 'x', returnStatus: 'yes') }
+    assert e instanceof StepError && e.message.contains('returnStatus') && fake.runs.size() == 2
+}
+
+testRun('jobNotifyRun: bat on Windows') { Fake fake, jobNotifyRun ->
+    fake.unix = false
+    fake.codes = [5]
+    assert jobNotifyRun(command: 'call build.cmd "a b" %CONFIG%\necho 100%% & exit /b 5', tail: 10,
+                        fields: [coverage: '87%'], returnStatus: true) == 5
+    Map r = fake.runs[0]
+    assert r.step == 'bat'
+    String d = runLine(r, /--tail 10 --body @/ + runDir + /\/body\.json /)
+    Map files = checkRunFiles(fake, r, d)
+    assert files['command.bat'] == "@type nul > ${d}\\started\r\ncall build.cmd \"a b\" %CONFIG%\r\necho 100%% & exit /b 5"
+    assert json(files['body.json']) == [coverage: '87%']
+
+    fake.writes.clear(); fake.deleted.clear(); fake.runs.clear()
+    fake.codes = [1]
+    def e = thrown { jobNotifyRun(command: 'build.cmd\r\n', credentialsId: 'notify-token') }
+    assert e instanceof StepError && e.message.endsWith('exit code 1')
+    r = fake.runs[0]
+    d = runLine(r, '')
+    assert checkRunFiles(fake, r, d)['command.bat'] == "@set \"NOTIFY_TOKEN=\"\r\n@type nul > ${d}\\started\r\nbuild.cmd\r\n"
+    assert r.creds*.credentialsId == ['notify-token']
+}
+
+testRun('jobNotifyRun: the credential is bound around jobnotify only, and unset for the command') { Fake fake, jobNotifyRun ->
+    fake.env.JOBNOTIFY_CREDENTIALS_ID = 'notify-token'
+    jobNotifyRun(command: './deploy.sh', fields: [a: 1])
+    Map r = fake.runs[0]
+    assert r.creds == [[kind: 'string', credentialsId: 'notify-token', variable: 'NOTIFY_TOKEN']]
+    String d = runLine(r, /--body @/ + runDir + /\/body\.json /)
+    assert checkRunFiles(fake, r, d)['command.sh'] == "unset NOTIFY_TOKEN\n: > ${d}/started\n./deploy.sh"
+    assert fake.trace == ['writeFile', 'writeFile', 'withEnv', 'withCredentials', 'sh', '/withCredentials', '/withEnv',
+                          'fileExists', 'deleteDir']
+    assert fake.creds.isEmpty()
+
+    fake.runs.clear(); fake.writes.clear(); fake.deleted.clear()
+    jobNotifyRun(command: './deploy.sh', credentialsId: null)
+    assert fake.runs[0].creds.isEmpty()
+    assert fake.writes[0].text.startsWith(': > ')
+}
+
+testRun('jobNotifyRun: jobnotify not on the PATH: the command does not run') { Fake fake, jobNotifyRun ->
+    fake.codes = [127]
+    fake.starts = [false]
+    def e = thrown { jobNotifyRun(command: './deploy.sh', returnStatus: true) }
+    assert e instanceof StepError && e.message.contains('exit 127') && e.message.contains('nor did the command')
+    assert fake.runs.size() == 1 && fake.files.isEmpty() && fake.deleted.size() == 1
+
+    fake.codes = [2]
+    fake.starts = [false]
+    e = thrown { jobNotifyRun(command: './deploy.sh') }
+    assert e instanceof StepError && e.message.contains('exit 2') && e.message.contains('did not run')
+}
+
+testRun('jobNotifyRun: not run under soft fail: the command runs without jobnotify') { Fake fake, jobNotifyRun ->
+    fake.codes = [127, 0]
+    fake.starts = [false]
+    assert jobNotifyRun(command: './deploy.sh', softFail: true, credentialsId: 'notify-token', target: 'chat') == 0
+    assert fake.runs.size() == 2
+    String d = runLine(fake.runs[0], '')
+    Map again = fake.runs[1]
+    assert again.script == 'sh -e ' + d + '/command.sh'
+    assert again.env.isEmpty() && again.creds.isEmpty()
+    assert fake.echoes.size() == 1 && fake.echoes[0].startsWith('WARNING: jobnotify: did not run (exit 127')
+    assert fake.echoes[0].contains('without notifications')
+    assert fake.files.isEmpty() && fake.deleted == [d]
+
+    // The build's JOBNOTIFY_SOFT_FAIL, on Windows, and the command's status.
+    fake.runs.clear(); fake.echoes.clear(); fake.deleted.clear()
+    fake.unix = false
+    fake.env.JOBNOTIFY_SOFT_FAIL = 'true'
+    fake.codes = [9009, 6]
+    fake.starts = [false]
+    assert jobNotifyRun(command: 'deploy.cmd', returnStatus: true) == 6
+    d = runLine(fake.runs[0], '')
+    assert fake.runs[1].script == '@cmd /c call ' + d + '\\command.bat'
+    assert fake.echoes.size() == 1 && fake.echoes[0].contains('9009')
+
+    // A usage error (a jobnotify too old to know run) too.
+    fake.codes = [2, 1]
+    fake.starts = [false]
+    def e = thrown { jobNotifyRun(command: 'deploy.cmd') }
+    assert e instanceof StepError && e.message.endsWith('exit code 1')
+    assert fake.echoes.size() == 2 && fake.echoes[1].contains('exit 2')
+}
+
+testRun('jobNotifyRun: interrupted before the command started') { Fake fake, jobNotifyRun ->
+    for (int code in [130, 143]) {
+        fake.codes = [code]
+        fake.starts = [false]
+        def e = thrown { jobNotifyRun(command: './deploy.sh', softFail: true, returnStatus: true) }
+        assert e instanceof StepError && e.message.contains('abort')
+    }
+    assert fake.runs.size() == 2 && fake.echoes.isEmpty() && fake.files.isEmpty()
+}
+
+testRun('jobNotifyRun: the files are deleted when the step itself throws') { Fake fake, jobNotifyRun ->
+    def abort = interruption.newInstance()
+    fake.onRun = { throw abort }
+    def e = thrown { jobNotifyRun(command: './deploy.sh', fields: [a: 1]) }
+    assert e.is(abort)
+    assert fake.files.isEmpty() && fake.deleted.size() == 1
+}
+
+testRun('jobNotifyRun: inside dir(): the files and the command agree') { Fake fake, jobNotifyRun ->
+    fake.binding().getVariable('dir').call('sub/dir') { jobNotifyRun(command: 'make', fields: [a: 1]) }
+    Map r = fake.runs[0]
+    assert r.cwd == 'sub/dir'
+    String d = runLine(r, /--body @/ + runDir + /\/body\.json /)
+    assert checkRunFiles(fake, r, d)['command.sh'] == ": > ${d}/started\nmake"
+    assert fake.deleted == ['sub/dir/' + d]
+}
+
+testRun('jobNotifyRun: bad arguments are errors, before anything runs') { Fake fake, jobNotifyRun ->
+    List<Map> bad = [
+        [:],
+        [command: ''],
+        [command: '  \n'],
+        [command: ['./deploy.sh', 'prod']],
+        [command: 'x', tial: 40],
+        [command: 'x', status: 'SUCCESS'],
+        [command: 'x', failure: 'fail'],
+        [command: 'x', tail: -1],
+        [command: 'x', tail: 10001],
+        [command: 'x', tail: '40; id'],
+        [command: 'x', grace: '3 s'],
+        [command: 'x', grace: '3s; id'],
+        [command: 'x', grace: 3],
+        [command: 'x', fields: 'a=b'],
+        [command: 'x', body: ['a']],
+        [command: 'x', softFail: 'yes'],
+        [command: 'x', credentialsId: 'c', tokenVariable: 'A B'],
+    ]
+    for (Map a in bad) {
+        def e = thrown { jobNotifyRun(a) }
+        assert e instanceof StepError && e.message.startsWith('jobnotify: jobNotifyRun: '): "${a}: ${e}"
+    }
+    assert fake.runs.isEmpty() && fake.writes.isEmpty()
+    assert jobNotifyRun(command: 'x', tail: '0', grace: '1m30s') == 0
+    assert jobNotifyRun(command: 'x', tail: 10000, grace: '500ms') == 0
+    assert fake.runs*.script.collect { it.replaceAll(runDir, 'D') } == [
+        'jobnotify run --grace 1m30s -- sh -e D/command.sh',
+        'jobnotify run --tail 10000 --grace 500ms -- sh -e D/command.sh']
 }
 
 for (String f in failures) {

@@ -20,19 +20,8 @@ import groovy.json.JsonOutput
 import groovy.json.JsonSlurperClassic
 
 def call(Map args = [:]) {
-    // Any other argument is an error, so that a typo (feilds:) does not
-    // silently drop what it meant.
-    List<String> known = ['status', 'body', 'fields', 'target', 'credentialsId', 'tokenVariable',
-                          'softFail', 'failure', 'idFromBuild']
-    List<String> unknown = []
-    for (key in args.keySet()) {
-        if (!(key in known)) {
-            unknown << key.toString()
-        }
-    }
-    if (unknown) {
-        error("jobnotify: jobNotify: unknown argument ${unknown.join(', ')} (known: ${known.join(', ')})")
-    }
+    checkArgs('jobNotify', args, ['status', 'body', 'fields', 'target', 'credentialsId', 'tokenVariable',
+                                  'softFail', 'failure', 'idFromBuild'])
     String status = args.status != null ? args.status.toString() : currentBuild.currentResult?.toString()
     if (!status?.trim()) {
         error('jobnotify: jobNotify: no status, and currentBuild.currentResult is empty')
@@ -42,16 +31,10 @@ def call(Map args = [:]) {
     if (!(failure in ['warn', 'unstable', 'fail'])) {
         error("jobnotify: jobNotify: failure: '${failure}' is not warn, unstable or fail")
     }
-    String tokenVariable = args.tokenVariable != null ? args.tokenVariable.toString() : 'NOTIFY_TOKEN'
-    if (!(tokenVariable ==~ /[A-Za-z_][A-Za-z0-9_]*/)) {
-        error("jobnotify: jobNotify: tokenVariable: '${tokenVariable}' is not a variable name")
-    }
-    // credentialsId: null (given as null) binds nothing even when
-    // JOBNOTIFY_CREDENTIALS_ID is set.
-    def credentialsId = args.containsKey('credentialsId') ? args.credentialsId : env.JOBNOTIFY_CREDENTIALS_ID
-    credentialsId = credentialsId?.toString()?.trim() ?: null
-    Boolean softFail = flag(args, 'softFail', null)
-    boolean idFromBuild = flag(args, 'idFromBuild', false)
+    String tokenVariable = tokenVariableOf('jobNotify', args)
+    String credentialsId = credentialsIdOf(args)
+    Boolean softFail = flag('jobNotify', args, 'softFail', null)
+    boolean idFromBuild = flag('jobNotify', args, 'idFromBuild', false)
 
     List<String> vars = ['JOBNOTIFY_STATUS=' + status]
     if (args.target != null) {
@@ -68,7 +51,7 @@ def call(Map args = [:]) {
         vars << 'JOBNOTIFY_ID_FROM=build'
     }
 
-    String text = bodyText(args.body, args.fields)
+    String text = bodyText('jobNotify', args.body, args.fields)
     // A directory of this call's own, in the current directory, holding
     // only the body: deleteDir() inside dir() removes it and nothing else,
     // with no process to start and the same on Unix and Windows. The name
@@ -105,9 +88,9 @@ def call(Map args = [:]) {
 // withJobNotifyCredential runs body with the notification credential bound
 // to tokenVariable (the name the administrator's config reads as
 // ${NOTIFY_TOKEN}), or without one when credentialsId is null. It is the
-// library's one withCredentials, and call runs only the jobnotify step in
-// it. (Not marked private: Groovy does not enforce that in a script, so it
-// would only pretend.)
+// library's one withCredentials, and call (and jobNotifyRun's) runs only
+// the jobnotify step in it. (Not marked private: Groovy does not enforce
+// that in a script, so it would only pretend; jobNotifyRun calls it.)
 void withJobNotifyCredential(String credentialsId, String tokenVariable, Closure body) {
     if (credentialsId == null) {
         body()
@@ -146,7 +129,7 @@ int outcome(int rc, String status, String failure, Boolean softFail) {
         default:
             // 127 (sh) or 9009 (cmd): no jobnotify on the agent's PATH.
             String msg = "jobnotify: did not run (exit ${rc}; 127 or 9009 mean it is not on the agent's PATH)"
-            if (softFail || softFail == null && (env.JOBNOTIFY_SOFT_FAIL ?: '').toLowerCase() in ['1', 'true', 't', 'yes']) {
+            if (softFailing(softFail)) {
                 echo('WARNING: ' + msg)
                 return rc
             }
@@ -155,18 +138,61 @@ int outcome(int rc, String status, String failure, Boolean softFail) {
     }
 }
 
+// The helpers below are shared with jobNotifyRun, which calls them as
+// jobNotify.NAME(...); step is the name of the step their errors name.
+
+// checkArgs fails when args holds an argument that is not in known, so
+// that a typo (feilds:) does not silently drop what it meant.
+void checkArgs(String step, Map args, List<String> known) {
+    List<String> unknown = []
+    for (key in args.keySet()) {
+        if (!(key in known)) {
+            unknown << key.toString()
+        }
+    }
+    if (unknown) {
+        error("jobnotify: ${step}: unknown argument ${unknown.join(', ')} (known: ${known.join(', ')})")
+    }
+}
+
+// tokenVariableOf is the variable the credential is bound to.
+String tokenVariableOf(String step, Map args) {
+    String tokenVariable = args.tokenVariable != null ? args.tokenVariable.toString() : 'NOTIFY_TOKEN'
+    if (!(tokenVariable ==~ /[A-Za-z_][A-Za-z0-9_]*/)) {
+        error("jobnotify: ${step}: tokenVariable: '${tokenVariable}' is not a variable name")
+    }
+    return tokenVariable
+}
+
+// credentialsIdOf is the credential to bind, or null for none.
+// credentialsId: null (given as null) binds nothing even when
+// JOBNOTIFY_CREDENTIALS_ID is set.
+String credentialsIdOf(Map args) {
+    def credentialsId = args.containsKey('credentialsId') ? args.credentialsId : env.JOBNOTIFY_CREDENTIALS_ID
+    return credentialsId?.toString()?.trim() ?: null
+}
+
+// softFailing tells whether a failure at send time is only a warning:
+// softFail when given, else the build's JOBNOTIFY_SOFT_FAIL.
+boolean softFailing(Boolean softFail) {
+    if (softFail != null) {
+        return softFail
+    }
+    return (env.JOBNOTIFY_SOFT_FAIL ?: '').toLowerCase() in ['1', 'true', 't', 'yes']
+}
+
 // bodyText is the text of the body file, or null for no body. A Map is a
 // JSON object; fields are merged into it (a field wins over a body key of
 // the same name). A String without fields is sent as it is, read by
 // jobnotify's own rule (a JSON object is merged into the payload, other
 // text becomes {"message": TEXT}); with fields, the same rule is applied
 // here so that the fields can join it.
-String bodyText(body, fields) {
+String bodyText(String step, body, fields) {
     if (fields != null && !(fields instanceof Map)) {
-        error('jobnotify: jobNotify: fields must be a Map of name to value')
+        error("jobnotify: ${step}: fields must be a Map of name to value")
     }
     if (body != null && !(body instanceof Map) && !(body instanceof CharSequence)) {
-        error('jobnotify: jobNotify: body must be a String or a Map')
+        error("jobnotify: ${step}: body must be a String or a Map")
     }
     boolean hasFields = fields != null && !fields.isEmpty()
     if (body == null && !hasFields) {
@@ -184,7 +210,7 @@ String bodyText(body, fields) {
         if (parsed instanceof Map) {
             object.putAll(parsed)
         } else if (parsed == null && (text.trim().startsWith('{') || text.trim().startsWith('['))) {
-            error('jobnotify: jobNotify: body: text that starts with { or [ must be valid JSON')
+            error("jobnotify: ${step}: body: text that starts with { or [ must be valid JSON")
         } else {
             object.put('message', text)
         }
@@ -208,7 +234,7 @@ def parseJSON(String text) {
 
 // flag is the Boolean argument name (true, false, 'true' or 'false'), or
 // dflt when it is not given.
-Boolean flag(Map args, String name, Boolean dflt) {
+Boolean flag(String step, Map args, String name, Boolean dflt) {
     def v = args[name]
     if (v == null) {
         return dflt
@@ -219,6 +245,6 @@ Boolean flag(Map args, String name, Boolean dflt) {
     if (v.toString() == 'true' || v.toString() == 'false') {
         return v.toString() == 'true'
     }
-    error("jobnotify: jobNotify: ${name}: '${v}' is not true or false")
+    error("jobnotify: ${step}: ${name}: '${v}' is not true or false")
     return dflt
 }
