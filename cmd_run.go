@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +23,7 @@ import (
 	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/logtail"
 	"github.com/jobnotify/jobnotify/notify"
+	"github.com/jobnotify/jobnotify/spool"
 )
 
 // What run keeps of a command's output, and how long it gives an abort.
@@ -37,6 +41,11 @@ const (
 	// signalSettle is how long run waits after a command failed for a
 	// signal that may be on its way to jobnotify (see run).
 	signalSettle = 50 * time.Millisecond
+	// startAfterSignal is how long the start may go on after a signal,
+	// before it is spooled and the ABORTED gets the rest of abortBudget.
+	startAfterSignal = time.Second
+	// tailMaxGET is the most log_tail holds with GET, in the URL.
+	tailMaxGET = 2 << 10
 )
 
 func (a *app) runCommand() *cli.Command {
@@ -133,13 +142,20 @@ func (a *app) runNotices(c *cli.Context, o runOptions, run notify.Run) (*runNoti
 		return nil, s, err
 	}
 	n.bc = envcollect.Collect(a.environ, envOptions(s))
-	// A format may refuse what only the outcome holds (a template that
-	// does not execute): try one now, rather than after the command.
+	// A format may refuse what one of the notifications holds (a
+	// template that does not execute on it): try each kind now, rather
+	// than after the command has started.
 	code := 1
-	trial := run
-	trial.Outcome, trial.ExitCode, trial.LogTail = true, &code, "tail"
-	if _, err := n.build("FAILURE", trial); err != nil {
-		return nil, s, byCall(err)
+	failed, aborted := run, run
+	failed.Outcome, failed.ExitCode, failed.LogTail = true, &code, "tail"
+	aborted.Outcome, aborted.Signal = true, "SIGTERM"
+	for _, t := range []struct {
+		status string
+		run    notify.Run
+	}{{"STARTED", run}, {"FAILURE", failed}, {"ABORTED", aborted}} {
+		if _, err := n.build(t.status, t.run); err != nil {
+			return nil, s, byCall(err)
+		}
 	}
 	return n, s, nil
 }
@@ -201,6 +217,10 @@ func (n *runNotices) deliver(ctx context.Context, status string, req *notify.Req
 	}
 	res, err := n.a.deliverSaved(ctx, n.s, req, n.inputs, saved)
 	switch {
+	case errors.Is(err, spool.ErrClaimed):
+		// This process's flush on send, or another flush, took it.
+		n.a.logf("%s notification: a flush took it from the spool, and sends it", status)
+		return
 	case err != nil && saved != "":
 		// The spool has said why, naming the file.
 		n.a.logf("warning: %s notification not delivered: it stays in the spool (the exit status is the command's)", status)
@@ -209,7 +229,7 @@ func (n *runNotices) deliver(ctx context.Context, status string, req *notify.Req
 		n.a.logf("warning: %s notification: %v (the exit status is the command's)", status, err)
 		return
 	}
-	n.a.logDelivered(req, res)
+	n.a.logDelivered(status+": ", req, res)
 }
 
 // run runs the command between its two notifications.
@@ -218,122 +238,121 @@ func (a *app) run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	name := filepath.Base(o.argv[0])
-	info := notify.Run{ID: o.id, Command: name}
-	if info.ID == "" {
-		info.ID = notify.NewID()
-	}
+	r := &runner{a: a, c: c, o: o, info: notify.Run{ID: cmp.Or(o.id, notify.NewID()), Command: filepath.Base(o.argv[0])}}
 	if o.tail > 0 {
 		// The tail must not show what the command printed of a secret
 		// the config does not know: a withCredentials value, which
 		// Jenkins masks only in its own console.
 		a.red.Add(envcollect.SecretValues(a.environ)...)
 	}
-	n, s, err := a.runNotices(c, o, info)
+	n, s, err := a.runNotices(c, o, r.info)
 	var (
 		sig signalError
 		ce  *callError
 	)
 	switch {
 	case err == nil:
+		r.n = n
 	case errors.As(context.Cause(c.Context), &sig):
 		return sig
 	case errors.As(err, &ce), !a.softFail(c, s):
 		return err // the command does not run
 	default:
-		a.logf("ERROR: %v; running %s without notifications (soft fail)", err, name)
+		a.logf("ERROR: %v; running %s without notifications (soft fail)", err, r.info.Command)
 	}
+	return r.run()
+}
 
-	path, err := exec.LookPath(o.argv[0])
-	if err != nil {
-		return notStarted(o.argv[0], err)
-	}
-	cmd := exec.Command(path, o.argv[1:]...)
-	cmd.Args[0] = o.argv[0]
-	cmd.Env = a.environ
-	cmd.Stdin = a.stdin
-	cmd.Stdout, cmd.Stderr = a.rawStdout, a.rawStderr
-	ring := &logtail.Ring{}
-	if o.tail > 0 && n != nil {
-		ring.Size = tailWindow
-		cmd.Stdout, cmd.Stderr = io.MultiWriter(a.rawStdout, ring), io.MultiWriter(a.rawStderr, ring)
-	}
-	cmd.WaitDelay = outputDrain
-	grouped := startGroup(cmd, a.stdin)
-	a.flushOutput() // jobnotify's lines before the command's
-	began := time.Now()
-	if err := cmd.Start(); err != nil {
-		return notStarted(o.argv[0], err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
+// runner is one run of a command: what its notifications, its output and
+// its abort share.
+type runner struct {
+	a    *app
+	c    *cli.Context
+	o    runOptions
+	n    *runNotices // nil: no notifications (soft fail)
+	info notify.Run
 
-	// Every notification of the run has until abortBudget after a signal
-	// to finish: a signal does not cut one short (Jenkins kills a step
-	// only seconds after SIGTERM), but leaves it only that long.
-	nctx, stopAll := context.WithCancel(context.WithoutCancel(c.Context))
+	cmd     *exec.Cmd
+	grouped bool // the command leads a process group of its own
+	ring    *logtail.Ring
+	pass    *passThrough
+	began   time.Time
+	ended   time.Time  // when the command exited, once waited is closed
+	waited  chan error // the command's Wait, once it has exited and its output is through
+	started chan struct{}
+	// nctx is the notifications' context: a signal does not cut one
+	// short (Jenkins kills a step only seconds after SIGTERM), but leaves
+	// it only abortBudget to finish.
+	nctx context.Context
+}
+
+func (r *runner) run() error {
+	defer stopSIGPIPE()()
+	if err := r.start(); err != nil {
+		return err
+	}
+	nctx, stopAll := context.WithCancel(context.WithoutCancel(r.c.Context))
 	defer stopAll()
-	defer context.AfterFunc(c.Context, func() { time.AfterFunc(abortBudget, stopAll) })()
+	defer context.AfterFunc(r.c.Context, func() { time.AfterFunc(abortBudget, stopAll) })()
+	r.nctx = nctx
 
 	// The start goes while the command runs: a receiver that is slow or
 	// down does not hold it up. The outcome waits for it, so that a
-	// receiver never hears the end before the start.
-	started := make(chan struct{})
+	// receiver never hears the end before the start; after a signal the
+	// start has a second, and the outcome the rest of the budget.
+	r.started = make(chan struct{})
+	sctx, stopStart := context.WithCancel(nctx)
+	defer stopStart()
+	defer context.AfterFunc(r.c.Context, func() { time.AfterFunc(startAfterSignal, stopStart) })()
 	go func() {
-		defer close(started)
-		if n != nil {
-			n.send(nctx, "STARTED", info)
+		defer close(r.started)
+		if r.n != nil {
+			r.n.send(sctx, "STARTED", r.info)
 		}
 	}()
 
-	tail := func() string {
-		return ring.Tail(o.tail, tailMax, a.red.Longest(), a.red.String, func(s string) string { return notify.EscapeLines([]byte(s)) })
-	}
 	var werr error
 	select {
-	case werr = <-waited:
-	case <-c.Context.Done():
-		errors.As(context.Cause(c.Context), &sig)
-		return a.abort(cmd, grouped, sig, o, n, nctx, info, began, started, waited, tail)
+	case werr = <-r.waited:
+	case <-r.c.Context.Done():
+		return r.abort()
 	}
-	out := info
-	out.Outcome, out.Duration = true, time.Since(began)
-	if cmd.ProcessState == nil {
-		return &exitStatus{code: 126, err: fmt.Errorf("run: %s: %w", o.argv[0], werr)}
+	if r.cmd.ProcessState == nil {
+		return &exitStatus{code: 126, err: fmt.Errorf("run: %s: %w", r.o.argv[0], werr)}
 	}
-	code, signal := exitOf(cmd.ProcessState)
-	out.ExitCode, out.Signal = &code, signal
+	code, signal := exitOf(r.cmd.ProcessState)
+	out := r.info
+	out.Outcome, out.Duration, out.ExitCode, out.Signal = true, r.ended.Sub(r.began), &code, signal
 	if code != 0 {
 		// Jenkins signals every process of a step at once: a command
 		// that handles SIGTERM can end before jobnotify has heard of
 		// its own. A moment's wait tells a failure from an abort.
 		select {
-		case <-c.Context.Done():
+		case <-r.c.Context.Done():
 		case <-time.After(signalSettle):
 		}
 	}
-	stopping := errors.As(context.Cause(c.Context), &sig)
+	var sig signalError
+	stopping := errors.As(context.Cause(r.c.Context), &sig)
 	status := "SUCCESS"
 	switch {
 	case stopping:
-		// Jenkins signals every process of the step at once: the
-		// command may end before jobnotify has heard of it.
 		status, out.Signal = "ABORTED", cmp.Or(signal, signalName(sig.sig))
 	case signal == "SIGINT" || signal == "SIGTERM":
 		status = "ABORTED" // stopped from outside, as Jenkins stops a step
 	case code != 0:
 		status = "FAILURE"
 	}
-	if n != nil {
-		out.LogTail = tail()
+	if r.n != nil {
+		out.LogTail = r.tail()
 		if stopping {
-			n.sendStopping(nctx, status, out, started)
+			r.n.sendStopping(nctx, status, out, r.started)
 		} else {
-			<-started
-			n.send(nctx, status, out)
+			<-r.started
+			r.n.send(nctx, status, out)
 		}
 	}
-	if errors.As(context.Cause(c.Context), &sig) {
+	if errors.As(context.Cause(r.c.Context), &sig) {
 		return fmt.Errorf("aborted by %s", signalName(sig.sig)) // 130 or 143, whatever the command's status
 	}
 	if code == 0 {
@@ -342,27 +361,166 @@ func (a *app) run(c *cli.Context) error {
 	return &exitStatus{code: code}
 }
 
+// start starts the command with jobnotify's stdin, environment and
+// directory, and its stdout and stderr, or with --tail pipes that pass
+// its output through to them.
+func (r *runner) start() error {
+	a, argv := r.a, r.o.argv
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return notStarted(argv[0], err)
+	}
+	r.ring = &logtail.Ring{}
+	stdout, stderr := a.rawStdout, a.rawStderr
+	if r.o.tail > 0 && r.n != nil {
+		r.ring.Size = tailWindow
+		if r.pass, err = newPassThrough(r.ring, a.rawStdout, a.rawStderr); err != nil {
+			return err
+		}
+		stdout, stderr = r.pass.writers[0], r.pass.writers[1]
+	}
+	a.flushOutput() // jobnotify's lines before the command's
+	for _, shell := range []bool{false, true} {
+		r.cmd = exec.Command(path, argv[1:]...)
+		r.cmd.Args[0] = argv[0]
+		if shell {
+			// A script without a #! line: run by sh, as a shell runs it.
+			r.cmd = exec.Command("/bin/sh", append([]string{path}, argv[1:]...)...)
+		}
+		r.cmd.Env, r.cmd.Stdin, r.cmd.Stdout, r.cmd.Stderr = a.environ, a.stdin, stdout, stderr
+		r.cmd.WaitDelay = outputDrain // stdin, when it is not a file
+		r.grouped = startGroup(r.cmd)
+		r.began = time.Now()
+		if err = r.cmd.Start(); !shell && errors.Is(err, syscall.ENOEXEC) && runtime.GOOS != "windows" {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		r.pass.close()
+		return notStarted(argv[0], err)
+	}
+	r.pass.start()
+	r.waited = make(chan error, 1)
+	go func() {
+		err := r.cmd.Wait()
+		r.ended = time.Now()
+		r.pass.finish()
+		r.waited <- err
+		close(r.waited)
+	}()
+	return nil
+}
+
+// tail is the end of the command's output, as log_tail sends it: with
+// GET, where it goes into the URL, at most 2 KiB.
+func (r *runner) tail() string {
+	limit := tailMax
+	if r.n.s.Method == http.MethodGet {
+		limit = tailMaxGET
+	}
+	return r.ring.Tail(r.o.tail, limit, r.a.red.Longest(), r.a.red.String, func(s string) string { return notify.EscapeLines([]byte(s)) })
+}
+
 // abort is run's answer to SIGINT or SIGTERM while the command runs: the
 // signal goes on to the command, the ABORTED notification to the spool at
 // once and then to its receiver within abortBudget, and the command is
 // killed when --grace has passed.
-func (a *app) abort(cmd *exec.Cmd, grouped bool, sig signalError, o runOptions, n *runNotices, ctx context.Context, info notify.Run, began time.Time, started <-chan struct{}, waited <-chan error, tail func() string) error {
+func (r *runner) abort() error {
+	a := r.a
 	at := time.Now()
-	signalCommand(cmd, grouped, sig.sig)
-	kill := time.AfterFunc(o.grace, func() { killCommand(cmd, grouped) })
-	defer kill.Stop()
+	var sig signalError
+	errors.As(context.Cause(r.c.Context), &sig)
 	name := signalName(sig.sig)
+	// Ctrl-C in a terminal reaches every process of its foreground group,
+	// the command's too when it has none of its own: a second SIGINT
+	// would tell many a tool to quit at once.
+	if r.grouped || sig.sig != syscall.SIGINT {
+		signalCommand(r.cmd, r.grouped, sig.sig)
+	}
+	kill := time.AfterFunc(r.o.grace, func() { killCommand(r.cmd, r.grouped) })
+	defer kill.Stop()
 	if !a.quiet {
-		a.logf("%s: passed on to %s, which is killed in %s unless it exits first", name, info.Command, human.Elapsed(o.grace))
+		a.logf("%s: passed on to %s, which is killed in %s unless it exits first", name, r.info.Command, human.Elapsed(r.o.grace))
 	}
-	if n != nil {
-		out := info
-		out.Outcome, out.Duration, out.Signal = true, at.Sub(began), name
-		out.LogTail = tail()
-		n.sendStopping(ctx, "ABORTED", out, started)
+	if r.n != nil {
+		out := r.info
+		out.Outcome, out.Duration, out.Signal = true, at.Sub(r.began), name
+		out.LogTail = r.tail()
+		r.n.sendStopping(r.nctx, "ABORTED", out, r.started)
 	}
-	<-waited
+	<-r.waited
 	return fmt.Errorf("aborted by %s", name)
+}
+
+// passThrough carries a command's stdout and stderr to jobnotify's
+// through pipes, keeping the end of both in one ring. The command has
+// the pipes' write ends as files, so its Wait returns when it exits, not
+// when a process it left running lets go of them.
+type passThrough struct {
+	ring     *logtail.Ring
+	dst      []io.Writer
+	readers  []*os.File
+	writers  []*os.File // the command's ends, closed here once it has them
+	finished chan struct{}
+}
+
+func newPassThrough(ring *logtail.Ring, stdout, stderr io.Writer) (*passThrough, error) {
+	p := &passThrough{ring: ring, dst: []io.Writer{stdout, stderr}, finished: make(chan struct{}, 2)}
+	for range p.dst {
+		r, w, err := os.Pipe()
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("run: %w", err)
+		}
+		p.readers, p.writers = append(p.readers, r), append(p.writers, w)
+	}
+	return p, nil
+}
+
+// start passes the output through, once the command has started. A
+// stream jobnotify cannot write to any more (a pipe whose reader is
+// gone) is closed, so that the command's next write there fails as it
+// would without jobnotify.
+func (p *passThrough) start() {
+	if p == nil {
+		return
+	}
+	for i, r := range p.readers {
+		p.writers[i].Close()
+		go func() {
+			if err := p.ring.Copy(p.dst[i], r); err != nil {
+				r.Close()
+			}
+			p.finished <- struct{}{}
+		}()
+	}
+	p.writers = nil
+}
+
+// finish waits, once the command has exited, for the rest of its output:
+// what a process it left running still writes comes within outputDrain;
+// after that the pipes close, and its next write there fails.
+func (p *passThrough) finish() {
+	if p == nil {
+		return
+	}
+	for _, r := range p.readers {
+		_ = r.SetReadDeadline(time.Now().Add(outputDrain))
+	}
+	for range p.readers {
+		<-p.finished
+	}
+	p.close()
+}
+
+func (p *passThrough) close() {
+	if p == nil {
+		return
+	}
+	for _, f := range append(p.readers, p.writers...) {
+		f.Close()
+	}
 }
 
 // notStarted is the error of a command that could not be started, with

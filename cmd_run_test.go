@@ -283,6 +283,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 		{"idempotency key", good, []string{"-H", "Idempotency-Key: mine"}, "run sends two"},
 		{"bad field", good, []string{"-f", "=x"}, "--field"},
 		{"run reserved", good, []string{"-f", "run.id=x"}, "run object"},
+		{"a template the start cannot execute", runConfig(srv.URL, `format = "template"`, `template = '{"failed": {{ if gt .run.exit_code 0 }}true{{ else }}false{{ end }} }'`), nil, "error calling gt"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			marker := filepath.Join(t.TempDir(), "ran")
@@ -341,7 +342,7 @@ func TestRunNotStarted(t *testing.T) {
 // startRun starts jobnotify run in a process group of its own, as
 // Jenkins starts a step, with a command that prints "ready PID" and then
 // waits for a signal, which it reports on stdout. It returns the
-// command's pid once it is ready, and stdout's remaining lines.
+// command's pid once it is ready, and stdout's other lines.
 func startRun(t *testing.T, cmd *exec.Cmd) (pid int, lines <-chan string) {
 	t.Helper()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -354,12 +355,17 @@ func startRun(t *testing.T, cmd *exec.Cmd) (pid int, lines <-chan string) {
 	}
 	ch := make(chan string, 100)
 	sc := bufio.NewScanner(out)
-	if !sc.Scan() {
-		t.Fatalf("no ready line: %v", sc.Err())
-	}
-	pid, err = strconv.Atoi(strings.TrimPrefix(sc.Text(), "ready "))
-	if err != nil {
-		t.Fatalf("ready line %q", sc.Text())
+	for {
+		if !sc.Scan() {
+			t.Fatalf("no ready line: %v", sc.Err())
+		}
+		if rest, ok := strings.CutPrefix(sc.Text(), "ready "); ok {
+			if pid, err = strconv.Atoi(rest); err != nil {
+				t.Fatalf("ready line %q", sc.Text())
+			}
+			break
+		}
+		ch <- sc.Text() // a line before it, for the caller
 	}
 	go func() {
 		defer close(ch)
@@ -474,5 +480,125 @@ func TestRunJenkinsAbort(t *testing.T) {
 				t.Errorf("spooled %s: %s", f.rec.ID, f.rec.Body)
 			}
 		})
+	}
+}
+
+// TestRunClosedStdout: a reader that goes away (| head -1) ends the
+// command as it would without jobnotify, and jobnotify lives to send
+// the outcome.
+func TestRunClosedStdout(t *testing.T) {
+	srv := newRecorder(t)
+	cmd := command(t, runOpts{config: runConfig(srv.URL)}, "run", "--tail", "5", "--", "/bin/sh", "-c", "while :; do echo y; done")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(out).ReadString('\n'); line != "y\n" {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	out.Close()
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGPIPE) {
+		t.Errorf("exit %d (%v), want the command's death by SIGPIPE\nstderr: %s", code, cmd.ProcessState, errb.String())
+	}
+	p := runPayloads(t, wantRequests(t, srv, 2))
+	if p[1].Status != "FAILURE" || p[1].Run.Signal != "SIGPIPE" {
+		t.Errorf("outcome %s, signal %q", p[1].Status, p[1].Run.Signal)
+	}
+}
+
+// TestRunGraceKillsTheGroup: the signal reaches everything the command
+// started, and what ignores it is killed when --grace has passed. Reading
+// stdout to its end shows that nothing that held it is left.
+func TestRunGraceKillsTheGroup(t *testing.T) {
+	srv := newRecorder(t)
+	// The grandchild first: a signal ignored when a shell starts cannot
+	// be trapped in it.
+	script := `/bin/sh -c 'trap "echo grandchild got TERM" TERM; echo grandchild ready; while :; do sleep 0.05; done' &
+		trap '' TERM; echo ready $$; while :; do wait; done`
+	cmd := command(t, runOpts{config: runConfig(srv.URL)}, "run", "--grace", "300ms", "--", "/bin/sh", "-c", script)
+	cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"))
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	_, lines := startRun(t, cmd)
+	for l := range lines {
+		if l == "grandchild ready" {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	done := make(chan struct{})
+	go func() {
+		for l := range lines { // to EOF: every holder of stdout is gone
+			got = append(got, l)
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // a guard against a hang, not a measure
+		t.Fatal("a process the command started still holds stdout: the group was not killed")
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Errorf("exit %d, want 143\nstderr: %s", code, errb.String())
+	}
+	if !contains(got, "grandchild got TERM") {
+		t.Errorf("the signal did not reach the command's group: %q", got)
+	}
+}
+
+// TestRunDryRun: both requests are printed, nothing is sent, and the
+// command runs, its status kept.
+func TestRunDryRun(t *testing.T) {
+	r := jobnotify(t, runOpts{}, "run", "--dry-run", "--url", deadURL(t), "--", "/bin/sh", "-c", "echo ran; exit 3")
+	wantCode(t, r, 3)
+	for _, want := range []string{`"status":"STARTED"`, `"status":"FAILURE"`, "ran\n", "canary-query-token=***"} {
+		if !strings.Contains(r.stdout, want) && !strings.Contains(r.stdout, strings.Replace(want, "canary-query-token=", "token=", 1)) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	noLeaks(t, r)
+}
+
+// TestRunScriptWithoutShebang: a script with no #! line runs under sh,
+// as a shell runs it.
+func TestRunScriptWithoutShebang(t *testing.T) {
+	srv := newRecorder(t)
+	script := filepath.Join(t.TempDir(), "deploy")
+	if err := os.WriteFile(script, []byte("echo from the script; exit 4\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := jobnotify(t, runOpts{config: runConfig(srv.URL)}, "run", "--", script)
+	wantCode(t, r, 4)
+	if r.stdout != "from the script\n" {
+		t.Errorf("stdout %q", r.stdout)
+	}
+	if p := runPayloads(t, wantRequests(t, srv, 2)); p[1].Run.Command != "deploy" {
+		t.Errorf("command %q, want the script's name", p[1].Run.Command)
+	}
+}
+
+// TestRunDurationIsTheCommands: a process the command leaves running,
+// holding its output, does not count in duration_ms (the command exits
+// at once; the drain that follows is 2 s).
+func TestRunDurationIsTheCommands(t *testing.T) {
+	srv := newRecorder(t)
+	r := jobnotify(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "3", "--", "/bin/sh", "-c", "sleep 30 & echo left it running")
+	wantCode(t, r, 0)
+	end := runPayloads(t, wantRequests(t, srv, 2))[1]
+	if end.Run.DurationMS == nil || *end.Run.DurationMS >= outputDrain.Milliseconds() {
+		t.Errorf("duration_ms %v: it counts the output's drain", end.Run.DurationMS)
+	}
+	if deref(end.Run.LogTail) != "left it running" {
+		t.Errorf("log_tail %q", deref(end.Run.LogTail))
 	}
 }

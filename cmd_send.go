@@ -349,14 +349,14 @@ func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings,
 	if err != nil {
 		return s, res, err
 	}
-	a.logDelivered(req, res)
+	a.logDelivered("", req, res)
 	return s, res, nil
 }
 
-// logDelivered is the line of a delivered notification.
-func (a *app) logDelivered(req *notify.Request, res *notify.Result) {
+// logDelivered is the line of a delivered notification, after prefix.
+func (a *app) logDelivered(prefix string, req *notify.Request, res *notify.Result) {
 	if !a.quiet {
-		a.logf("%s -> %s (%s, %s)", req.Where(), notify.StatusLine(res.StatusCode),
+		a.logf("%s%s -> %s (%s, %s)", prefix, req.Where(), notify.StatusLine(res.StatusCode),
 			human.Plural(res.Attempts, "attempt"), human.Elapsed(res.Elapsed))
 	}
 }

@@ -165,9 +165,9 @@ func (d *delivery) sendKept(ctx context.Context, client *notify.Client, origin s
 	})
 	if res == nil && serr == nil {
 		// Never sent from here: a flush took the file first (it sends
-		// it), or it could not be read back (flush reports it).
-		err = fmt.Errorf("%s: left in the spool: %w", req.Where(), err)
-		return &notify.Result{ID: req.ID, ErrorClass: notify.ClassInput, Error: err.Error()}, err
+		// it: spool.ErrClaimed), or it could not be read back (flush
+		// reports it).
+		return nil, fmt.Errorf("%s: left in the spool: %w", req.Where(), err)
 	}
 	return res, serr
 }

@@ -11,7 +11,9 @@ import (
 // reach every process of the console, the command too, and Jenkins ends
 // a step by terminating its process tree, jobnotify with it.
 
-func startGroup(*exec.Cmd, any) bool { return false }
+func startGroup(*exec.Cmd) bool { return false }
+
+func stopSIGPIPE() func() { return func() {} }
 
 func signalCommand(*exec.Cmd, bool, os.Signal) {}
 

@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"os/signal"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -12,17 +13,30 @@ import (
 
 // startGroup makes cmd the leader of a process group of its own, so that
 // a signal reaches everything it starts and the kill after --grace leaves
-// nothing behind — unless stdin is a terminal: a process group that is
-// not the terminal's foreground one is stopped when it reads from it,
-// and there Ctrl-C reaches the command directly anyway.
-func startGroup(cmd *exec.Cmd, stdin any) (grouped bool) {
-	if f, ok := stdin.(*os.File); ok {
-		if _, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP); err == nil {
-			return false
-		}
+// nothing behind — unless jobnotify has a controlling terminal: a process
+// group that is not the terminal's foreground one is stopped when it
+// reads from it, and there Ctrl-C reaches the command directly anyway.
+// On Linux the command is also killed should jobnotify die first (a
+// SIGKILL to jobnotify's group no longer reaches it).
+func startGroup(cmd *exec.Cmd) (grouped bool) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	setDeathSignal(cmd.SysProcAttr)
+	if tty, err := os.Open("/dev/tty"); err == nil {
+		tty.Close()
+		return false
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr.Setpgid = true
 	return true
+}
+
+// stopSIGPIPE makes a write to a closed stdout or stderr an error rather
+// than jobnotify's death, until the returned function is called: run must
+// live to send the outcome of a command whose output went nowhere.
+// (Notify, not Ignore: an ignored signal stays ignored in the command.)
+func stopSIGPIPE() func() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGPIPE)
+	return func() { signal.Stop(ch) }
 }
 
 // signalCommand sends sig to the command's process group (or, when it

@@ -154,6 +154,17 @@ func encodings(s string) []string {
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		out = append(out, enc.EncodeToString([]byte(s)))
 	}
+	// ...as base64(1) and PEM wrap it, 76 or 64 characters a line (a
+	// line short enough to be anything's is left alone)...
+	if e := base64.StdEncoding.EncodeToString([]byte(s)); len(e) > 64 {
+		for _, width := range []int{76, 64} {
+			for k := 0; k < len(e); k += width {
+				if line := e[k:min(k+width, len(e))]; len(line) >= 16 {
+					out = append(out, line)
+				}
+			}
+		}
+	}
 	// ...and at each of the three alignments it can have inside a longer
 	// encoded string, keeping only the characters s alone decides.
 	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {

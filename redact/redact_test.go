@@ -268,3 +268,20 @@ func TestRedactorConcurrent(t *testing.T) {
 		t.Errorf("got %q, want ***", got)
 	}
 }
+
+// TestWrappedBase64: a long secret piped through base64(1), which wraps
+// at 76 columns, is redacted line by line.
+func TestWrappedBase64(t *testing.T) {
+	secret := strings.Repeat("L0ngS3cretL0ngS3cret-", 6)
+	enc := base64.StdEncoding.EncodeToString([]byte(secret))
+	var wrapped strings.Builder
+	for k := 0; k < len(enc); k += 76 {
+		wrapped.WriteString(enc[k:min(k+76, len(enc))] + "\n")
+	}
+	got := New(secret).String(wrapped.String())
+	for k := 0; k+16 <= len(enc); k += 8 {
+		if strings.Contains(got, enc[k:k+16]) {
+			t.Fatalf("the wrapped base64 shows %q:\n%s", enc[k:k+16], got)
+		}
+	}
+}

@@ -4,6 +4,9 @@ package logtail
 
 import (
 	"bytes"
+	"errors"
+	"io"
+	"os"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -55,6 +58,29 @@ func (r *Ring) Write(p []byte) (int, error) {
 	copy(r.buf, p[k:])
 	r.next = (r.next + len(p)) % r.Size
 	return n, nil
+}
+
+// Copy passes everything src gives on to dst, unchanged, keeping its end
+// in the ring, until src ends or its read deadline passes (the output of
+// a process that outlived the command). A failure to write to dst ends
+// it with that error.
+func (r *Ring) Copy(dst io.Writer, src *os.File) error {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return werr
+			}
+			r.Write(buf[:n])
+		}
+		switch {
+		case err == io.EOF, errors.Is(err, os.ErrDeadlineExceeded):
+			return nil
+		case err != nil:
+			return err
+		}
+	}
 }
 
 // window returns what the ring holds, oldest first, and whether older
@@ -136,7 +162,8 @@ func lastBytes(s string, max int) string {
 
 // stripEscapes removes ANSI terminal escape sequences: CSI (ESC [ …
 // final byte, colours among them), OSC (ESC ] … BEL or ESC \, a
-// terminal title or hyperlink) and two-byte escapes.
+// terminal title or hyperlink) and two-byte escapes; a stray ESC goes
+// alone.
 func stripEscapes(s string) string {
 	if strings.IndexByte(s, 0x1b) < 0 {
 		return s
@@ -161,20 +188,26 @@ func stripEscapes(s string) string {
 			}
 			i = j
 		case ']':
+			// Up to BEL or ESC \, and never past the end of its line: an
+			// OSC left open must not swallow the rest of the output.
 			j := i + 2
-			for j < len(s) && s[j] != 0x07 && !(s[j] == 0x1b && j+1 < len(s) && s[j+1] == '\\') {
+			for j < len(s) && s[j] != 0x07 && s[j] != '\n' && !(s[j] == 0x1b && j+1 < len(s) && s[j+1] == '\\') {
 				j++
 			}
 			switch {
-			case j >= len(s):
-				i = j
-			case s[j] == 0x07:
+			case j < len(s) && s[j] == 0x07:
 				i = j + 1
-			default:
+			case j < len(s) && s[j] == 0x1b:
 				i = j + 2
+			default:
+				i = j // the line break stays
 			}
 		default:
-			i += 2
+			if c := s[i+1]; c >= 0x40 && c <= 0x5f {
+				i += 2 // a two-byte escape (ESC M, ESC P…)
+			} else {
+				i++ // a stray ESC: only it goes
+			}
 		}
 	}
 	return b.String()

@@ -45,6 +45,8 @@ func TestTail(t *testing.T) {
 		{"crlf", 1 << 10, []string{"a\r\nb\r\n"}, 5, 100, plain, "a\nb"},
 		{"progress bar", 1 << 10, []string{"start\n10%\r20%\r", "100%\ndone\n"}, 5, 100, plain, "start\n100%\ndone"},
 		{"colours", 1 << 10, []string{"\x1b[31mERR\x1b[0m ok\n\x1b]0;title\x07x\n"}, 5, 100, plain, "ERR ok\nx"},
+		{"an OSC left open ends at its line", 1 << 10, []string{"before\n\x1b]junk\nERROR: the real failure\n"}, 5, 100, plain, "before\n\nERROR: the real failure"},
+		{"a stray ESC goes alone", 1 << 10, []string{"a\x1b\nb\x1b1c\n"}, 5, 100, plain, "a\nb1c"},
 		{"partial first line dropped", 8, []string{"secret-value\nab\ncd\n"}, 5, 100, plain, "ab\ncd"},
 		{"redacted before lines are cut", 1 << 10, []string{"x\nyz\n"}, 1, 100, upper, "YZ"},
 		{"bounded in bytes: oldest lines go", 1 << 10, []string{"aaaa\nbbbb\ncccc\n"}, 5, 9, plain, "bbbb\ncccc"},
