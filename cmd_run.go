@@ -72,8 +72,9 @@ started), saves the ABORTED notification to the spool, delivers it within
 abort may lose the ABORTED notification.
 
 Exit status: the command's (128+N when it died of signal N); 126 when it
-cannot be run, 127 when it is not found; 2 for bad usage or config (the
-command does not run); 130/143 when jobnotify was interrupted.
+cannot be run, 127 when it is not found; 2 for bad usage or config, and the
+command does not run (under soft fail a config error lets it run, without
+notifications); 130/143 when jobnotify was interrupted.
 
 Examples:
    jobnotify run -- make test
