@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -146,14 +147,16 @@ func (a *app) runNotices(c *cli.Context, o runOptions, run notify.Run) (*runNoti
 	// A format may refuse what one of the notifications holds (a
 	// template that does not execute on it): try each kind now, rather
 	// than after the command has started.
-	code := 1
-	failed, aborted := run, run
-	failed.Outcome, failed.ExitCode, failed.LogTail = true, &code, "tail"
-	aborted.Outcome, aborted.Signal = true, "SIGTERM"
+	zero, one, killed := 0, 1, 137
+	ok, failed, died, aborted := run, run, run, run
+	ok.Outcome, ok.ExitCode, ok.LogTail = true, &zero, "tail"
+	failed.Outcome, failed.ExitCode, failed.LogTail = true, &one, "tail"
+	died.Outcome, died.ExitCode, died.Signal, died.LogTail = true, &killed, "SIGKILL", "tail"
+	aborted.Outcome, aborted.Signal, aborted.LogTail = true, "SIGTERM", "tail"
 	for _, t := range []struct {
 		status string
 		run    notify.Run
-	}{{"STARTED", run}, {"FAILURE", failed}, {"ABORTED", aborted}} {
+	}{{"STARTED", run}, {"SUCCESS", ok}, {"FAILURE", failed}, {"FAILURE", died}, {"ABORTED", aborted}} {
 		if _, err := n.build(t.status, t.run); err != nil {
 			return nil, s, byCall(err)
 		}
@@ -220,7 +223,7 @@ func (n *runNotices) deliver(ctx context.Context, status string, req *notify.Req
 	switch {
 	case errors.Is(err, spool.ErrClaimed):
 		// This process's flush on send, or another flush, took it.
-		n.a.logf("%s notification: a flush took it from the spool, and sends it", status)
+		n.a.logf("%s notification: a flush has it from the spool (flushed, or sending it)", status)
 		return
 	case err != nil && saved != "":
 		// The spool has said why, naming the file.
@@ -288,7 +291,7 @@ type runner struct {
 }
 
 func (r *runner) run() error {
-	defer stopSIGPIPE()()
+	catchSIGPIPE()
 	if err := r.start(); err != nil {
 		return err
 	}
@@ -378,7 +381,7 @@ func (r *runner) start() error {
 		if r.pass, err = newPassThrough(r.ring, a.rawStdout, a.rawStderr); err != nil {
 			return err
 		}
-		stdout, stderr = r.pass.writers[0], r.pass.writers[1]
+		stdout, stderr = r.pass.writers[0], r.pass.writers[len(r.pass.writers)-1]
 	}
 	a.flushOutput() // jobnotify's lines before the command's
 	for _, shell := range []bool{false, true} {
@@ -392,7 +395,7 @@ func (r *runner) start() error {
 		r.cmd.WaitDelay = outputDrain // stdin, when it is not a file
 		r.grouped = startGroup(r.cmd)
 		r.began = time.Now()
-		if err = r.cmd.Start(); !shell && errors.Is(err, syscall.ENOEXEC) && runtime.GOOS != "windows" {
+		if err = r.cmd.Start(); !shell && errors.Is(err, syscall.ENOEXEC) && runtime.GOOS != "windows" && isText(path) {
 			continue
 		}
 		break
@@ -436,13 +439,18 @@ func (r *runner) abort() error {
 	// Ctrl-C in a terminal reaches every process of its foreground group,
 	// the command's too when it has none of its own: a second SIGINT
 	// would tell many a tool to quit at once.
-	if r.grouped || sig.sig != syscall.SIGINT {
+	passed := r.grouped || sig.sig != syscall.SIGINT
+	if passed {
 		signalCommand(r.cmd, r.grouped, sig.sig)
 	}
 	kill := time.AfterFunc(r.o.grace, func() { killCommand(r.cmd, r.grouped) })
 	defer kill.Stop()
-	if !a.quiet {
+	switch {
+	case a.quiet:
+	case passed:
 		a.logf("%s: passed on to %s, which is killed in %s unless it exits first", name, r.info.Command, human.Elapsed(r.o.grace))
+	default:
+		a.logf("%s: %s has it from the terminal too, and is killed in %s unless it exits first", name, r.info.Command, human.Elapsed(r.o.grace))
 	}
 	if r.n != nil {
 		out := r.info
@@ -468,6 +476,11 @@ type passThrough struct {
 
 func newPassThrough(ring *logtail.Ring, stdout, stderr io.Writer) (*passThrough, error) {
 	p := &passThrough{ring: ring, dst: []io.Writer{stdout, stderr}, finished: make(chan struct{}, 2)}
+	if sameFile(stdout, stderr) {
+		// One file for both, as a Jenkins step's log is (2>&1): one pipe
+		// too, so that their lines keep their order.
+		p.dst = p.dst[:1]
+	}
 	for range p.dst {
 		r, w, err := os.Pipe()
 		if err != nil {
@@ -501,7 +514,9 @@ func (p *passThrough) start() {
 
 // finish waits, once the command has exited, for the rest of its output:
 // what a process it left running still writes comes within outputDrain;
-// after that the pipes close, and its next write there fails.
+// after that the pipes close, and its next write there fails. It never
+// waits longer (a read deadline may not exist, as on Windows, and a copy
+// can be stuck writing to a reader that stopped reading).
 func (p *passThrough) finish() {
 	if p == nil {
 		return
@@ -509,10 +524,43 @@ func (p *passThrough) finish() {
 	for _, r := range p.readers {
 		_ = r.SetReadDeadline(time.Now().Add(outputDrain))
 	}
+	limit := time.NewTimer(outputDrain + 500*time.Millisecond)
+	defer limit.Stop()
 	for range p.readers {
-		<-p.finished
+		select {
+		case <-p.finished:
+		case <-limit.C:
+			p.close()
+			return
+		}
 	}
 	p.close()
+}
+
+// sameFile reports whether a and b are one open file.
+func sameFile(a, b io.Writer) bool {
+	fa, ok1 := a.(*os.File)
+	fb, ok2 := b.(*os.File)
+	if !ok1 || !ok2 {
+		return false
+	}
+	sa, err1 := fa.Stat()
+	sb, err2 := fb.Stat()
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// isText reports whether the file at path could be a script without a
+// #! line, which a shell runs with sh: no NUL in its first 512 bytes, as
+// an executable for another system (ELF, Mach-O, PE) has.
+func isText(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, 512)
+	n, _ := io.ReadFull(f, b)
+	return bytes.IndexByte(b[:n], 0) < 0
 }
 
 func (p *passThrough) close() {

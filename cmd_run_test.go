@@ -283,6 +283,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 		{"idempotency key", good, []string{"-H", "Idempotency-Key: mine"}, "run sends two"},
 		{"bad field", good, []string{"-f", "=x"}, "--field"},
 		{"run reserved", good, []string{"-f", "run.id=x"}, "run object"},
+		{"a template a success cannot execute", runConfig(srv.URL, `format = "template"`, `template = '{"x": {{ if eq .status "SUCCESS" }}{{ slice "abc" 5 }}{{ end }}1 }'`), nil, "slice"},
 		{"a template the start cannot execute", runConfig(srv.URL, `format = "template"`, `template = '{"failed": {{ if gt .run.exit_code 0 }}true{{ else }}false{{ end }} }'`), nil, "error calling gt"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -323,6 +324,10 @@ func TestRunNotStarted(t *testing.T) {
 	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	binary := filepath.Join(dir, "for-another-system")
+	if err := os.WriteFile(binary, []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00(exit 0)\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		command string
 		code    int
@@ -331,6 +336,7 @@ func TestRunNotStarted(t *testing.T) {
 		{filepath.Join(dir, "missing"), 127, "no such file or directory"},
 		{"no-such-command-jobnotify", 127, "command not found"},
 		{notExec, 126, "permission denied"},
+		{binary, 126, "exec format error"}, // not a script: never run by sh
 	} {
 		r := jobnotify(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + dir}}, "run", "--", tc.command)
 		wantCode(t, r, tc.code)
@@ -592,7 +598,13 @@ func TestRunScriptWithoutShebang(t *testing.T) {
 // at once; the drain that follows is 2 s).
 func TestRunDurationIsTheCommands(t *testing.T) {
 	srv := newRecorder(t)
-	r := jobnotify(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "3", "--", "/bin/sh", "-c", "sleep 30 & echo left it running")
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	r := jobnotify(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "3", "--", "/bin/sh", "-c", "sleep 5 & echo $! > "+pidfile+"; echo left it running")
+	if b, err := os.ReadFile(pidfile); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 	wantCode(t, r, 0)
 	end := runPayloads(t, wantRequests(t, srv, 2))[1]
 	if end.Run.DurationMS == nil || *end.Run.DurationMS >= outputDrain.Milliseconds() {
@@ -600,5 +612,91 @@ func TestRunDurationIsTheCommands(t *testing.T) {
 	}
 	if deref(end.Run.LogTail) != "left it running" {
 		t.Errorf("log_tail %q", deref(end.Run.LogTail))
+	}
+}
+
+// TestRunOneLogFile: stdout and stderr that are one file (a Jenkins
+// step's log, 2>&1) keep their lines' order through --tail.
+func TestRunOneLogFile(t *testing.T) {
+	srv := newRecorder(t)
+	log, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	cmd := command(t, runOpts{config: runConfig(srv.URL)}, "-q", "run", "--tail", "5", "--", "/bin/sh", "-c", `i=0; while [ $i -lt 300 ]; do echo out $i; echo err $i >&2; i=$((i+1)); done`)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(log.Name())
+	var want strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&want, "out %d\nerr %d\n", i, i)
+	}
+	if string(b) != want.String() {
+		t.Errorf("the log's lines are out of order:\n%.300s", b)
+	}
+}
+
+// TestRunStalledReader: a reader of stdout that stops reading does not
+// hold jobnotify past an abort.
+func TestRunStalledReader(t *testing.T) {
+	srv := newRecorder(t)
+	// A command that writes until it is killed, after --grace: whatever
+	// the pipes hold, they fill.
+	cmd := command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "3", "--grace", "100ms", "--", "/bin/sh", "-c", "trap '' TERM; exec yes")
+	// stdout: a FIFO held open for reading here, and never read.
+	fifo := mkfifo(t, "stdout.fifo")
+	holder, err := syscall.Open(fifo, syscall.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(holder)
+	w, err := syscall.Open(fifo, syscall.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := os.NewFile(uintptr(w), fifo)
+	defer out.Close()
+	cmd.Stdout = out
+	stderr := startPiped(t, cmd)
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "STARTED: POST") {
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	go io.Copy(io.Discard, stderr)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // a guard against a hang, not a measure
+		cmd.Process.Kill()
+		t.Fatal("jobnotify hangs on a stdout nobody reads")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Errorf("exit %d, want 143", code)
+	}
+}
+
+// TestRunBrokenStderr: jobnotify's last line going nowhere does not
+// change its exit status.
+func TestRunBrokenStderr(t *testing.T) {
+	srv := newRecorder(t)
+	cmd := command(t, runOpts{config: runConfig(srv.URL)}, "run", "--", "/bin/sh", "-c", "echo ready 0; exec sleep 10")
+	cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"))
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, lines := startRun(t, cmd)
+	errPipe.Close() // jobnotify's stderr: a pipe with no reader
+	<-srv.got       // the start is delivered
+	cmd.Process.Signal(syscall.SIGTERM)
+	for range lines {
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Errorf("exit %d (%v), want 143", code, cmd.ProcessState)
 	}
 }

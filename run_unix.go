@@ -13,30 +13,40 @@ import (
 
 // startGroup makes cmd the leader of a process group of its own, so that
 // a signal reaches everything it starts and the kill after --grace leaves
-// nothing behind — unless jobnotify has a controlling terminal: a process
-// group that is not the terminal's foreground one is stopped when it
-// reads from it, and there Ctrl-C reaches the command directly anyway.
-// On Linux the command is also killed should jobnotify die first (a
-// SIGKILL to jobnotify's group no longer reaches it).
+// nothing behind — unless jobnotify is in the foreground of a terminal: a
+// process group that is not the terminal's foreground one is stopped when
+// it reads from it, and there Ctrl-C reaches the command directly anyway.
+// On Linux and FreeBSD the command itself is also killed should jobnotify
+// die first (a SIGKILL to jobnotify's group no longer reaches it).
 func startGroup(cmd *exec.Cmd) (grouped bool) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	setDeathSignal(cmd.SysProcAttr)
-	if tty, err := os.Open("/dev/tty"); err == nil {
-		tty.Close()
+	if foreground() {
 		return false
 	}
 	cmd.SysProcAttr.Setpgid = true
 	return true
 }
 
-// stopSIGPIPE makes a write to a closed stdout or stderr an error rather
-// than jobnotify's death, until the returned function is called: run must
-// live to send the outcome of a command whose output went nowhere.
-// (Notify, not Ignore: an ignored signal stays ignored in the command.)
-func stopSIGPIPE() func() {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGPIPE)
-	return func() { signal.Stop(ch) }
+// foreground reports whether jobnotify's process group is the foreground
+// one of its controlling terminal.
+func foreground() bool {
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return false // no controlling terminal
+	}
+	defer tty.Close()
+	pgrp, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	return err == nil && pgrp == syscall.Getpgrp()
+}
+
+// catchSIGPIPE makes a write to a closed stdout or stderr an error rather
+// than jobnotify's death: run must live to send the outcome of a command
+// whose output went nowhere, and to exit with its status. (Notify, not
+// Ignore: an ignored signal stays ignored in the command; a caught one is
+// the default there.)
+func catchSIGPIPE() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
 
 // signalCommand sends sig to the command's process group (or, when it

@@ -103,7 +103,9 @@ func (r *Ring) window() (b []byte, cut bool) {
 //   - Terminal escape sequences (colours, cursor moves) go, before
 //     redact sees the text: a secret printed in two colours is whole
 //     again when redact looks for it.
-//   - redact replaces the secrets.
+//   - redact replaces the secrets, also in base64 that base64(1) or a PEM
+//     block wrapped: such a run of lines is looked at joined, and sent
+//     joined when it held one.
 //   - Each line shows what a terminal would: a progress bar's updates,
 //     separated by carriage returns, leave their last one.
 //   - escape makes each line plain text (binary output, control
@@ -122,7 +124,7 @@ func (r *Ring) Tail(n, max, guard int, redact, escape func(string) string) strin
 			b = b[min(guard, len(b)):]
 		}
 	}
-	text := redact(stripEscapes(string(b)))
+	text := redact(joinWrapped(stripEscapes(string(b)), redact))
 	text = strings.TrimSuffix(text, "\n")
 	lines := strings.Split(text, "\n")
 	if len(lines) > n {
@@ -146,6 +148,50 @@ func (r *Ring) Tail(n, max, guard int, redact, escape func(string) string) strin
 		return "…" + lastBytes(lines[len(lines)-1], max-len("…"))
 	}
 	return strings.Join(lines[keep:], "\n")
+}
+
+// joinWrapped joins each run of lines that looks like wrapped base64
+// (lines of one width, but the last, of base64 characters alone) into
+// one line when redact finds a secret in it joined: a secret encoded in
+// the middle of a stream has its lines cut anywhere in it, where no
+// form redact knows begins or ends.
+func joinWrapped(text string, redact func(string) string) string {
+	lines := strings.Split(text, "\n")
+	out := make([]string, 0, len(lines))
+	for i := 0; i < len(lines); {
+		j := i
+		for j < len(lines) && base64Line(lines[j]) && (j == i || len(lines[j-1]) == len(lines[i])) {
+			j++
+		}
+		if j-i >= 2 {
+			var joined strings.Builder
+			for _, l := range lines[i:j] {
+				joined.WriteString(strings.TrimSuffix(l, "\r"))
+			}
+			if red := redact(joined.String()); red != joined.String() {
+				out = append(out, red)
+				i = j
+				continue
+			}
+		}
+		out = append(out, lines[i])
+		i++
+	}
+	return strings.Join(out, "\n")
+}
+
+// base64Line reports whether l could be a line of wrapped base64.
+func base64Line(l string) bool {
+	l = strings.TrimSuffix(l, "\r")
+	if len(l) < 16 {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		if c := l[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // lastBytes is the end of s, at most max bytes, starting at a whole rune.

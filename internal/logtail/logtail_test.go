@@ -2,9 +2,12 @@ package logtail
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/jobnotify/jobnotify/redact"
 )
 
 func plain(s string) string { return s }
@@ -97,4 +100,28 @@ func FuzzTail(f *testing.F) {
 			t.Errorf("Tail is %d bytes, more than %d", len(got), max)
 		}
 	})
+}
+
+// TestTailWrappedBase64: base64(1) of a text holding a secret wraps its
+// lines anywhere in the secret's encoding; joined, it is found.
+func TestTailWrappedBase64(t *testing.T) {
+	secret := "9f2c41d7e8b05a63c1f4e2d9a7b8c6051e3f7a2d4c9b8e60f1a5d3c7b2e94f08a6c1d5e3f7b9a2c4"
+	stream := base64.StdEncoding.EncodeToString([]byte("token=" + secret + "\n"))
+	var wrapped strings.Builder
+	for k := 0; k < len(stream); k += 76 {
+		wrapped.WriteString(stream[k:min(k+76, len(stream))] + "\n")
+	}
+	red := redact.New(secret)
+	r := &Ring{Size: 1 << 10}
+	r.Write([]byte("before\n" + wrapped.String() + "after\n"))
+	got := r.Tail(10, 1000, red.Longest(), red.String, plain)
+	enc := base64.StdEncoding.EncodeToString([]byte(secret))
+	for k := 8; k+12 <= len(enc)-8; k += 4 {
+		if strings.Contains(got, enc[k:k+12]) {
+			t.Fatalf("the tail shows %q of the secret's base64:\n%s", enc[k:k+12], got)
+		}
+	}
+	if !strings.HasPrefix(got, "before\n") || !strings.HasSuffix(got, "\nafter") {
+		t.Errorf("tail %q", got)
+	}
 }
