@@ -411,7 +411,6 @@ func (r *runner) start() error {
 		r.ended = time.Now()
 		r.pass.finish()
 		r.waited <- err
-		close(r.waited)
 	}()
 	return nil
 }

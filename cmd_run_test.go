@@ -389,12 +389,24 @@ const waitsForTERM = `trap 'echo got TERM; exit 5' TERM; echo ready $$; while :;
 // the ABORTED notification is delivered and leaves the spool; exit 143
 // or 130.
 func TestRunAbort(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		t.Run(signalName(sig), func(t *testing.T) {
+	for _, tc := range []struct {
+		sig     syscall.Signal
+		spooled bool
+	}{{syscall.SIGTERM, true}, {syscall.SIGINT, true}, {syscall.SIGTERM, false}} {
+		sig := tc.sig
+		name := signalName(sig)
+		if !tc.spooled {
+			name += " without a spool"
+		}
+		t.Run(name, func(t *testing.T) {
 			srv := newRecorder(t)
 			spool := filepath.Join(t.TempDir(), "spool")
+			cfg := runConfig(srv.URL)
+			if tc.spooled {
+				cfg = runConfig(srv.URL, fmt.Sprintf("[spool]\ndir = %q", spool))
+			}
 			script := strings.ReplaceAll(waitsForTERM, "TERM", strings.TrimPrefix(signalName(sig), "SIG"))
-			cmd := command(t, runOpts{config: runConfig(srv.URL, fmt.Sprintf("[spool]\ndir = %q", spool))}, "run", "--tail", "5", "--", "/bin/sh", "-c", script)
+			cmd := command(t, runOpts{config: cfg}, "run", "--tail", "5", "--", "/bin/sh", "-c", script)
 			cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"))
 			var errb bytes.Buffer
 			cmd.Stderr = &errb
