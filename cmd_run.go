@@ -178,7 +178,7 @@ func (n *runNotices) build(status string, run notify.Run) (*notify.Request, erro
 // warning: the exit status is the command's.
 func (n *runNotices) send(ctx context.Context, status string, run notify.Run) {
 	if req := n.request(status, run); req != nil {
-		n.deliver(ctx, status, req, "")
+		n.deliver(ctx, status, req, nil)
 	}
 }
 
@@ -192,7 +192,7 @@ func (n *runNotices) sendStopping(ctx context.Context, status string, run notify
 		<-before
 		return
 	}
-	saved := ""
+	var saved *spool.Claim
 	if !n.dry {
 		saved = n.a.saveFirst(n.s, req, n.inputs)
 	}
@@ -211,9 +211,9 @@ func (n *runNotices) request(status string, run notify.Run) *notify.Request {
 	return req
 }
 
-// deliver sends req (saved in the spool as the file saved, unless that is
-// ""), or prints it for a dry run.
-func (n *runNotices) deliver(ctx context.Context, status string, req *notify.Request, saved string) {
+// deliver sends req (saved in the spool and held as saved, unless that is
+// nil), or prints it for a dry run.
+func (n *runNotices) deliver(ctx context.Context, status string, req *notify.Request, saved *spool.Claim) {
 	if n.dry {
 		req.Sign(time.Now())
 		_ = req.Dump(n.a.stdout)
@@ -221,11 +221,7 @@ func (n *runNotices) deliver(ctx context.Context, status string, req *notify.Req
 	}
 	res, err := n.a.deliverSaved(ctx, n.s, req, n.inputs, saved)
 	switch {
-	case errors.Is(err, spool.ErrClaimed):
-		// This process's flush on send, or another flush, took it.
-		n.a.logf("%s notification: a flush has it from the spool (flushed, or sending it)", status)
-		return
-	case err != nil && saved != "":
+	case err != nil && saved != nil:
 		// The spool has said why, naming the file.
 		n.a.logf("warning: %s notification not delivered: it stays in the spool (the exit status is the command's)", status)
 		return

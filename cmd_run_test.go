@@ -501,6 +501,66 @@ func TestRunJenkinsAbort(t *testing.T) {
 	}
 }
 
+// TestRunAbortBeforeTheStartIsAnswered: the ABORTED notification, saved
+// to the spool at the signal, is this process's to deliver. The flush on
+// send that follows the start's delivery, answered only once ABORTED is
+// saved, leaves it alone: it would try it within the start's second, and
+// ABORTED would then be tried again, the budget spent twice.
+func TestRunAbortBeforeTheStartIsAnswered(t *testing.T) {
+	t.Parallel()
+	saved := make(chan struct{})
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-saved:
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusOK)
+	}, func(_ http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // never answers
+	})
+	spool := filepath.Join(t.TempDir(), "spool")
+	cfg := runConfig(srv.URL, `timeout = "60s"`, fmt.Sprintf("[spool]\ndir = %q", spool))
+	cmd := command(t, runOpts{config: cfg}, "run", "--", "/bin/sh", "-c", waitsForTERM)
+	cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, lines := startRun(t, cmd)
+	go func() {
+		for range lines {
+		}
+	}()
+	<-srv.got // the start is on its way, not answered
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var errb strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		errb.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "saved to the spool:") && !isClosed(saved) {
+			close(saved)
+		}
+	}
+	cmd.Wait()
+	if reqs := srv.requests(); len(reqs) != 2 {
+		t.Fatalf("requests: %d, want the start and one ABORTED attempt\nstderr: %s", len(reqs), errb.String())
+	}
+	if files := notifications(t, spool); len(files) != 1 {
+		t.Fatalf("spool: %v, want the ABORTED notification\nstderr: %s", files, errb.String())
+	}
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // TestRunClosedStdout: a reader that goes away (| head -1) ends the
 // command as it would without jobnotify, and jobnotify lives to send
 // the outcome.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -109,43 +108,44 @@ func (a *app) newDelivery(s *config.Settings) *delivery {
 // saveFirst and deliverSaved deliver a notification that must outlive
 // this process, which may be killed at any moment (run's ABORTED, which
 // Jenkins follows with SIGKILL): saveFirst saves it to the spool before
-// any attempt (synced to disk) and returns the file's name; deliverSaved
-// then delivers it and removes the file once it is delivered. There is no
-// flush on send after it: there is no time. A notification not saved —
-// no spool, or one that may not be kept — deliverSaved sends as deliver
-// does.
-func (a *app) saveFirst(s *config.Settings, req *notify.Request, inputs []string) string {
+// any attempt (synced to disk) and returns the file, held, so that no
+// flush takes it meanwhile (a flush on send of this very process, after
+// the start's delivery, would); deliverSaved then delivers it, removes
+// the file once it is delivered, and lets it go. There is no flush on
+// send after it: there is no time. A notification not saved — no spool,
+// or one that may not be kept — deliverSaved sends as deliver does.
+func (a *app) saveFirst(s *config.Settings, req *notify.Request, inputs []string) *spool.Claim {
 	if s.SpoolDir == "" {
-		return ""
+		return nil
 	}
 	rec, secrets, _ := a.spoolRecord(s, req, inputs)
 	if rec == nil {
-		return "" // deliver says why, should it fail
+		return nil // deliver says why, should it fail
 	}
 	rec.LastError = "saved before its first attempt, as jobnotify was stopping"
-	if path := a.spool(s).Keep(rec, secrets.Contains); path != "" {
-		return filepath.Base(path)
-	}
-	return ""
+	return a.spool(s).KeepHeld(rec, secrets.Contains)
 }
 
 // deliverSaved is the second half of saveFirst.
-func (a *app) deliverSaved(ctx context.Context, s *config.Settings, req *notify.Request, inputs []string, name string) (*notify.Result, error) {
-	if name == "" {
+func (a *app) deliverSaved(ctx context.Context, s *config.Settings, req *notify.Request, inputs []string, held *spool.Claim) (*notify.Result, error) {
+	if held == nil {
 		return a.deliver(ctx, s, req, inputs)
 	}
 	client, err := a.client(s)
 	if err != nil {
+		held.Release()
 		return nil, err
 	}
-	return a.newDelivery(s).sendKept(ctx, client, weburl.OriginKey(s.URL), req, name)
+	return a.newDelivery(s).sendKept(ctx, client, weburl.OriginKey(s.URL), req, held)
 }
 
-// sendKept delivers req, saved a moment ago in the spool as the file
-// name, through origin's breaker, and removes the file once it is
-// delivered; a failure leaves it there, recording the attempts.
-func (d *delivery) sendKept(ctx context.Context, client *notify.Client, origin string, req *notify.Request, name string) (*notify.Result, error) {
+// sendKept delivers req, saved a moment ago in the spool and held,
+// through origin's breaker, and removes the file once it is delivered; a
+// failure leaves it there, recording the attempts. Either way it lets
+// the file go.
+func (d *delivery) sendKept(ctx context.Context, client *notify.Client, origin string, req *notify.Request, held *spool.Claim) (*notify.Result, error) {
 	if g := d.allow(origin); g.Open {
+		held.Release()
 		err := &notify.DeliveryError{Class: notify.ClassBreaker, Where: req.Where(),
 			Err: fmt.Errorf("%s: not sent, left in the spool: the breaker is open after %s", req.Where(), g)}
 		d.a.logf("%v", err)
@@ -155,7 +155,7 @@ func (d *delivery) sendKept(ctx context.Context, client *notify.Client, origin s
 		res  *notify.Result
 		serr error
 	)
-	err := d.sp.Offer(ctx, name, func(ctx context.Context, _ string, _ *spool.Record) (int, error) {
+	err := d.sp.Offer(ctx, held, func(ctx context.Context, _ string, _ *spool.Record) (int, error) {
 		res, serr = client.Send(ctx, req)
 		d.record(origin, res, serr)
 		if res == nil {
@@ -164,9 +164,8 @@ func (d *delivery) sendKept(ctx context.Context, client *notify.Client, origin s
 		return res.Attempts, serr
 	})
 	if res == nil && serr == nil {
-		// Never sent from here: a flush took the file first (it sends
-		// it: spool.ErrClaimed), or it could not be read back (flush
-		// reports it).
+		// Never sent: the file could not be read back (flush reports
+		// it).
 		return nil, fmt.Errorf("%s: left in the spool: %w", req.Where(), err)
 	}
 	return res, serr

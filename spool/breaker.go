@@ -174,7 +174,7 @@ func readState(path string) (st BreakerState, ok bool) {
 
 func (b *Breaker) write(origin string, st BreakerState) {
 	st.Version, st.Origin = breakerVersion, b.Dir.redact(origin)
-	if err := b.Dir.writeJSON(filepath.Join(b.Dir.Path, stateName(origin)), st); err != nil {
+	if _, err := b.Dir.writeJSON(filepath.Join(b.Dir.Path, stateName(origin)), st, false); err != nil {
 		b.Dir.logf("breaker: %v", err)
 	}
 }

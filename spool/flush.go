@@ -19,26 +19,42 @@ import (
 // redactor knows): the spool never stores one. It says on Log what it did
 // and returns the file's path, or "" when nothing was saved.
 func (sp Dir) Keep(rec *Record, secret func(text string) bool) string {
+	path, _ := sp.keep(rec, secret, false)
+	return path
+}
+
+// KeepHeld is Keep for a notification saved before its first attempt,
+// to be delivered at once (Offer): it returns the file held, as Claim
+// would, from before it has its name, so that no flush — this process's
+// own flush on send, or another's — takes it meanwhile. When the process
+// dies, the lock goes with it and the file is flush's. nil means nothing
+// was saved (Keep's reasons) or the file could not be held.
+func (sp Dir) KeepHeld(rec *Record, secret func(text string) bool) *Claim {
+	_, c := sp.keep(rec, secret, true)
+	return c
+}
+
+func (sp Dir) keep(rec *Record, secret func(text string) bool, hold bool) (string, *Claim) {
 	if why := Refuses(rec, secret); why != "" {
 		sp.logf("not saved to the spool: %s", why)
-		return ""
+		return "", nil
 	}
 	rec.LastError = sp.redact(rec.LastError)
-	path, err := sp.Save(rec)
+	path, c, err := sp.save(rec, hold)
 	var untrusted *UntrustedError
 	if errors.As(err, &untrusted) {
 		sp.logf("not saved to the spool: %v", err)
-		return ""
+		return "", nil
 	}
 	if err != nil {
 		sp.logf("could not save the notification to the spool: %v", err)
-		return ""
+		return "", nil
 	}
 	sp.logf("saved to the spool: %s (resend with 'jobnotify flush')", path)
 	if fi, err := os.Stat(sp.Path); err == nil && owner.Modes(runtime.GOOS) && fi.Mode().Perm()&0o077 != 0 {
 		sp.logf("warning: the spool directory %s can be read by others (mode %04o): chmod 700 it", sp.Path, fi.Mode().Perm())
 	}
-	return path
+	return path, c
 }
 
 // Refuses says why Keep would not save rec — its body, query or format
@@ -197,14 +213,10 @@ func (sp Dir) offer(ctx context.Context, c *Claim, rec *Record, deliver Deliver)
 	return offerFailed, nil
 }
 
-// Offer is Flush for one file, by its name: a notification saved a
-// moment ago, to deliver now. It returns ErrClaimed when another flush
-// holds it, or has sent it already.
-func (sp Dir) Offer(ctx context.Context, name string, deliver Deliver) error {
-	c, err := sp.Claim(name)
-	if err != nil {
-		return err
-	}
+// Offer is Flush for one held file: a notification KeepHeld saved a
+// moment ago, to deliver now. It lets the file go, delivered (removed) or
+// not.
+func (sp Dir) Offer(ctx context.Context, c *Claim, deliver Deliver) error {
 	rec, err := c.Load()
 	if err != nil {
 		c.Release()

@@ -190,6 +190,49 @@ func TestFlushSkipsHeldFile(t *testing.T) {
 	}
 }
 
+// TestKeepHeld: a notification saved to be delivered at once is held from
+// before it has its name: FlushSome and Flush leave it alone until Offer
+// has tried it; a failed Offer records the attempt and lets it go, and a
+// delivered one removes it.
+func TestKeepHeld(t *testing.T) {
+	sp, lines := logged(t)
+	c := sp.KeepHeld(spRecord("now", time.Unix(1, 0)), func(string) bool { return false })
+	if c == nil {
+		t.Fatalf("not saved: %q", *lines)
+	}
+	var sent []string
+	deliver := func(_ context.Context, _ string, rec *Record) (int, error) {
+		sent = append(sent, rec.ID)
+		return 1, errors.New("503 Service Unavailable")
+	}
+	if n := sp.FlushSome(context.Background(), 3, func(*Record) bool { return true }, deliver); n != 0 || len(sent) != 0 {
+		t.Fatalf("FlushSome took the held file: sent %q", sent)
+	}
+	if _, err := sp.Claim(c.Name); !errors.Is(err, ErrClaimed) {
+		t.Fatalf("Claim of the held file: got %v, want ErrClaimed", err)
+	}
+	if err := sp.Offer(context.Background(), c, deliver); err != nil || len(sent) != 1 {
+		t.Fatalf("Offer: %v, sent %q", err, sent)
+	}
+	again, err := sp.Claim(c.Name)
+	if err != nil {
+		t.Fatalf("after a failed Offer the file is let go and kept: %v", err)
+	}
+	if rec, err := again.Load(); err != nil || rec.Attempts != 5 {
+		t.Errorf("recorded attempts: %v, %v; want 4+1", rec, err)
+	}
+	deliver = func(context.Context, string, *Record) (int, error) { return 1, nil }
+	if err := sp.Offer(context.Background(), again, deliver); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(sp.Path, c.Name)); !os.IsNotExist(err) {
+		t.Errorf("delivered, still there: %v", err)
+	}
+	if names, _ := sp.List(); len(names) != 0 {
+		t.Errorf("left: %v (a temporary file?)", names)
+	}
+}
+
 // TestHelperHoldClaim is not a test: TestFlushAfterHolderDies runs the
 // test binary as a process that holds a claim until it is killed.
 func TestHelperHoldClaim(t *testing.T) {

@@ -143,12 +143,24 @@ func (sp Dir) Check() error {
 // A directory that already exists keeps its mode and ACL, so it must pass
 // Check: an *UntrustedError otherwise, and nothing is written.
 func (sp Dir) Save(rec *Record) (string, error) {
+	path, _, err := sp.save(rec, false)
+	return path, err
+}
+
+// save is Save; with hold, it also returns the file held, as Claim would:
+// locked before it has its name, so that no flush, in this process or
+// another, can take it before its writer has tried to deliver it.
+func (sp Dir) save(rec *Record, hold bool) (string, *Claim, error) {
 	if err := sp.ensure(); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	name := fmt.Sprintf("%020d-%s.json", rec.Created.UnixNano(), safeName(rec.ID))
 	path := filepath.Join(sp.Path, name)
-	return path, sp.write(path, rec)
+	f, err := sp.write(path, rec, hold)
+	if err != nil || f == nil {
+		return path, nil, err
+	}
+	return path, &Claim{Name: name, path: path, f: f, sp: sp}, nil
 }
 
 // ensure makes the directory when it is missing (see Save) and checks it.
@@ -178,40 +190,53 @@ func safeName(id string) string {
 // createTemp is os.CreateTemp; a test makes it fail like a full disk.
 var createTemp = os.CreateTemp
 
-func (sp Dir) write(path string, rec *Record) error {
+func (sp Dir) write(path string, rec *Record, hold bool) (*os.File, error) {
 	rec.Version = 1
 	if rec.URL != "" {
 		rec.Version = 2
 	}
-	return sp.writeJSON(path, rec)
+	return sp.writeJSON(path, rec, hold)
 }
 
 // writeJSON writes v as JSON to path in the directory atomically: a
-// private temporary file, synced, renamed over path.
-func (sp Dir) writeJSON(path string, v any) error {
+// private temporary file, synced, renamed over path. With hold, the file
+// is locked (openLocked) before the rename and returned open, the lock
+// held.
+func (sp Dir) writeJSON(path string, v any, hold bool) (held *os.File, err error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	tmp, err := createTemp(sp.Path, ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename this finds nothing
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return fmt.Errorf("spool: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
-		return fmt.Errorf("spool: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("spool: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if hold {
+		if held, err = openLocked(tmp.Name()); err != nil {
+			return nil, fmt.Errorf("spool: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				held.Close()
+				held = nil
+			}
+		}()
 	}
 	// Renamed through an os.Root: on Windows its Rename replaces a file
 	// that is open (this claim's own locked handle, when Update rewrites
@@ -219,17 +244,17 @@ func (sp Dir) writeJSON(path string, v any) error {
 	// fails; elsewhere it is renameat.
 	root, err := os.OpenRoot(sp.Path)
 	if err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	defer root.Close()
 	if err := root.Rename(filepath.Base(tmp.Name()), filepath.Base(path)); err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	if d, err := root.Open("."); err == nil {
 		_ = d.Sync() // make the rename itself durable
 		d.Close()
 	}
-	return nil
+	return held, nil
 }
 
 // List returns the names of the visible entries of the directory but
@@ -462,10 +487,10 @@ func controls(v string) bool {
 // recorded, but the record is not lost.
 func (c *Claim) Update(rec *Record) error {
 	defer c.Release()
-	err := c.sp.write(c.path, rec)
+	_, err := c.sp.write(c.path, rec, false)
 	if err != nil && replaceNeedsClose {
 		c.Release()
-		err = c.sp.write(c.path, rec)
+		_, err = c.sp.write(c.path, rec, false)
 	}
 	return err
 }

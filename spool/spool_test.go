@@ -333,7 +333,7 @@ func TestSpoolClaimSkipsWhatMoved(t *testing.T) {
 			}
 		}},
 		{"rewritten after the open", func(t *testing.T, path string) {
-			if err := sp.write(path, spRecord("rewritten", time.Unix(2, 0))); err != nil {
+			if _, err := sp.write(path, spRecord("rewritten", time.Unix(2, 0)), false); err != nil {
 				t.Fatal(err)
 			}
 		}},
