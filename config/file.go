@@ -40,9 +40,10 @@ type File struct {
 	// --strict fails for them.
 	Ignored []string
 
-	newer   bool // this binary is older than Requires
-	top     layer
-	targets map[string]layer
+	newer    bool // this binary is older than Requires
+	top      layer
+	targets  map[string]layer
+	defaults []string // default_targets
 	data    []byte
 	// vars are the names of every ${VAR} in the file's strings, in any
 	// table and target, used by a send or not: all of them are secrets.
@@ -56,6 +57,10 @@ type layer map[string]any
 
 // Targets lists the names of the file's [targets.NAME] tables, sorted.
 func (f *File) Targets() []string { return sortedKeys(f.targets) }
+
+// DefaultTargets are the targets of default_targets, the set a send uses
+// when none is named; nil when the file has none.
+func (f *File) DefaultTargets() []string { return slices.Clone(f.defaults) }
 
 // Error is a problem with the configuration or the command line. Where is
 // the flag, or the file, line and key, that the problem is in.
@@ -254,6 +259,9 @@ func Parse(path string, data []byte, version string) (*File, error) {
 	// The raw text too: a ${VAR} in a comment (an old URL left there)
 	// names a secret as well.
 	f.vars = varNames(text, varNames(doc, nil))
+	if err := f.checkDefaults(); err != nil {
+		return nil, err
+	}
 	if err := f.check(); err != nil {
 		return nil, err
 	}
@@ -277,6 +285,9 @@ func (f *File) take(doc map[string]any, k toml.Key) error {
 	if len(k) == 1 && k[0] == "requires" {
 		return nil // read first, by requires
 	}
+	if len(k) == 1 && k[0] == "default_targets" {
+		return f.takeDefaults(doc["default_targets"])
+	}
 	if k[0] == "targets" {
 		targets, ok := doc["targets"].(map[string]any)
 		if !ok {
@@ -295,8 +306,8 @@ func (f *File) take(doc map[string]any, k toml.Key) error {
 		if len(rel) == 0 {
 			return nil
 		}
-		if len(rel) == 1 && rel[0] == "requires" {
-			return &Error{Where: f.where(prefix + "requires"), Err: errors.New("requires is the whole file's: set it at the top, before any table")}
+		if len(rel) == 1 && (rel[0] == "requires" || rel[0] == "default_targets") {
+			return &Error{Where: f.where(prefix + rel[0]), Err: fmt.Errorf("%s is the whole file's: set it at the top, before any table", rel[0])}
 		}
 	}
 	switch place(rel) {
@@ -331,6 +342,40 @@ func (f *File) take(doc map[string]any, k toml.Key) error {
 		return &Error{Where: f.where(prefix + name), Err: err}
 	}
 	l[kk.name] = v
+	return nil
+}
+
+// takeDefaults reads default_targets: a list of target names, each once.
+// That each names a [targets.NAME] table is checked once all are read.
+func (f *File) takeDefaults(v any) error {
+	where := f.where("default_targets")
+	list, err := want[[]any](v, "a list of target names")
+	if err != nil {
+		return &Error{Where: where, Err: err}
+	}
+	if len(list) == 0 {
+		return &Error{Where: where, Err: errors.New("no target: name one or more [targets.NAME], or leave the key out to send to the top level")}
+	}
+	for _, e := range list {
+		name, ok := e.(string)
+		switch {
+		case !ok:
+			return &Error{Where: where, Err: fmt.Errorf("want a list of target names, got %s in it", tomlType(e))}
+		case slices.Contains(f.defaults, name):
+			return &Error{Where: where, Err: fmt.Errorf("%q is named twice", name)}
+		}
+		f.defaults = append(f.defaults, name)
+	}
+	return nil
+}
+
+// checkDefaults reports a name of default_targets that has no table.
+func (f *File) checkDefaults() error {
+	for _, name := range f.defaults {
+		if _, ok := f.targets[name]; !ok {
+			return &Error{Where: f.where("default_targets"), Err: fmt.Errorf("no [targets.%s] in the file%s", name, f.targetList())}
+		}
+	}
 	return nil
 }
 

@@ -37,6 +37,8 @@ var keys = sync.OnceValue(func() []key {
 			override("timeout", "", "JOBNOTIFY_TIMEOUT", "per attempt, a `DURATION` such as 10s or 1m30s"),
 		boolean("soft_fail", func(s *Settings) *bool { return &s.SoftFail }).
 			override("soft-fail", "", "JOBNOTIFY_SOFT_FAIL", "a failed delivery prints a warning and exits 0"),
+		boolean("optional", func(s *Settings) *bool { return &s.Optional }),
+		outcomesKey().override("on", "", "JOBNOTIFY_ON", "send only for these `OUTCOMES`, comma-separated: "+strings.Join(outcomeWords, ", ")+" (replaces the config's on)"),
 		text("format", func(s *Settings) *string { return &s.Format }).lower().
 			override("format", "", "JOBNOTIFY_FORMAT", "payload `FORMAT`: "+strings.Join(formats, ", ")),
 		size("max_body", func(s *Settings) *int64 { return &s.MaxBody }),
@@ -543,7 +545,7 @@ func allZero(m map[string]any) bool {
 
 // knownNames lists every key's last part and the tables, for suggestions.
 func knownNames() []string {
-	names := []string{"targets", "requires"}
+	names := []string{"targets", "requires", "default_targets"}
 	for _, k := range keys() {
 		for _, p := range strings.Split(k.name, ".") {
 			if !slices.Contains(names, p) {

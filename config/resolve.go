@@ -25,6 +25,8 @@ type Settings struct {
 	Method   string        // upper case, one of GET, POST, PUT, PATCH, DELETE
 	Timeout  time.Duration // per attempt
 	SoftFail bool          // a failed delivery exits 0 with a warning
+	Optional bool          // a failed delivery warns and never fails the call (optional)
+	On       []string      // the outcomes notifications go out for (on, --on); nil for all
 	MaxBody  int64         // the longest --body text, in bytes; resolved, at least 1 (default DefaultMaxBody)
 	Format   string        // one of Formats
 	Headers  []Header      // configured then command-line headers, in that order
