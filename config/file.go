@@ -44,7 +44,7 @@ type File struct {
 	top      layer
 	targets  map[string]layer
 	defaults []string // default_targets
-	data    []byte
+	data     []byte
 	// vars are the names of every ${VAR} in the file's strings, in any
 	// table and target, used by a send or not: all of them are secrets.
 	vars []string
