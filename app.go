@@ -49,6 +49,7 @@ type app struct {
 	rawStdout, rawStderr io.Writer
 	red                  *redact.Redactor
 	quiet, verbose       bool
+	prefix               string // after "jobnotify: " on each line: a target's name and ": ", when a call has several
 	// configPath is the config file found, and loaded the file as read
 	// (nil when none, or it did not load): soft fail and validate
 	// --strict look at them.
@@ -122,7 +123,13 @@ func envMap(goos string, environ []string) map[string]string {
 }
 
 func (a *app) logf(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "jobnotify: "+format+"\n", args...)
+	fmt.Fprintf(a.stderr, "jobnotify: "+a.prefix+format+"\n", args...)
+}
+
+// withEnv gives a repeatable flag its variable.
+func withEnv(f *cli.GenericFlag, env string) *cli.GenericFlag {
+	f.EnvVars = []string{env}
+	return f
 }
 
 // globalFlags are the flags of every command. They are accepted before
@@ -136,7 +143,7 @@ func globalFlags(verbose string) []cli.Flag {
 		// it is declared here so that help and the man page name it.
 		&cli.StringFlag{Name: "config", EnvVars: []string{"JOBNOTIFY_CONFIG"}, Usage: "read the config from `FILE`",
 			DefaultText: strings.Join(user, " or ") + ", then " + strings.Join(system, ", ")},
-		&cli.StringFlag{Name: "target", Usage: "use the [targets.`NAME`] table of the config", EnvVars: []string{"JOBNOTIFY_TARGET"}},
+		withEnv(repeatable("target", "", "use the [targets.`NAME`] table of the config; send and run take several, comma-separated or repeated, and send to each"), "JOBNOTIFY_TARGET"),
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: verbose, EnvVars: []string{"JOBNOTIFY_VERBOSE"}},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only", EnvVars: []string{"JOBNOTIFY_QUIET"}},
 	}
@@ -364,7 +371,11 @@ func (a *app) settings(c *cli.Context, ov config.Overrides) (*config.Settings, e
 	if err != nil {
 		return nil, err
 	}
-	return a.resolve(f, a.str(c, "target"), ov)
+	target, err := a.oneTarget(c)
+	if err != nil {
+		return nil, err
+	}
+	return a.resolve(f, target, ov)
 }
 
 // offlineSettings is settings for validate and env, with the JOBNOTIFY_*
@@ -388,7 +399,10 @@ func (a *app) offlineTargets(c *cli.Context, all bool) (s *config.Settings, othe
 	if err != nil {
 		return nil, nil, err
 	}
-	target := a.str(c, "target")
+	target, err := a.oneTarget(c)
+	if err != nil {
+		return nil, nil, err
+	}
 	if s, err = a.resolveOffline(f, target, ov); err != nil || !all || f == nil {
 		return s, nil, err
 	}

@@ -53,7 +53,11 @@ func (a *app) flush(c *cli.Context) error {
 	// Only to find the spool: spool.dir is never expanded, so this needs
 	// no variable set. Each file's own target is resolved as it is sent,
 	// so an empty spool needs none of the build's secrets (a cron flush).
-	base, err := a.resolveOffline(f, a.str(c, "target"), config.Overrides{})
+	target, err := a.oneTarget(c)
+	if err != nil {
+		return err
+	}
+	base, err := a.resolveOffline(f, target, config.Overrides{})
 	if err != nil {
 		return err
 	}

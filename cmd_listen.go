@@ -44,7 +44,11 @@ func (a *app) listen(c *cli.Context) error {
 	}
 	var sign config.Signing
 	if f != nil {
-		s, err := a.resolve(f, a.str(c, "target"), config.Overrides{})
+		target, err := a.oneTarget(c)
+		if err != nil {
+			return err
+		}
+		s, err := a.resolve(f, target, config.Overrides{})
 		if err != nil {
 			return err
 		}

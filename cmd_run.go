@@ -22,6 +22,7 @@ import (
 	"github.com/jobnotify/jobnotify/config"
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/human"
+	"github.com/jobnotify/jobnotify/internal/input"
 	"github.com/jobnotify/jobnotify/internal/logtail"
 	"github.com/jobnotify/jobnotify/notify"
 	"github.com/jobnotify/jobnotify/spool"
@@ -84,6 +85,7 @@ Examples:
 			&cli.StringFlag{Name: "id", Usage: "the run's `ID`, shared by its two notifications, each of which has its own id derived from it", DefaultText: "a random UUID"},
 			&cli.IntFlag{Name: "tail", Usage: "send the last `N` lines of the command's output with the outcome (at most 16 KiB)"},
 			&cli.StringFlag{Name: "grace", Value: "3s", Usage: "after passing on SIGINT or SIGTERM, kill the command when `DURATION` has passed"},
+			previousStatusFlag(),
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the two requests, secrets as ***, instead of sending them; the command still runs"},
 		), keyFlags()...),
 		Action: a.run,
@@ -118,32 +120,48 @@ func (a *app) runOptions(c *cli.Context) (runOptions, error) {
 	return o, a.contentOptions(c, &o.sendOptions)
 }
 
-// runNotices makes and sends the notifications of one run.
+// runNotices makes and sends the notifications of one run, to each of
+// its targets.
 type runNotices struct {
-	a      *app
-	s      *config.Settings
-	base   notify.Input // body and fields
-	inputs []string     // as readContent returns them
-	bc     envcollect.Context
-	dry    bool
+	targets  []runTarget
+	base     notify.Input // body and fields
+	inputs   []string     // as readContent returns them
+	previous string       // --previous-status, for on
+	dry      bool
+	several  bool
+}
+
+// runTarget is one target of a run, and the context its payloads carry.
+type runTarget struct {
+	dest
+	bc envcollect.Context
 }
 
 // runNotices reads the config and the content of the notifications, and
-// checks they can be made: every problem is found before the command
-// starts.
-func (a *app) runNotices(c *cli.Context, o runOptions, run notify.Run) (*runNotices, *config.Settings, error) {
-	s, err := a.sendSettings(c, o.sendOptions)
+// checks they can be made: every problem, with any target, is found
+// before the command starts.
+func (a *app) runNotices(c *cli.Context, o runOptions, run notify.Run) (*runNotices, error) {
+	ds, err := a.dests(c, o.overrides)
 	if err != nil {
-		return nil, s, err
+		return nil, err
 	}
-	if err := s.CheckNoIDHeader(); err != nil {
-		return nil, s, byCall(err)
+	n := &runNotices{dry: o.dryRun, several: len(ds) > 1, previous: strings.TrimSpace(a.str(c, "previous-status"))}
+	least := ds[0]
+	for _, d := range ds {
+		if err := d.s.CheckNoIDHeader(); err != nil {
+			return nil, d.fail(byCall(err), n.several)
+		}
+		if d.s.MaxBody < least.s.MaxBody {
+			least = d
+		}
 	}
-	n := &runNotices{a: a, s: s, dry: o.dryRun}
-	if n.inputs, err = a.readContent(c, s, o.sendOptions, &n.base); err != nil {
-		return nil, s, err
+	if n.inputs, err = a.readContent(c, least.s.MaxBody, o.sendOptions, &n.base); err != nil {
+		var tl *input.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, least.fail(err, n.several)
+		}
+		return nil, err
 	}
-	n.bc = envcollect.Collect(a.environ, envOptions(s))
 	// A format may refuse what one of the notifications holds (a
 	// template that does not execute on it): try each kind now, rather
 	// than after the command has started.
@@ -153,83 +171,105 @@ func (a *app) runNotices(c *cli.Context, o runOptions, run notify.Run) (*runNoti
 	failed.Outcome, failed.ExitCode, failed.LogTail = true, &one, "tail"
 	died.Outcome, died.ExitCode, died.Signal, died.LogTail = true, &killed, "SIGKILL", "tail"
 	aborted.Outcome, aborted.Signal, aborted.LogTail = true, "SIGTERM", "tail"
-	for _, t := range []struct {
-		status string
-		run    notify.Run
-	}{{"STARTED", run}, {"SUCCESS", ok}, {"FAILURE", failed}, {"FAILURE", died}, {"ABORTED", aborted}} {
-		if _, err := n.build(t.status, t.run); err != nil {
-			return nil, s, byCall(err)
+	for _, d := range ds {
+		t := runTarget{dest: d, bc: envcollect.Collect(a.environ, envOptions(d.s))}
+		for _, k := range []struct {
+			status string
+			run    notify.Run
+		}{{"STARTED", run}, {"SUCCESS", ok}, {"FAILURE", failed}, {"FAILURE", died}, {"ABORTED", aborted}} {
+			if _, err := n.build(t, k.status, k.run); err != nil {
+				return nil, d.fail(byCall(err), n.several)
+			}
 		}
+		n.targets = append(n.targets, t)
 	}
-	return n, s, nil
+	return n, nil
 }
 
-// build makes a notification of the run. Each has its own id (the
+// build makes a notification of the run for t. Each has its own id (the
 // Idempotency-Key), derived from the run's and the status: a step
-// retried with the same --id sends the same ones.
-func (n *runNotices) build(status string, run notify.Run) (*notify.Request, error) {
+// retried with the same --id sends the same ones, and every target gets
+// the same.
+func (n *runNotices) build(t runTarget, status string, run notify.Run) (*notify.Request, error) {
 	in := n.base
 	in.Status, in.Time, in.Run = status, time.Now(), &run
 	in.ID = notify.NameID("run/v1\x00" + run.ID + "\x00" + status)
-	return notify.Build(n.bc, n.s, in, getVersion())
+	return notify.Build(t.bc, t.s, in, getVersion())
 }
 
-// send builds and sends a notification of the run. A failure is a
-// warning: the exit status is the command's.
+// send builds and sends a notification of the run to every target whose
+// on takes it, all at once. A failure is a warning: the exit status is
+// the command's.
 func (n *runNotices) send(ctx context.Context, status string, run notify.Run) {
-	if req := n.request(status, run); req != nil {
-		n.deliver(ctx, status, req, nil)
-	}
+	n.sendStopping(ctx, status, run, nil)
 }
 
 // sendStopping is send for a notification made while jobnotify is
-// stopping, which Jenkins may kill at any moment: it is saved to the
-// spool at once, and delivered within ctx once before is closed (the
-// start, which must arrive first).
+// stopping (before is not nil), which Jenkins may kill at any moment: it
+// is saved to the spool at once, and delivered within ctx once before is
+// closed (the start, which must arrive first).
 func (n *runNotices) sendStopping(ctx context.Context, status string, run notify.Run, before <-chan struct{}) {
-	req := n.request(status, run)
-	if req == nil {
+	reqs := make([]*notify.Request, len(n.targets))
+	saved := make([]*spool.Claim, len(n.targets))
+	for i, t := range n.targets {
+		if ok, why := t.s.Wants(status, n.previous); !ok {
+			if !t.a.quiet {
+				t.a.logf("%s: not sent: %s", status, why)
+			}
+			continue
+		}
+		reqs[i] = n.request(t, status, run)
+		if reqs[i] != nil && before != nil && !n.dry {
+			saved[i] = t.a.saveFirst(t.s, reqs[i], n.inputs)
+		}
+	}
+	if before != nil {
 		<-before
+	}
+	if n.dry {
+		for i, t := range n.targets {
+			if reqs[i] != nil {
+				if n.several {
+					fmt.Fprintf(t.a.stdout, "# target %s\n", t.name)
+				}
+				reqs[i].Sign(time.Now())
+				_ = reqs[i].Dump(t.a.stdout)
+			}
+		}
 		return
 	}
-	var saved *spool.Claim
-	if !n.dry {
-		saved = n.a.saveFirst(n.s, req, n.inputs)
-	}
-	<-before
-	n.deliver(ctx, status, req, saved)
+	each(len(n.targets), func(i int) {
+		if reqs[i] != nil {
+			n.deliver(ctx, n.targets[i], status, reqs[i], saved[i])
+		}
+	})
 }
 
 // request builds a notification of the run; nil, with a warning, when it
 // cannot be made.
-func (n *runNotices) request(status string, run notify.Run) *notify.Request {
-	req, err := n.build(status, run)
+func (n *runNotices) request(t runTarget, status string, run notify.Run) *notify.Request {
+	req, err := n.build(t, status, run)
 	if err != nil {
-		n.a.logf("warning: %s notification not sent: %v", status, err)
+		t.a.logf("warning: %s notification not sent: %v", status, err)
 		return nil
 	}
 	return req
 }
 
-// deliver sends req (saved in the spool and held as saved, unless that is
-// nil), or prints it for a dry run.
-func (n *runNotices) deliver(ctx context.Context, status string, req *notify.Request, saved *spool.Claim) {
-	if n.dry {
-		req.Sign(time.Now())
-		_ = req.Dump(n.a.stdout)
-		return
-	}
-	res, err := n.a.deliverSaved(ctx, n.s, req, n.inputs, saved)
+// deliver sends req to t (saved in the spool and held as saved, unless
+// that is nil).
+func (n *runNotices) deliver(ctx context.Context, t runTarget, status string, req *notify.Request, saved *spool.Claim) {
+	res, err := t.a.deliverSaved(ctx, t.s, req, n.inputs, saved)
 	switch {
 	case err != nil && saved != nil:
 		// The spool has said why, naming the file.
-		n.a.logf("warning: %s notification not delivered: it stays in the spool (the exit status is the command's)", status)
+		t.a.logf("warning: %s notification not delivered: it stays in the spool (the exit status is the command's)", status)
 		return
 	case err != nil:
-		n.a.logf("warning: %s notification: %v (the exit status is the command's)", status, err)
+		t.a.logf("warning: %s notification: %v (the exit status is the command's)", status, err)
 		return
 	}
-	n.a.logDelivered(status+": ", req, res)
+	t.a.logDelivered(status+": ", req, res)
 }
 
 // run runs the command between its two notifications.
@@ -245,7 +285,7 @@ func (a *app) run(c *cli.Context) error {
 		// Jenkins masks only in its own console.
 		a.red.Add(envcollect.SecretValues(a.environ)...)
 	}
-	n, s, err := a.runNotices(c, o, r.info)
+	n, err := a.runNotices(c, o, r.info)
 	var (
 		sig signalError
 		ce  *callError
@@ -255,7 +295,7 @@ func (a *app) run(c *cli.Context) error {
 		r.n = n
 	case errors.As(context.Cause(c.Context), &sig):
 		return sig
-	case errors.As(err, &ce), !a.softFail(c, s):
+	case errors.As(err, &ce), !a.softFail(c, err):
 		return err // the command does not run
 	default:
 		a.logf("ERROR: %v; running %s without notifications (soft fail)", err, r.info.Command)
@@ -412,11 +452,14 @@ func (r *runner) start() error {
 }
 
 // tail is the end of the command's output, as log_tail sends it: with
-// GET, where it goes into the URL, at most 2 KiB.
+// GET, where it goes into the URL, at most 2 KiB (to every target, when
+// one of several has GET: one tail for all).
 func (r *runner) tail() string {
 	limit := tailMax
-	if r.n.s.Method == http.MethodGet {
-		limit = tailMaxGET
+	for _, t := range r.n.targets {
+		if t.s.Method == http.MethodGet {
+			limit = tailMaxGET
+		}
 	}
 	return r.ring.Tail(r.o.tail, limit, r.a.red.Longest(), r.a.red.String, func(s string) string { return notify.EscapeLines([]byte(s)) })
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/jobnotify/jobnotify/envcollect"
 	"github.com/jobnotify/jobnotify/internal/human"
 	"github.com/jobnotify/jobnotify/internal/input"
-	"github.com/jobnotify/jobnotify/internal/weburl"
 	"github.com/jobnotify/jobnotify/notify"
 	"github.com/jobnotify/jobnotify/redact"
 	"github.com/jobnotify/jobnotify/spool"
@@ -47,6 +46,7 @@ Examples:
 		}, contentFlags()...), append([]cli.Flag{
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key", DefaultText: "a random UUID", EnvVars: []string{"JOBNOTIFY_ID"}},
 			&cli.StringFlag{Name: "id-from", Usage: "derive the id from `SOURCE`: build (the build's tag and stage, the status, the target and your fields and body), so a retried step sends the same id", EnvVars: []string{"JOBNOTIFY_ID_FROM"}},
+			previousStatusFlag(),
 			&cli.StringFlag{Name: "phase", Usage: "notification-plugin `PHASE`: " + human.Join(notify.Phases(), "or"), DefaultText: "from --status"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, or json (one result object on stdout)", EnvVars: []string{"JOBNOTIFY_OUTPUT"}},
@@ -65,6 +65,13 @@ func contentFlags() []cli.Flag {
 		repeatable("field", "f", "add a field: `K=V` sets a string, K:=JSON raw JSON; a.b=c nests; repeatable"),
 		repeatable("header", "H", "add or replace a header, `'NAME: VALUE'` ('NAME:' removes it); repeatable"),
 	}
+}
+
+// previousStatusFlag is --previous-status, which on's changed, fixed,
+// regression and still-failing compare with.
+func previousStatusFlag() cli.Flag {
+	return &cli.StringFlag{Name: "previous-status", EnvVars: []string{"JOBNOTIFY_PREVIOUS_STATUS"},
+		Usage: "the previous build's `STATUS`, for on's changed, fixed, regression and still-failing; in Jenkins ${currentBuild.previousBuild?.result}"}
 }
 
 // idSources are the values of --id-from.
@@ -204,58 +211,117 @@ func (a *app) overrides(c *cli.Context) (config.Overrides, error) {
 	return ov, nil
 }
 
-func (a *app) send(c *cli.Context) (err error) {
+func (a *app) send(c *cli.Context) error {
 	o, err := a.sendOptions(c)
-	var (
-		res *notify.Result
-		s   *config.Settings
-	)
-	if o.json {
-		defer func() {
-			if res == nil && err != nil {
-				res = &notify.Result{ErrorClass: notify.ClassInput, Error: err.Error()}
-			}
-			if res != nil {
-				// One line; not HTML-escaped, so a dry run's body reads as sent.
-				enc := json.NewEncoder(a.stdout)
-				enc.SetEscapeHTML(false)
-				_ = enc.Encode(res)
-			}
-		}()
-	}
+	var plans []*plan
 	if err == nil {
-		s, res, err = a.sendNotification(c, o)
+		plans, err = a.plan(c, o)
+	}
+	if err != nil {
+		return a.notSent(c, o, err)
+	}
+	a.sendPlans(c.Context, plans, o)
+	return a.sendOutcome(c, o, plans)
+}
+
+// notSent ends a send that failed before anything was sent: a usage,
+// config or input error, exit 2, unless soft fail hides it (never one of
+// the pipeline's own call). With -o json it is one result object.
+func (a *app) notSent(c *cli.Context, o sendOptions, err error) error {
+	res := &notify.Result{ErrorClass: notify.ClassInput, Error: err.Error()}
+	var te *targetError
+	if errors.As(err, &te) {
+		res.Target = te.name
+	}
+	if o.json {
+		defer a.printResult(res)
 	}
 	var (
 		sig signalError
 		ce  *callError
-		de  *notify.DeliveryError
 	)
 	switch {
 	case errors.As(context.Cause(c.Context), &sig):
-		// An abort, which soft fail never hides: also one that came
-		// after the delivery, in flush on send.
-		return cmp.Or(err, error(sig))
-	case err == nil, errors.As(err, &ce), !a.softFail(c, s):
+		return err
+	case errors.As(err, &ce), !a.softFail(c, err):
 		return err // the pipeline's own call: soft fail does not hide it
-	case errors.As(err, &de):
-		if de.Class == notify.ClassInterrupted {
-			return err
-		}
-		a.logf("warning: %v (soft fail: exit 0)", err)
-	default:
-		// A config or environment problem at send time: on every agent
-		// with that config, every build would fail. Printed even with
-		// --quiet, as every error is.
-		a.logf("ERROR: %v; nothing was sent (soft fail: exit 0)", err)
-		if res == nil {
-			res = &notify.Result{ErrorClass: notify.ClassInput, Error: err.Error()}
-		}
 	}
-	if res != nil {
-		res.SoftFail = true
-	}
+	// A config or environment problem at send time: on every agent
+	// with that config, every build would fail. Printed even with
+	// --quiet, as every error is.
+	a.logf("ERROR: %v; nothing was sent (soft fail: exit 0)", err)
+	res.SoftFail = true
 	return nil
+}
+
+// printResult writes res as one line of JSON on stdout; not HTML-escaped,
+// so a dry run's body reads as sent.
+func (a *app) printResult(res *notify.Result) {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(res)
+}
+
+// sendOutcome says what became of each target's notification, and ends
+// the send: exit 1 when a target that is neither optional nor soft
+// failed, naming it; 130/143 on a signal, which soft fail never hides.
+func (a *app) sendOutcome(c *cli.Context, o sendOptions, plans []*plan) error {
+	several := len(plans) > 1
+	var (
+		failed []string
+		first  error
+		code   int
+	)
+	for _, p := range plans {
+		res := p.res
+		var de *notify.DeliveryError
+		switch {
+		case p.skip != "":
+			if !a.quiet {
+				p.a.logf("not sent: %s", p.skip)
+			}
+			res = &notify.Result{ID: p.req.ID, Skipped: true, Reason: p.skip}
+		case p.err == nil:
+		case errors.As(p.err, &de) && de.Class == notify.ClassInterrupted:
+			failed, first = append(failed, p.name), cmp.Or(first, p.err)
+			code = 1
+		case p.s.Optional || p.s.SoftFail:
+			why := "soft fail"
+			if p.s.Optional {
+				why = "optional"
+			}
+			if de != nil {
+				p.a.logf("warning: %v (%s: exit 0)", p.err, why)
+			} else {
+				p.a.logf("ERROR: %v; nothing was sent (%s: exit 0)", p.err, why)
+			}
+			res.SoftFail = true
+		default:
+			failed, first = append(failed, p.name), cmp.Or(first, p.err)
+			if de != nil {
+				code = max(code, 1)
+			} else {
+				code = 2 // a problem of the config or environment at send time: a proxy variable
+			}
+			if several {
+				p.a.logf("%v", p.err)
+			}
+		}
+		if o.json && res != nil {
+			res.Target = p.name
+			a.printResult(res)
+		}
+	}
+	var sig signalError
+	switch {
+	case errors.As(context.Cause(c.Context), &sig):
+		return cmp.Or(first, error(sig)) // also one that came after the delivery, in flush on send
+	case len(failed) == 0:
+		return nil
+	case !several:
+		return first
+	}
+	return &exitStatus{code: code, err: fmt.Errorf("not delivered to %s (%d of %d targets)", human.Join(failed, "and"), len(failed), len(plans))}
 }
 
 // callError is a mistake in the pipeline's own call of jobnotify — a
@@ -282,14 +348,22 @@ func byCall(err error) error {
 	return err
 }
 
-// softFail reports whether a failure at send time is a warning and exit
-// 0: soft_fail or --soft-fail ($JOBNOTIFY_SOFT_FAIL) in the settings s,
-// or, when the config did not resolve (s is nil), from the command line
-// or its variable, else as the config file says in the top level or the
-// target's table, read leniently (config.PeekSoftFail).
-func (a *app) softFail(c *cli.Context, s *config.Settings) bool {
-	if s != nil {
-		return s.SoftFail
+// softFail reports whether err, which stopped a send before anything
+// was sent, is a warning and exit 0: soft_fail or --soft-fail
+// ($JOBNOTIFY_SOFT_FAIL) in the settings of the target it names, or,
+// when they did not resolve, from the command line or its variable, else
+// as the config file says in the top level or that target's table, read
+// leniently (config.PeekSoftFail).
+func (a *app) softFail(c *cli.Context, err error) bool {
+	var te *targetError
+	target := ""
+	if errors.As(err, &te) {
+		if te.s != nil {
+			return te.s.SoftFail
+		}
+		target = te.name
+	} else if t, err := a.oneTarget(c); err == nil {
+		target = t
 	}
 	if b, where, err := a.boolValue(c, "soft-fail"); err == nil && where != "" {
 		return b
@@ -298,59 +372,120 @@ func (a *app) softFail(c *cli.Context, s *config.Settings) bool {
 	if path == "" { // the flags failed before the config was looked for
 		path, _ = config.Find(a.configFlag(c), a.env)
 	}
-	return path != "" && config.PeekSoftFail(path, a.str(c, "target"))
+	return path != "" && config.PeekSoftFail(path, target)
 }
 
-// sendNotification does a send's work once its flags are read: the
-// settings, the notification, its delivery. It returns the settings
-// when they resolved, for soft fail to read.
-func (a *app) sendNotification(c *cli.Context, o sendOptions) (*config.Settings, *notify.Result, error) {
-	s, err := a.sendSettings(c, o)
+// A plan is the notification of a send to one of its targets, made
+// before any is sent; then what became of it.
+type plan struct {
+	dest
+	req    *notify.Request
+	inputs []string // as readContent returns them
+	skip   string   // why it is not sent (its on); "" to send it
+	res    *notify.Result
+	err    error
+}
+
+// plan does a send's work up to the delivery: the settings of every
+// target, the content, one id, and each target's notification. Any
+// problem with any of them is an error, and nothing is sent to any.
+func (a *app) plan(c *cli.Context, o sendOptions) ([]*plan, error) {
+	ds, err := a.dests(c, o.overrides)
 	if err != nil {
-		return s, nil, err
+		return nil, err
 	}
-	if o.phaseSet && s.Format != "notification-plugin" {
-		err := fmt.Errorf("--phase: applies to format notification-plugin only, not %q", s.Format)
-		if strings.HasPrefix(s.OverriddenBy("format"), "--") {
-			return s, nil, &callError{err} // both on the command line
+	several := len(ds) > 1
+	for _, d := range ds {
+		if o.phaseSet && d.s.Format != "notification-plugin" {
+			err := fmt.Errorf("--phase: applies to format notification-plugin only, not %q", d.s.Format)
+			if strings.HasPrefix(d.s.OverriddenBy("format"), "--") {
+				err = &callError{err} // both on the command line
+			} // else the config's format changed under the pipeline
+			return nil, d.fail(err, several)
 		}
-		return s, nil, err // the config's format changed under the pipeline
-	}
-	if err := s.CheckIDHeader(o.input.ID); err != nil {
-		return s, nil, byCall(err)
+		if err := d.s.CheckIDHeader(o.input.ID); err != nil {
+			return nil, d.fail(byCall(err), several)
+		}
 	}
 	in := o.input
 	in.Time = time.Now()
 	if in.ID == "" {
 		in.ID = notify.NewID()
 	}
-	inputs, err := a.readContent(c, s, o, &in)
+	// The body must fit every target's max_body: read it up to the least.
+	least := ds[0]
+	for _, d := range ds {
+		if d.s.MaxBody < least.s.MaxBody {
+			least = d
+		}
+	}
+	inputs, err := a.readContent(c, least.s.MaxBody, o, &in)
 	if err != nil {
-		return s, nil, err
+		var tl *input.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, least.fail(err, several)
+		}
+		return nil, err
 	}
 	if o.idFrom {
-		if in.ID, err = a.buildID(s, in.Status, inputs); err != nil {
-			return s, nil, err
+		if in.ID, err = a.buildID(ds, in.Status, inputs); err != nil {
+			return nil, err
 		}
 	}
-	bc := envcollect.Collect(a.environ, envOptions(s))
-	req, err := notify.Build(bc, s, in, getVersion())
-	if err != nil {
-		return s, nil, byCall(err)
+	previous := strings.TrimSpace(a.str(c, "previous-status"))
+	plans := make([]*plan, 0, len(ds))
+	for _, d := range ds {
+		bc := envcollect.Collect(a.environ, envOptions(d.s))
+		req, err := notify.Build(bc, d.s, in, getVersion())
+		if err != nil {
+			return nil, d.fail(byCall(err), several)
+		}
+		p := &plan{dest: d, req: req, inputs: inputs}
+		if ok, why := d.s.Wants(in.Status, previous); !ok {
+			p.skip = why
+		}
+		plans = append(plans, p)
 	}
+	return plans, nil
+}
+
+// sendPlans delivers each plan that is not skipped, all at once, or
+// prints them for a dry run (with -o json, keeps them as results).
+func (a *app) sendPlans(ctx context.Context, plans []*plan, o sendOptions) {
 	if o.dryRun {
-		req.Sign(time.Now())
-		if o.json {
-			return s, &notify.Result{DryRun: true, ID: req.ID, Request: req.Show()}, nil
+		for _, p := range plans {
+			if p.skip != "" {
+				continue
+			}
+			p.req.Sign(time.Now())
+			switch {
+			case o.json:
+				p.res = &notify.Result{DryRun: true, ID: p.req.ID, Request: p.req.Show()}
+			default:
+				if len(plans) > 1 {
+					fmt.Fprintf(a.stdout, "# target %s\n", p.name)
+				}
+				p.err = p.req.Dump(a.stdout)
+				if len(plans) > 1 {
+					fmt.Fprintln(a.stdout)
+				}
+			}
 		}
-		return s, nil, req.Dump(a.stdout)
+		return
 	}
-	res, err := a.deliver(c.Context, s, req, inputs)
-	if err != nil {
-		return s, res, err
-	}
-	a.logDelivered("", req, res)
-	return s, res, nil
+	each(len(plans), func(i int) {
+		p := plans[i]
+		if p.skip != "" {
+			return
+		}
+		p.res, p.err = p.a.deliver(ctx, p.s, p.req, p.inputs)
+		if p.err == nil {
+			p.a.logDelivered("", p.req, p.res)
+		}
+		if p.res == nil && p.err != nil {
+			p.res = &notify.Result{ID: p.req.ID, ErrorClass: notify.ClassInput, Error: p.err.Error()}
+		}
+	})
 }
 
 // logDelivered is the line of a delivered notification, after prefix.
@@ -361,31 +496,14 @@ func (a *app) logDelivered(prefix string, req *notify.Request, res *notify.Resul
 	}
 }
 
-// sendSettings are the settings a notification is sent under; nil when
-// they did not resolve.
-func (a *app) sendSettings(c *cli.Context, o sendOptions) (*config.Settings, error) {
-	s, err := a.settings(c, o.overrides)
-	if err != nil {
-		return nil, byCall(err) // --url ftp://…, --attempts 0
-	}
-	if err := s.NeedURL(); err != nil {
-		return s, err
-	}
-	if len(s.Dropped) > 0 && !a.quiet {
-		a.logf("warning: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s (pass them with --header to send them)",
-			strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
-	}
-	return s, nil
-}
-
 // readContent reads --body and parses it and each --field into in. It
 // returns what the command line put into the payload, before any format
 // encodes it, for the spool to check for secrets as given: the --field
 // arguments and the --body text.
-func (a *app) readContent(c *cli.Context, s *config.Settings, o sendOptions, in *notify.Input) (inputs []string, err error) {
+func (a *app) readContent(c *cli.Context, maxBody int64, o sendOptions, in *notify.Input) (inputs []string, err error) {
 	inputs = append(inputs, o.fields...)
 	if o.hasBody {
-		text, where, err := a.readBody(c.Context, o.body, s.MaxBody)
+		text, where, err := a.readBody(c.Context, o.body, maxBody)
 		var tl *input.TooLargeError
 		if errors.As(err, &tl) {
 			return nil, err // max_body is the config's
@@ -418,13 +536,14 @@ var (
 
 // buildID derives a notification's id for --id-from build (a UUIDv5):
 // from the build (BUILD_TAG on Jenkins), the stage, the status, the
-// target and a digest of the user's part of the payload — [fields], the
-// --body text and the --field arguments, each with its secrets as ***,
-// so the id says nothing about them. A pipeline's retry {} around the
+// targets and a digest of the user's part of the payload — each target's
+// [fields], the --body text and the --field arguments, each with its
+// secrets as ***, so the id says nothing about them. One id for all the
+// targets of a call, as every send has. A pipeline's retry {} around the
 // step sends the same id, and the receiver drops the repeat; another
 // status, stage or body is another notification. Outside a build it is
 // an error: a random id would defeat the flag.
-func (a *app) buildID(s *config.Settings, status string, inputs []string) (string, error) {
+func (a *app) buildID(ds []dest, status string, inputs []string) (string, error) {
 	var build string
 	for _, keys := range buildKeys {
 		var parts []string
@@ -447,15 +566,20 @@ func (a *app) buildID(s *config.Settings, status string, inputs []string) (strin
 			break
 		}
 	}
-	fields, err := json.Marshal(s.Fields) // map keys sorted: the same fields, the same text
-	if err != nil {
-		return "", err
+	var targets, texts []string
+	for _, d := range ds {
+		fields, err := json.Marshal(d.s.Fields) // map keys sorted: the same fields, the same text
+		if err != nil {
+			return "", err
+		}
+		targets, texts = append(targets, d.name), append(texts, string(fields))
 	}
 	digest := sha256.New()
-	for _, text := range append([]string{string(fields)}, inputs...) {
+	for _, text := range append(texts, inputs...) {
 		fmt.Fprintf(digest, "%d:%s", len(text), a.red.String(text))
 	}
-	return notify.NameID(strings.Join([]string{"build/v1", build, stage, strings.ToUpper(status), s.Target, hex.EncodeToString(digest.Sum(nil))}, "\x00")), nil
+	// One target gives the id it gave before a call could have several.
+	return notify.NameID(strings.Join([]string{"build/v1", build, stage, strings.ToUpper(status), strings.Join(targets, ","), hex.EncodeToString(digest.Sum(nil))}, "\x00")), nil
 }
 
 // readBody returns the text of --body: literal, @FILE, or - for stdin,

@@ -99,14 +99,19 @@ func helpOf(f cli.Flag) flagHelp {
 // either form (-f a --field b), each value kept whole, commas and all,
 // and in order. Read it with list.
 func repeatable(name, short, usage string) *cli.GenericFlag {
-	return &cli.GenericFlag{Name: name, Aliases: []string{short}, Usage: usage, Value: &listValue{}}
+	f := &cli.GenericFlag{Name: name, Usage: usage, Value: &listValue{}}
+	if short != "" {
+		f.Aliases = []string{short}
+	}
+	return f
 }
 
 // listValue holds a repeatable flag's values.
 type listValue []string
 
 func (l *listValue) Set(v string) error { *l = append(*l, v); return nil }
-func (l *listValue) String() string     { return "" } // nothing to show as a default
+func (l *listValue) String() string     { return strings.Join(*l, ",") } // "" by default: nothing to show
+func (l *listValue) Get() any           { return l.String() }            // as value reads a flag: comma-joined
 
 // list returns the values of a repeatable flag, in the order given.
 func list(c *cli.Context, name string) []string {

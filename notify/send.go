@@ -63,7 +63,10 @@ type Result struct {
 	ElapsedMS  int64         `json:"elapsed_ms"`
 	ErrorClass string        `json:"error_class,omitempty"` // see DeliveryError.Class
 	Error      string        `json:"error,omitempty"`
-	SoftFail   bool          `json:"soft_fail,omitempty"` // the failure exited 0 (soft fail)
+	SoftFail   bool          `json:"soft_fail,omitempty"` // the failure exited 0 (soft fail, or an optional target)
+	Target     string        `json:"target,omitempty"`    // the target it went to; "" for the top level
+	Skipped    bool          `json:"skipped,omitempty"`   // not sent: the target's on does not take this outcome
+	Reason     string        `json:"reason,omitempty"`    // why it was skipped
 	Request    *Shown        `json:"request,omitempty"`   // a dry run's request, as Request.Show shows it
 }
 

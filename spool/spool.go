@@ -154,7 +154,13 @@ func (sp Dir) save(rec *Record, hold bool) (string, *Claim, error) {
 	if err := sp.ensure(); err != nil {
 		return "", nil, err
 	}
+	// The targets of one send share its id and may fail at the same
+	// moment (Windows' clock ticks in 100 ns or coarser): a target's
+	// name in the file's keeps each its own file. safeName has no dot.
 	name := fmt.Sprintf("%020d-%s.json", rec.Created.UnixNano(), safeName(rec.ID))
+	if rec.Target != "" {
+		name = fmt.Sprintf("%020d-%s.%s.json", rec.Created.UnixNano(), safeName(rec.ID), safeName(rec.Target))
+	}
 	path := filepath.Join(sp.Path, name)
 	f, err := sp.write(path, rec, hold)
 	if err != nil || f == nil {

@@ -683,3 +683,21 @@ func TestSpoolDirRule(t *testing.T) {
 		t.Errorf("windows: %q, want it remade by jobnotify, and no chmod", got)
 	}
 }
+
+// TestSaveTargetsOfOneSend: the targets of one send share its id and
+// may fail at the same instant; each keeps its own file.
+func TestSaveTargetsOfOneSend(t *testing.T) {
+	sp := spDir(t)
+	at := time.Unix(1, 0)
+	for _, target := range []string{"api", "chat", ""} {
+		rec := spRecord("one-id", at)
+		rec.Target = target
+		if _, err := sp.Save(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names, err := sp.List()
+	if err != nil || len(names) != 3 {
+		t.Fatalf("files %q (%v), want one per target", names, err)
+	}
+}
