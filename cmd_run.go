@@ -194,7 +194,11 @@ func (n *runNotices) build(t runTarget, status string, run notify.Run) (*notify.
 	in := n.base
 	in.Status, in.Time, in.Run = status, time.Now(), &run
 	in.ID = notify.NameID("run/v1\x00" + run.ID + "\x00" + status)
-	return notify.Build(t.bc, t.s, in, getVersion())
+	req, err := notify.Build(t.bc, t.s, in, getVersion())
+	if err == nil && n.several {
+		req.Target = "" // each line starts with the target's name
+	}
+	return req, err
 }
 
 // send builds and sends a notification of the run to every target whose

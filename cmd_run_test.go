@@ -772,3 +772,39 @@ func TestRunBrokenStderr(t *testing.T) {
 		t.Errorf("exit %d (%v), want 143", code, cmd.ProcessState)
 	}
 }
+
+// TestRunTargets: run sends each notification to every target its on
+// takes, with the same ids; a problem with one target stops the command
+// from running at all.
+func TestRunTargets(t *testing.T) {
+	a, b := newRecorder(t), newRecorder(t)
+	cfg := multiConfig("", [2]string{"a", fmt.Sprintf("url = %q", a.URL)},
+		[2]string{"b", fmt.Sprintf("url = %q\nformat = \"slack\"\non = [\"failure\"]", b.URL)})
+	r := jobnotify(t, runOpts{config: cfg}, "run", "--target", "a,b", "--tail", "2", "--", "/bin/sh", "-c", "echo boom; exit 3")
+	wantCode(t, r, 3)
+	wantStderr(t, r, "jobnotify: a: STARTED: POST "+a.URL+" -> 200 OK", "jobnotify: b: STARTED: not sent: STARTED is none of on = [failure] (",
+		"jobnotify: a: FAILURE: POST ", "jobnotify: b: FAILURE: POST ")
+	ra, rb := a.requests(), b.requests()
+	if len(ra) != 2 || len(rb) != 1 {
+		t.Fatalf("requests %d and %d, want the pair and the failure alone\nstderr: %s", len(ra), len(rb), r.stderr)
+	}
+	if ra[1].Header.Get("Idempotency-Key") != rb[0].Header.Get("Idempotency-Key") {
+		t.Errorf("the outcome's ids differ: %q, %q", ra[1].Header.Get("Idempotency-Key"), rb[0].Header.Get("Idempotency-Key"))
+	}
+	if !strings.Contains(string(rb[0].Body), "boom") || !strings.Contains(string(rb[0].Body), `"blocks"`) {
+		t.Errorf("b's outcome: %s", rb[0].Body)
+	}
+
+	marker := filepath.Join(t.TempDir(), "ran")
+	bad := multiConfig("", [2]string{"a", fmt.Sprintf("url = %q", a.URL)},
+		[2]string{"b", fmt.Sprintf("url = %q\n[targets.b.headers]\nAuthorization = \"Bearer ${NO_SUCH_TOKEN}\"", b.URL)})
+	r = jobnotify(t, runOpts{config: bad}, "run", "--target", "a,b", "--", "/bin/sh", "-c", "touch "+marker)
+	wantCode(t, r, 2)
+	wantStderr(t, r, "target b: ")
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the command ran")
+	}
+	if len(a.requests()) != 2 || len(b.requests()) != 1 {
+		t.Errorf("something was sent: %d, %d", len(a.requests()), len(b.requests()))
+	}
+}

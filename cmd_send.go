@@ -440,6 +440,9 @@ func (a *app) plan(c *cli.Context, o sendOptions) ([]*plan, error) {
 		if err != nil {
 			return nil, d.fail(byCall(err), several)
 		}
+		if several {
+			req.Target = "" // each line starts with the target's name
+		}
 		p := &plan{dest: d, req: req, inputs: inputs}
 		if ok, why := d.s.Wants(in.Status, previous); !ok {
 			p.skip = why

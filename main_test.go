@@ -325,3 +325,13 @@ func startPiped(t testing.TB, cmd *exec.Cmd) io.Reader {
 	}
 	return stderr
 }
+
+// reset forgets the requests received so far.
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs = nil
+	for len(r.got) > 0 {
+		<-r.got
+	}
+}
