@@ -158,7 +158,8 @@ func (a *app) completions(app *cli.App, words []string, cur string) (cands []can
 	}
 	if pending != nil {
 		vals, files := a.flagValues(cmdName, pending, values)
-		return matching(vals, cur, ""), files
+		vals, done := listItem(pending, vals, cur)
+		return matching(vals, cur[len(done):], done), files
 	}
 	if !dashdash && strings.HasPrefix(cur, "-") {
 		if name, v, ok := strings.Cut(strings.TrimLeft(cur, "-"), "="); ok {
@@ -168,7 +169,8 @@ func (a *app) completions(app *cli.App, words []string, cur string) (cands []can
 				return nil, false
 			}
 			vals, _ := a.flagValues(cmdName, f, values)
-			return matching(vals, v, dash(name)+"="), false
+			vals, done := listItem(f, vals, v)
+			return matching(vals, v[len(done):], dash(name)+"="+done), false
 		}
 		return flagCandidates(flags, values, cur), false
 	}
@@ -233,6 +235,8 @@ func (a *app) flagValues(cmd string, f cli.Flag, given map[string]string) (vals 
 		return nil, true
 	case name == "target":
 		return a.targetNames(given["config"]), false
+	case (cmd == "send" || cmd == "run") && name == "on":
+		return config.OutcomeWords(), false
 	case cmd == "send" && name == "format":
 		return config.Formats(), false
 	case cmd == "send" && name == "method":
@@ -247,6 +251,21 @@ func (a *app) flagValues(cmd string, f cli.Flag, given map[string]string) (vals 
 		return notify.Phases(), false
 	}
 	return nil, false
+}
+
+// listItem is, for a flag whose value is a comma-separated list (--target,
+// --on), the items typed before the last comma (done, with it) and the
+// values left to offer after it; for any other flag, vals.
+func listItem(f cli.Flag, vals []string, typed string) (left []string, done string) {
+	if n := f.Names()[0]; n != "target" && n != "on" {
+		return vals, ""
+	}
+	i := strings.LastIndexByte(typed, ',')
+	if i < 0 {
+		return vals, ""
+	}
+	given := strings.Split(typed[:i], ",")
+	return slices.DeleteFunc(slices.Clone(vals), func(v string) bool { return slices.Contains(given, v) }), typed[:i+1]
 }
 
 // targetNames are the targets of the config the command line (or

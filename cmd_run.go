@@ -64,6 +64,9 @@ command died of one) and, with --tail, "log_tail": the last lines of its
 output, secrets (the config's and every variable whose name looks secret)
 as ***. The command's arguments are never sent, only its name.
 
+With several targets (--target a,b, or default_targets) each notification
+goes to every target whose on (or --on) takes its status.
+
 A notification that fails warns (and is spooled when a spool is set): it
 never changes the exit status, and a receiver that is down never holds up
 the command, which starts at once, while the start is being sent.

@@ -33,14 +33,22 @@ func (a *app) sendCommand() *cli.Command {
 retrying on connection errors, resets, timeouts and HTTP ` + retriedStatuses() + `;
 any other status is final.
 
-Exit status: 0 delivered (or --dry-run, or --soft-fail); 1 delivery failed;
-2 bad usage, config or input (nothing was sent); 130/143 interrupted.
+With several targets (--target a,b, or the config's default_targets) one
+notification goes to each at once, all with one id; every target is checked
+before any is sent, and each line starts with the target's name. --on (or the
+config's on) sends only for some outcomes, such as failure,fixed (see --on);
+changed, fixed, regression and still-failing compare with --previous-status.
+
+Exit status: 0 delivered (or --dry-run, or --soft-fail, or skipped by --on, or
+failed only for optional targets); 1 delivery failed; 2 bad usage, config or
+input (nothing was sent); 130/143 interrupted.
 
 Examples:
    jobnotify send --status SUCCESS --field stage=deploy
    jobnotify send -s FAILURE --body 'Deploy to prod failed'
    jobnotify send --body @result.json --field 'tests:=42'
-   jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS`,
+   jobnotify send --dry-run --url https://api.example.com/hook --status SUCCESS
+   jobnotify send --target api,chat -s "$STATUS" --on failure,fixed --previous-status "$PREVIOUS"`,
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
 		}, contentFlags()...), append([]cli.Flag{
@@ -49,7 +57,7 @@ Examples:
 			previousStatusFlag(),
 			&cli.StringFlag{Name: "phase", Usage: "notification-plugin `PHASE`: " + human.Join(notify.Phases(), "or"), DefaultText: "from --status"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, or json (one result object on stdout)", EnvVars: []string{"JOBNOTIFY_OUTPUT"}},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, or json (one result object per target, a line each, on stdout)", EnvVars: []string{"JOBNOTIFY_OUTPUT"}},
 		}, keyFlags()...)...),
 		Action: a.send,
 	}

@@ -48,11 +48,29 @@ func (a *app) validate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.NeedURL(); err != nil {
-		return err
+	// What a send with no --target sends to must have a URL and a
+	// template that works: the top level, or each of default_targets.
+	sent := map[string]*config.Settings{"": s}
+	var defaults []string
+	if _, _, named := a.value(c, "target"); !named && a.loaded != nil {
+		if defaults = a.loaded.DefaultTargets(); len(defaults) > 0 {
+			sent = map[string]*config.Settings{}
+			for _, t := range defaults {
+				sent[t] = others[t]
+			}
+		}
 	}
-	if err := notify.CheckTemplate(s); err != nil {
-		return err
+	for _, t := range slices.Sorted(maps.Keys(sent)) {
+		err := sent[t].NeedURL()
+		if err == nil {
+			err = notify.CheckTemplate(sent[t])
+		}
+		if err != nil && t != "" {
+			return fmt.Errorf("target %s (of default_targets): %w", t, err)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	// Every target's needs, the one shown first: a send with --target
 	// NAME must find its variables too.
@@ -79,5 +97,9 @@ func (a *app) validate(c *cli.Context) error {
 			}
 		}
 	}
-	return a.printJSON(s.Show())
+	shown := s.Show()
+	if len(defaults) > 0 {
+		shown["default_targets"] = defaults
+	}
+	return a.printJSON(shown)
 }

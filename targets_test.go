@@ -280,3 +280,19 @@ func TestOneTargetCommands(t *testing.T) {
 		wantStderr(t, r, `--target: "a,b" names several targets; `+cmd+" works on one")
 	}
 }
+
+// TestValidateDefaultTargets: with default_targets, what validate checks
+// for a send with no --target is each of them, not the top level.
+func TestValidateDefaultTargets(t *testing.T) {
+	cfg := multiConfig("default_targets = [\"a\", \"b\"]",
+		[2]string{"a", `url = "http://127.0.0.1:1/a"`}, [2]string{"b", `url = "http://127.0.0.1:1/b"`})
+	r := jobnotify(t, runOpts{config: cfg}, "validate")
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "\"default_targets\": [\n    \"a\",\n    \"b\"\n  ]") {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+	r = jobnotify(t, runOpts{config: multiConfig("default_targets = [\"a\", \"b\"]",
+		[2]string{"a", `url = "http://127.0.0.1:1/a"`}, [2]string{"b", `format = "slack"`})}, "validate")
+	wantCode(t, r, 2)
+	wantStderr(t, r, "target b (of default_targets): ")
+}
