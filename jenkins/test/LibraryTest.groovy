@@ -762,6 +762,29 @@ testRun('jobNotifyRun: bad arguments are errors, before anything runs') { Fake f
         'jobnotify run --tail 10000 --grace 500ms -- sh -e D/command.sh']
 }
 
+test('several targets, on and the previous status') { Fake fake, jobNotify, withJobNotify ->
+    fake.currentBuild.previousBuild = [result: 'FAILURE']
+    jobNotify(status: 'SUCCESS', target: ['api', 'chat'], on: ['failure', 'fixed'])
+    assert fake.runs[0].env == [JOBNOTIFY_STATUS: 'SUCCESS', JOBNOTIFY_TARGET: 'api,chat',
+                                JOBNOTIFY_ON: 'failure,fixed', JOBNOTIFY_PREVIOUS_STATUS: 'FAILURE']
+    fake.runs.clear()
+    // A first build has no previous one; previousStatus wins over it.
+    fake.currentBuild.previousBuild = null
+    jobNotify(status: 'SUCCESS', target: 'api,chat', on: 'changed')
+    jobNotify(status: 'SUCCESS', previousStatus: 'UNSTABLE')
+    assert fake.runs*.env == [[JOBNOTIFY_STATUS: 'SUCCESS', JOBNOTIFY_TARGET: 'api,chat', JOBNOTIFY_ON: 'changed'],
+                              [JOBNOTIFY_STATUS: 'SUCCESS', JOBNOTIFY_PREVIOUS_STATUS: 'UNSTABLE']]
+    def e = thrown { jobNotify(status: 'SUCCESS', on: [failure: true]) }
+    assert e instanceof StepError && e.message == 'jobnotify: jobNotify: on: want a String or a List'
+}
+
+testRun('jobNotifyRun: several targets and on') { Fake fake, jobNotifyRun ->
+    fake.currentBuild.previousBuild = [result: 'SUCCESS']
+    assert jobNotifyRun(command: './deploy.sh', target: ['api', 'chat'], on: 'regression') == 0
+    Map env = fake.runs[0].env
+    assert env.JOBNOTIFY_TARGET == 'api,chat' && env.JOBNOTIFY_ON == 'regression' && env.JOBNOTIFY_PREVIOUS_STATUS == 'SUCCESS'
+}
+
 for (String f in failures) {
     System.err.println('FAIL ' + f)
 }

@@ -20,8 +20,8 @@ import groovy.json.JsonOutput
 import groovy.json.JsonSlurperClassic
 
 def call(Map args = [:]) {
-    checkArgs('jobNotify', args, ['status', 'body', 'fields', 'target', 'credentialsId', 'tokenVariable',
-                                  'softFail', 'failure', 'idFromBuild'])
+    checkArgs('jobNotify', args, ['status', 'body', 'fields', 'target', 'on', 'previousStatus', 'credentialsId',
+                                  'tokenVariable', 'softFail', 'failure', 'idFromBuild'])
     String status = args.status != null ? args.status.toString() : currentBuild.currentResult?.toString()
     if (!status?.trim()) {
         error('jobnotify: jobNotify: no status, and currentBuild.currentResult is empty')
@@ -36,10 +36,7 @@ def call(Map args = [:]) {
     Boolean softFail = flag('jobNotify', args, 'softFail', null)
     boolean idFromBuild = flag('jobNotify', args, 'idFromBuild', false)
 
-    List<String> vars = ['JOBNOTIFY_STATUS=' + status]
-    if (args.target != null) {
-        vars << 'JOBNOTIFY_TARGET=' + args.target.toString()
-    }
+    List<String> vars = ['JOBNOTIFY_STATUS=' + status] + routeVars('jobNotify', args)
     if (softFail != null) {
         vars << 'JOBNOTIFY_SOFT_FAIL=' + softFail
     }
@@ -153,6 +150,40 @@ void checkArgs(String step, Map args, List<String> known) {
     if (unknown) {
         error("jobnotify: ${step}: unknown argument ${unknown.join(', ')} (known: ${known.join(', ')})")
     }
+}
+
+// routeVars are the variables of where a notification goes and when:
+// target and on (each a String, comma-separated, or a List), and the
+// previous build's result, which on's changed, fixed, regression and
+// still-failing compare with: previousStatus when given, else
+// currentBuild.previousBuild's (none on a first build).
+List<String> routeVars(String step, Map args) {
+    List<String> vars = []
+    String target = names(step, 'target', args.target)
+    if (target != null) {
+        vars << 'JOBNOTIFY_TARGET=' + target
+    }
+    String on = names(step, 'on', args.on)
+    if (on != null) {
+        vars << 'JOBNOTIFY_ON=' + on
+    }
+    def previous = args.containsKey('previousStatus') ? args.previousStatus : currentBuild.previousBuild?.result
+    if (previous != null) {
+        vars << 'JOBNOTIFY_PREVIOUS_STATUS=' + previous.toString()
+    }
+    return vars
+}
+
+// names is a String as given, or a List's items joined with commas.
+String names(String step, String arg, value) {
+    if (value == null || value instanceof CharSequence) {
+        return value?.toString()
+    }
+    if (value instanceof Collection) {
+        return value.collect { it.toString().trim() }.join(',')
+    }
+    error("jobnotify: ${step}: ${arg}: want a String or a List")
+    return null
 }
 
 // tokenVariableOf is the variable the credential is bound to.

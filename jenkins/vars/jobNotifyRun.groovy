@@ -31,8 +31,8 @@
 
 def call(Map args = [:]) {
     String step = 'jobNotifyRun'
-    jobNotify.checkArgs(step, args, ['command', 'tail', 'grace', 'returnStatus', 'body', 'fields', 'target',
-                                     'credentialsId', 'tokenVariable', 'softFail'])
+    jobNotify.checkArgs(step, args, ['command', 'tail', 'grace', 'returnStatus', 'body', 'fields', 'target', 'on',
+                                     'previousStatus', 'credentialsId', 'tokenVariable', 'softFail'])
     if (!(args.command instanceof CharSequence) || !args.command.toString().trim()) {
         error('jobnotify: jobNotifyRun: command: want the command to run, a String as sh and bat take it')
     }
@@ -45,10 +45,7 @@ def call(Map args = [:]) {
     String credentialsId = jobNotify.credentialsIdOf(args)
     String text = jobNotify.bodyText(step, args.body, args.fields)
 
-    List<String> vars = []
-    if (args.target != null) {
-        vars << 'JOBNOTIFY_TARGET=' + args.target.toString()
-    }
+    List<String> vars = jobNotify.routeVars(step, args)
     if (softFail != null) {
         vars << 'JOBNOTIFY_SOFT_FAIL=' + softFail
     }
