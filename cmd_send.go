@@ -291,8 +291,11 @@ func (a *app) sendOutcome(c *cli.Context, o sendOptions, plans []*plan) error {
 			res = &notify.Result{ID: p.req.ID, Skipped: true, Reason: p.skip}
 		case p.err == nil:
 		case errors.As(p.err, &de) && de.Class == notify.ClassInterrupted:
-			failed, first = append(failed, p.name), cmp.Or(first, p.err)
-			code = 1
+			// Soft fail and optional never hide an abort.
+			failed, first, code = append(failed, p.name), cmp.Or(first, p.err), max(code, 1)
+			if several {
+				p.a.logf("%v", p.err)
+			}
 		case p.s.Optional || p.s.SoftFail:
 			why := "soft fail"
 			if p.s.Optional {
