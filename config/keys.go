@@ -332,27 +332,38 @@ func boolean(name string, p func(*Settings) *bool) key {
 	}
 }
 
+// stringList is a TOML list of strings.
+func stringList(v any) ([]string, error) {
+	list, err := want[[]any](v, "a list of strings")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			return nil, fmt.Errorf("want a list of strings, got %s in it", tomlType(e))
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
 // patterns is a list of glob patterns; each layer adds to the one below.
 func patterns(name string, p func(*Settings) *[]string) key {
 	return key{
 		name: name,
 		parse: func(v any) (any, error) {
-			list, err := want[[]any](v, "a list of strings")
+			list, err := stringList(v)
 			if err != nil {
 				return nil, err
 			}
-			out := make([]string, 0, len(list))
-			for _, e := range list {
-				s, ok := e.(string)
-				if !ok {
-					return nil, fmt.Errorf("want a list of strings, got %s in it", tomlType(e))
-				}
+			for _, s := range list {
 				if err := validPattern(s); err != nil {
 					return nil, err
 				}
-				out = append(out, s)
 			}
-			return out, nil
+			return list, nil
 		},
 		set:  func(s *Settings, v any, _ func(string) string) { *p(s) = append(*p(s), v.([]string)...) },
 		show: func(s *Settings) any { return append([]string{}, *p(s)...) },

@@ -46,17 +46,9 @@ func outcomesKey() key {
 	return key{
 		name: "on",
 		parse: func(v any) (any, error) {
-			list, err := want[[]any](v, "a list of strings")
+			words, err := stringList(v)
 			if err != nil {
 				return nil, err
-			}
-			words := make([]string, 0, len(list))
-			for _, e := range list {
-				s, ok := e.(string)
-				if !ok {
-					return nil, fmt.Errorf("want a list of strings, got %s in it", tomlType(e))
-				}
-				words = append(words, s)
 			}
 			return parseOutcomes(words)
 		},
