@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,7 @@ Examples:
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "build `STATUS`, e.g. ${currentBuild.currentResult}", EnvVars: []string{"JOBNOTIFY_STATUS"}},
 		}, contentFlags()...), append([]cli.Flag{
 			&cli.StringFlag{Name: "id", Usage: "notification `ID`, also sent as Idempotency-Key", DefaultText: "a random UUID", EnvVars: []string{"JOBNOTIFY_ID"}},
-			&cli.StringFlag{Name: "id-from", Usage: "derive the id from `SOURCE`: build (the build's tag and stage, the status, the target and your fields and body), so a retried step sends the same id", EnvVars: []string{"JOBNOTIFY_ID_FROM"}},
+			&cli.StringFlag{Name: "id-from", Usage: "derive the id from `SOURCE`: build (the build's tag and stage, the status, the targets and your fields and body), so a retried step sends the same id", EnvVars: []string{"JOBNOTIFY_ID_FROM"}},
 			previousStatusFlag(),
 			&cli.StringFlag{Name: "phase", Usage: "notification-plugin `PHASE`: " + human.Join(notify.Phases(), "or"), DefaultText: "from --status"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the request, secrets as ***, and send nothing"},
@@ -324,15 +325,19 @@ func (a *app) sendOutcome(c *cli.Context, o sendOptions, plans []*plan) error {
 		}
 	}
 	var sig signalError
+	var summary error
+	if several && len(failed) > 0 {
+		summary = &exitStatus{code: code, err: fmt.Errorf("not delivered to %s (%d of %d targets)", human.Join(failed, "and"), len(failed), len(plans))}
+	}
 	switch {
 	case errors.As(context.Cause(c.Context), &sig):
-		return cmp.Or(first, error(sig)) // also one that came after the delivery, in flush on send
+		return cmp.Or(summary, first, error(sig)) // also one that came after the delivery, in flush on send
 	case len(failed) == 0:
 		return nil
 	case !several:
 		return first
 	}
-	return &exitStatus{code: code, err: fmt.Errorf("not delivered to %s (%d of %d targets)", human.Join(failed, "and"), len(failed), len(plans))}
+	return summary
 }
 
 // callError is a mistake in the pipeline's own call of jobnotify — a
@@ -581,6 +586,8 @@ func (a *app) buildID(ds []dest, status string, inputs []string) (string, error)
 		}
 	}
 	var targets, texts []string
+	// By name: the same targets in another order are the same call.
+	ds = slices.SortedFunc(slices.Values(ds), func(a, b dest) int { return strings.Compare(a.name, b.name) })
 	for _, d := range ds {
 		fields, err := json.Marshal(d.s.Fields) // map keys sorted: the same fields, the same text
 		if err != nil {

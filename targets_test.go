@@ -214,6 +214,9 @@ func TestOnFilter(t *testing.T) {
 	r := jobnotify(t, runOpts{config: cfg}, "send", "--target", "chat", "-s", "UNSTABLE")
 	wantCode(t, r, 0)
 	wantStderr(t, r, "jobnotify: not sent: UNSTABLE after no previous status is none of on = [failure, fixed] (")
+	r = jobnotify(t, runOpts{config: cfg}, "send", "-s", "FAILURE", "--on", " ")
+	wantCode(t, r, 2)
+	wantStderr(t, r, "--on: no outcome: give one or more of success, failure,")
 	for _, bad := range [][]string{{"--on", "failure,fixd"}, {"--on", ""}} {
 		r := jobnotify(t, runOpts{config: cfg}, append([]string{"send", "-s", "FAILURE"}, bad...)...)
 		wantCode(t, r, 2)
@@ -247,6 +250,9 @@ func TestTargetsSignal(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != 143 {
 		t.Errorf("exit %d, want 143\nstderr: %s", code, errb.String())
 	}
+	if !strings.HasSuffix(errb.String(), "\njobnotify: not delivered to a and b (2 of 2 targets)\n") {
+		t.Errorf("the last line does not sum up:\n%s", errb.String())
+	}
 	files := notifications(t, dir)
 	if len(files) != 2 {
 		t.Fatalf("spool %q, want both notifications\nstderr: %s", files, errb.String())
@@ -258,6 +264,25 @@ func TestTargetsSignal(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTargetsIDFromBuild: --id-from build gives the targets of a call
+// one id, whatever their order; other targets, another id.
+func TestTargetsIDFromBuild(t *testing.T) {
+	cfg := multiConfig("", [2]string{"a", `url = "http://127.0.0.1:1/a"`}, [2]string{"b", `url = "http://127.0.0.1:1/b"`})
+	env := []string{"BUILD_TAG=jenkins-app-7", "STAGE_NAME=Deploy"}
+	ids := map[string][]any{}
+	for _, targets := range []string{"a,b", "b,a", "a"} {
+		r := jobnotify(t, runOpts{config: cfg, env: env}, "send", "-n", "-o", "json", "--id-from", "build", "-s", "SUCCESS", "--target", targets)
+		wantCode(t, r, 0)
+		for _, l := range jsonLines(t, r.stdout) {
+			ids[targets] = append(ids[targets], l["id"])
+		}
+	}
+	ab, ba, a := ids["a,b"], ids["b,a"], ids["a"]
+	if len(ab) != 2 || ab[0] != ab[1] || ba[0] != ab[0] || ba[1] != ab[0] || a[0] == ab[0] {
+		t.Errorf("ids: %v", ids)
 	}
 }
 

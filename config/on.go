@@ -52,7 +52,12 @@ func outcomesKey() key {
 			}
 			return parseOutcomes(words)
 		},
-		fromEnv: func(t string) (any, error) { return parseOutcomes(strings.Split(t, ",")) },
+		fromEnv: func(t string) (any, error) {
+			if strings.TrimSpace(t) == "" {
+				return parseOutcomes(nil)
+			}
+			return parseOutcomes(strings.Split(t, ","))
+		},
 		set:     func(s *Settings, v any, _ func(string) string) { s.On = v.([]string) },
 		show: func(s *Settings) any {
 			if s.On == nil {
