@@ -58,7 +58,7 @@ func outcomesKey() key {
 			}
 			return parseOutcomes(strings.Split(t, ","))
 		},
-		set:     func(s *Settings, v any, _ func(string) string) { s.On = v.([]string) },
+		set: func(s *Settings, v any, _ func(string) string) { s.On = v.([]string) },
 		show: func(s *Settings) any {
 			if s.On == nil {
 				return nil
