@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,6 +48,7 @@ type app struct {
 	// rawStdout and rawStderr are the process's own streams, for the
 	// command jobnotify run runs: its output is its own, not jobnotify's.
 	rawStdout, rawStderr io.Writer
+	console              *consoleSafe // under stderr
 	red                  *redact.Redactor
 	quiet, verbose       bool
 	prefix               string // after "jobnotify: " on each line: a target's name and ": ", when a call has several
@@ -66,7 +68,8 @@ type app struct {
 func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
 	env := envMap(runtime.GOOS, environ)
 	red := newRedactor(notify.ProxySecrets(env)...)
-	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(consoleSafe{stderr}),
+	console := &consoleSafe{w: stderr}
+	return &app{environ: environ, env: env, stdin: stdin, stdout: red.Writer(stdout), stderr: red.Writer(console), console: console,
 		rawStdout: stdout, rawStderr: stderr, red: red, envVars: map[string]string{}}
 }
 
@@ -76,13 +79,34 @@ func newApp(environ []string, stdin io.Reader, stdout, stderr io.Writer) *app {
 // certificate's names, a proxy's reason phrase), and every stderr line
 // passes here after redaction. stdout is not escaped: it carries what a
 // machine reads, escaped by each format already.
-type consoleSafe struct{ w io.Writer }
+type consoleSafe struct {
+	w io.Writer
 
-func (c consoleSafe) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(c.w, notify.EscapeLines(p)); err != nil {
+	mu sync.Mutex
+	// wrote, when set, is told each text written: run reads its
+	// command's tail back from a log that jobnotify's lines go to too.
+	wrote func(string)
+}
+
+func (c *consoleSafe) Write(p []byte) (int, error) {
+	text := notify.EscapeLines(p)
+	c.mu.Lock()
+	wrote := c.wrote
+	c.mu.Unlock()
+	if wrote != nil {
+		wrote(text)
+	}
+	if _, err := io.WriteString(c.w, text); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// tell sets what is told each text written (nil: nothing).
+func (c *consoleSafe) tell(wrote func(string)) {
+	c.mu.Lock()
+	c.wrote = wrote
+	c.mu.Unlock()
 }
 
 // newRedactor returns a redactor of secrets that also knows the

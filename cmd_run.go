@@ -13,7 +13,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -322,7 +324,8 @@ type runner struct {
 	cmd     *exec.Cmd
 	grouped bool // the command leads a process group of its own
 	ring    *logtail.Ring
-	pass    *passThrough
+	pass    *passThrough // with --tail, unless the output is read back from its log
+	back    *logBack
 	began   time.Time
 	ended   time.Time  // when the command exited, once waited is closed
 	waited  chan error // the command's Wait, once it has exited and its output is through
@@ -338,6 +341,7 @@ func (r *runner) run() error {
 	if err := r.start(); err != nil {
 		return err
 	}
+	defer r.back.close()
 	nctx, stopAll := context.WithCancel(context.WithoutCancel(r.c.Context))
 	defer stopAll()
 	defer context.AfterFunc(r.c.Context, func() { time.AfterFunc(abortBudget, stopAll) })()
@@ -421,12 +425,18 @@ func (r *runner) start() error {
 	stdout, stderr := a.rawStdout, a.rawStderr
 	if r.o.tail > 0 && r.n != nil {
 		r.ring.Size = tailWindow
-		if r.pass, err = newPassThrough(r.ring, a.rawStdout, a.rawStderr); err != nil {
-			return err
+		if r.back = openLogBack(stdout, stderr); r.back == nil {
+			if r.pass, err = newPassThrough(r.ring, a.rawStdout, a.rawStderr); err != nil {
+				return err
+			}
+			stdout, stderr = r.pass.writers[0], r.pass.writers[len(r.pass.writers)-1]
 		}
-		stdout, stderr = r.pass.writers[0], r.pass.writers[len(r.pass.writers)-1]
 	}
 	a.flushOutput() // jobnotify's lines before the command's
+	if r.back != nil {
+		r.back.mark()
+		a.console.tell(r.back.wrote)
+	}
 	for _, shell := range []bool{false, true} {
 		r.cmd = exec.Command(path, argv[1:]...)
 		r.cmd.Args[0] = argv[0]
@@ -445,6 +455,7 @@ func (r *runner) start() error {
 	}
 	if err != nil {
 		r.pass.close()
+		r.back.close()
 		return notStarted(argv[0], err)
 	}
 	r.pass.start()
@@ -468,7 +479,11 @@ func (r *runner) tail() string {
 			limit = tailMaxGET
 		}
 	}
-	return r.ring.Tail(r.o.tail, limit, r.a.red.Longest(), r.a.red.String, func(s string) string { return notify.EscapeLines([]byte(s)) })
+	ring := r.ring
+	if r.back != nil {
+		ring = r.back.ring()
+	}
+	return ring.Tail(r.o.tail, limit, r.a.red.Longest(), r.a.red.String, func(s string) string { return notify.EscapeLines([]byte(s)) })
 }
 
 // abort is run's answer to SIGINT or SIGTERM while the command runs: the
@@ -580,6 +595,104 @@ func (p *passThrough) finish() {
 		}
 	}
 	p.close()
+}
+
+// logBack reads the end of a command's output back from the log file
+// it writes to, when its stdout and stderr are one regular file, as a
+// Jenkins step's are (its script runs with > LOG 2>&1): the command then
+// has that file itself, and --tail costs its output nothing on the way —
+// no pipe, no copy, no third process. The tail is the log's end, so it
+// also holds what jobnotify wrote there while the command ran (a start
+// delivered late, a retry), lines that never hold a secret.
+type logBack struct {
+	f     *os.File // the log, opened again for reading
+	start int64    // the log's size when the command started
+
+	mu  sync.Mutex
+	own []string // jobnotify's lines written to the log since, the newest last
+}
+
+// ownLines is the most of jobnotify's own lines a logBack keeps, to
+// leave them out of the tail.
+const ownLines = 64
+
+// wrote notes text jobnotify wrote to the log: its lines are not the
+// command's.
+func (l *logBack) wrote(text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for line := range strings.Lines(text) {
+		l.own = append(l.own, line)
+	}
+	if len(l.own) > ownLines {
+		l.own = append(l.own[:0], l.own[len(l.own)-ownLines:]...)
+	}
+}
+
+// openLogBack returns the log file stdout and stderr both are, open for
+// reading, or nil when they are not one regular file or it cannot be
+// read (on systems other than Linux, or when its mode forbids it): run
+// then passes the output through pipes.
+func openLogBack(stdout, stderr io.Writer) *logBack {
+	f, ok := stdout.(*os.File)
+	if !ok || !sameFile(stdout, stderr) {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	r, err := openForReading(f)
+	if err != nil {
+		return nil
+	}
+	if rst, err := r.Stat(); err != nil || !os.SameFile(st, rst) {
+		r.Close()
+		return nil
+	}
+	return &logBack{f: r}
+}
+
+// mark notes where the command's output begins: what the log held before
+// is not the command's.
+func (l *logBack) mark() {
+	if st, err := l.f.Stat(); err == nil {
+		l.start = st.Size()
+	}
+}
+
+// ring is a ring holding the end of what the log gained since mark,
+// tailWindow bytes at most: one more than that is read, so that the ring
+// tells whether older output was left out.
+func (l *logBack) ring() *logtail.Ring {
+	ring := &logtail.Ring{Size: tailWindow + 1}
+	st, err := l.f.Stat()
+	if err != nil {
+		return ring
+	}
+	from := l.start
+	if st.Size() < from {
+		from = 0 // the log was truncated since: all of it is newer
+	}
+	from = max(from, st.Size()-int64(ring.Size))
+	buf := make([]byte, st.Size()-from)
+	n, _ := l.f.ReadAt(buf, from)
+	buf = buf[:n]
+	l.mu.Lock()
+	for _, line := range slices.Backward(l.own) {
+		if i := bytes.LastIndex(buf, []byte(line)); i >= 0 {
+			buf = append(buf[:i], buf[i+len(line):]...)
+		}
+	}
+	l.mu.Unlock()
+	ring.Write(buf)
+	return ring
+}
+
+func (l *logBack) close() {
+	if l != nil {
+		l.f.Close()
+	}
 }
 
 // sameFile reports whether a and b are one open file.

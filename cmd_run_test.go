@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -708,6 +709,63 @@ func TestRunOneLogFile(t *testing.T) {
 	}
 	if string(b) != want.String() {
 		t.Errorf("the log's lines are out of order:\n%.300s", b)
+	}
+}
+
+// TestRunTailFromTheLog: when stdout and stderr are one log file, as a
+// Jenkins step's are, the command writes the log itself (no pipe in
+// between) and the tail is read back from it: the command's lines only,
+// not what the log held before, redacted, cut to the window's last
+// whole lines when the output is larger.
+func TestRunTailFromTheLog(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the log is read back through /proc/self/fd on Linux; elsewhere --tail uses pipes")
+	}
+	srv := newRecorder(t)
+	log, err := os.OpenFile(filepath.Join(t.TempDir(), "jenkins-log.txt"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	if _, err := log.WriteString("an earlier step: not the command's\n"); err != nil {
+		t.Fatal(err)
+	}
+	script := `[ -f /proc/self/fd/1 ] && [ ! -p /proc/self/fd/2 ] && echo "the command writes the log itself"
+		i=0; while [ $i -lt 2000 ]; do echo "line $i of some seventy bytes of build output, to fill the window"; i=$((i+1)); done
+		echo "token: $DEPLOY_API_TOKEN"; echo "failed" >&2; printf 'no newline'; exit 3`
+	cmd := command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH"), "DEPLOY_API_TOKEN=canary-log-token-4321"}},
+		"-q", "run", "--tail", "4", "--", "/bin/sh", "-c", script)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 3 {
+		t.Fatalf("%v, want exit 3", err)
+	}
+	end := runPayloads(t, wantRequests(t, srv, 2))[1]
+	want := "line 1999 of some seventy bytes of build output, to fill the window\ntoken: ***\nfailed\nno newline"
+	if got := deref(end.Run.LogTail); got != want {
+		t.Errorf("log_tail: got %q, want %q", got, want)
+	}
+	b, _ := os.ReadFile(log.Name())
+	if !bytes.Contains(b, []byte("the command writes the log itself\n")) {
+		t.Errorf("the command's output went through a pipe, not to the log itself:\n%.200s", b)
+	}
+	if !bytes.Contains(b, []byte("token: canary-log-token-4321")) {
+		t.Errorf("the log is not the command's output unchanged")
+	}
+
+	// A second run into the same log: its tail is its own output alone.
+	srv.reset()
+	// jobnotify's own lines (not -q: the start's, here, which the
+	// command waits for) go to the log too, but not into the tail.
+	cmd = command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "10000", "--", "/bin/sh", "-c", "echo one; until grep -q 'jobnotify: STARTED' \"$0\"; do sleep 0.01; done; echo two >&2", log.Name())
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if tail := deref(runPayloads(t, wantRequests(t, srv, 2))[1].Run.LogTail); tail != "one\ntwo" {
+		t.Errorf("log_tail of the second run: %q", tail)
+	}
+	if b, _ := os.ReadFile(log.Name()); !bytes.Contains(b, []byte("jobnotify: STARTED: POST")) {
+		t.Errorf("jobnotify's own line is not in the log:\n%s", b[max(0, len(b)-300):])
 	}
 }
 

@@ -158,13 +158,20 @@ func run(o options, w io.Writer) error {
 			{label: "jobnotify send, no breaker", argv: jn(o.jobnotify, append(small, "--target", "outage-no-breaker")...)},
 		}},
 		// jobnotify run passing 1 GiB of a command's output to a file, as
-		// a Jenkins step's output goes to its log: without --tail the
-		// command has jobnotify's stdout itself; with it, jobnotify
-		// copies the output through a pipe, keeping its end.
+		// a Jenkins step's output goes to its log (> LOG 2>&1): the
+		// command has that file itself, with --tail too (the tail is read
+		// back from the log).
 		{name: "5. run: 1 GiB of output to a file", rounds: max(3, o.bigRounds/4), cmds: []*command{
-			{label: "cat FILE > LOG", argv: sink(f.sink, "cat", f.output)},
-			{label: "jobnotify run -- cat FILE > LOG", argv: sink(f.sink, append(runArgs(o.jobnotify, f.config), "cat", f.output)...)},
-			{label: "jobnotify run --tail 40 -- cat FILE > LOG", argv: sink(f.sink, append(runArgs(o.jobnotify, f.config, "--tail", "40"), "cat", f.output)...)},
+			{label: "cat FILE > LOG 2>&1", argv: sink(f.sink, "cat", f.output)},
+			{label: "jobnotify run -- cat FILE > LOG 2>&1", argv: sink(f.sink, append(runArgs(o.jobnotify, f.config), "cat", f.output)...)},
+			{label: "jobnotify run --tail 40 -- cat FILE > LOG 2>&1", argv: sink(f.sink, append(runArgs(o.jobnotify, f.config, "--tail", "40"), "cat", f.output)...)},
+		}},
+		// The same into a pipe, as a GitHub Actions or GitLab job's
+		// output goes to its runner: with --tail, jobnotify copies the
+		// output through a pipe of its own, keeping its end.
+		{name: "5b. run: 1 GiB of output to a pipe", rounds: max(3, o.bigRounds/4), cmds: []*command{
+			{label: "cat FILE 2>&1 | cat > LOG", argv: pipeSink(f.sink, "cat", f.output)},
+			{label: "jobnotify run --tail 40 -- cat FILE 2>&1 | cat > LOG", argv: pipeSink(f.sink, append(runArgs(o.jobnotify, f.config, "--tail", "40"), "cat", f.output)...)},
 		}},
 	}
 	for _, v := range o.variants {
@@ -190,10 +197,17 @@ func runArgs(bin, config string, extra ...string) []string {
 	return append(append([]string{bin, "--config", config, "run", "--field", "stage=bench"}, extra...), "--")
 }
 
-// sink is argv with its stdout to the file path, through sh's exec, so
-// that the command writes the file itself (and GNU time measures it).
+// sink is argv with its stdout and stderr to the file path, through
+// sh's exec, so that the command writes the file itself (and GNU time
+// measures it).
 func sink(path string, argv ...string) []string {
-	return append([]string{"/bin/sh", "-c", `exec "$@" > "$0"`, path}, argv...)
+	return append([]string{"/bin/sh", "-c", `exec "$@" > "$0" 2>&1`, path}, argv...)
+}
+
+// pipeSink is argv with its stdout and stderr into a pipe to cat, which
+// writes the file path.
+func pipeSink(path string, argv ...string) []string {
+	return append([]string{"/bin/sh", "-c", `"$@" 2>&1 | cat > "$0"`, path}, argv...)
 }
 
 func (g *group) measure(env []string, o options) error {
@@ -371,8 +385,10 @@ func report(w io.Writer, groups []*group, f *files, o options) {
 	check(brss <= limit, "10 MiB body: peak RSS %s (target ≤ 4 × body + 20 MiB = %s)", mib(brss), mib(limit))
 	one, three := median(retry.cmds[0].rss), median(retry.cmds[1].rss)
 	check(three-one < int64(f.size10)/1024/2, "10 MiB body, 3 attempts: peak RSS %s vs %s for 1 attempt (target: no copy of the body per attempt)", mib(three), mib(one))
-	if i := slices.IndexFunc(groups, func(g *group) bool { return strings.HasPrefix(g.name, "5. ") }); i >= 0 {
-		g := groups[i]
+	for _, g := range groups {
+		if !strings.HasPrefix(g.name, "5") {
+			continue
+		}
 		for k := 1; k < len(g.cmds); k++ {
 			r := median(g.ratios[k]) // cat's time / this command's: its throughput, as a share of cat's
 			check(r >= 0.90, "%s: throughput %.2f × cat's alone (target ≥ 0.90)", g.cmds[k].label, r)
