@@ -87,7 +87,7 @@ func (a *app) flush(c *cli.Context) error {
 		if err == nil && !a.quiet {
 			a.logf("flushed %s: %s -> %s (%s)", rec.ID, req.Where(), notify.StatusLine(res.StatusCode), human.Plural(res.Attempts, "attempt"))
 		}
-		return res.Attempts, err
+		return res.Attempts, dropIfPosted(err)
 	}
 	err = a.spool(base).Flush(c.Context, deliver)
 	var left *spool.LeftError
@@ -121,6 +121,8 @@ func (a *app) spooledRequest(f *config.File, name string, rec *spool.Record) (*c
 		a.logf("%s: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s, where it was sent",
 			name, strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
-	req, err := notify.NewRequest(notify.EndpointOf(s), rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)
+	e := notify.EndpointOf(s)
+	e.Format = rec.Format // the format of its bytes: how they are retried
+	req, err := notify.NewRequest(e, rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)
 	return s, req, err
 }

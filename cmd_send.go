@@ -520,6 +520,10 @@ func (a *app) logDelivered(prefix string, req *notify.Request, res *notify.Resul
 // encodes it, for the spool to check for secrets as given: the --field
 // arguments and the --body text.
 func (a *app) readContent(c *cli.Context, maxBody int64, o sendOptions, in *notify.Input) (inputs []string, err error) {
+	var note string
+	if in.Trace, note = notify.ParseTrace(a.env["TRACEPARENT"], a.env["TRACESTATE"]); note != "" && a.verbose {
+		a.logf("%s", note)
+	}
 	inputs = append(inputs, o.fields...)
 	if o.hasBody {
 		text, where, err := a.readBody(c.Context, o.body, maxBody)

@@ -63,6 +63,10 @@ func (a *app) deliver(ctx context.Context, s *config.Settings, req *notify.Reque
 	// it was going, so that flush sends it there and nowhere else; or
 	// says why it may not (spoolRecord).
 	keep := func(res *notify.Result, err error) {
+		if res != nil && res.MaybePosted {
+			a.logf("not saved to the spool: a chat message that may have been posted is not sent again")
+			return
+		}
 		sr := spoolable()
 		if sr.rec == nil {
 			a.logf("not saved to the spool: %s", sr.why)
@@ -161,7 +165,7 @@ func (d *delivery) sendKept(ctx context.Context, client *notify.Client, origin s
 		if res == nil {
 			return 0, serr
 		}
-		return res.Attempts, serr
+		return res.Attempts, dropIfPosted(serr)
 	})
 	if res == nil && serr == nil {
 		// Never sent: the file could not be read back (flush reports
@@ -281,6 +285,9 @@ func (d *delivery) flushSome(ctx context.Context) {
 			// down. (Another origin, one only spooled notifications
 			// name, counts as down: else each send would wait for it.)
 			stop()
+			if de.MaybePosted {
+				return attempts, dropIfPosted(err)
+			}
 			return attempts, fmt.Errorf("not delivered within flush on send's %s (left for the next send or flush): %w", human.Elapsed(budget), err)
 		}
 		if d.record(origin, res, err) {
@@ -289,6 +296,18 @@ func (d *delivery) flushSome(ctx context.Context) {
 		if err == nil && !d.a.quiet {
 			d.a.logf("flushed %s (spooled %s): %s -> %s", rec.ID, rec.Created.UTC().Format(time.RFC3339), req.Where(), notify.StatusLine(res.StatusCode))
 		}
-		return attempts, err
+		return attempts, dropIfPosted(err)
 	})
+}
+
+// dropIfPosted is the error of a spooled notification's delivery as
+// spool's Deliver returns it: a chat message that may have been posted
+// leaves the spool (spool.Drop), since sending it again would post it
+// twice.
+func dropIfPosted(err error) error {
+	var de *notify.DeliveryError
+	if errors.As(err, &de) && de.MaybePosted {
+		return spool.Drop(err)
+	}
+	return err
 }

@@ -50,7 +50,7 @@ func buildFormatted(f formatter, c envcollect.Context, s *config.Settings, in In
 	if err != nil {
 		return nil, err
 	}
-	return NewRequest(EndpointOf(s), s.Method, in.ID, body, "", version, h)
+	return NewRequest(EndpointOf(s), s.Method, in.ID, body, "", version, in.Trace.header(h))
 }
 
 // env returns a variable of the filtered environment.
@@ -219,6 +219,14 @@ func cloudEvent(f *formatInput) ([]byte, http.Header, error) {
 	if job := f.payloadText("job", "name"); job != "" {
 		attrs["subject"] = job
 	}
+	if t := f.In.Trace; t != nil {
+		// The distributed-tracing extension: in the event, or in binary
+		// mode as ce- headers (beside the W3C headers every request has).
+		attrs["traceparent"] = t.Parent
+		if t.State != "" {
+			attrs["tracestate"] = t.State
+		}
+	}
 	if f.S.Options.CloudEventsMode == "binary" {
 		h := jsonHeader("application/json")
 		for k, v := range attrs {
@@ -341,6 +349,12 @@ func cdEvent(f *formatInput) ([]byte, http.Header, error) {
 	h.Set("ce-type", typ)
 	h.Set("ce-subject", ceHeader(subjectID))
 	h.Set("ce-time", f.timestamp())
+	if t := f.In.Trace; t != nil {
+		h.Set("ce-traceparent", t.Parent) // the distributed-tracing extension
+		if t.State != "" {
+			h.Set("ce-tracestate", ceHeader(t.State))
+		}
+	}
 	return b, h, nil
 }
 

@@ -261,6 +261,7 @@ type Input struct {
 	Fields []Field   // --field values in order
 	Time   time.Time // the notification's timestamp
 	Run    *Run      // set by jobnotify run: the command the notification is about
+	Trace  *Trace    // the step's trace context; nil for none
 }
 
 // Run is what 'jobnotify run' says of the command it runs, in the
@@ -375,6 +376,9 @@ func payload(c envcollect.Context, s *config.Settings, in Input) (map[string]any
 		if in.Run != nil {
 			p["run"] = in.Run.object() // jobnotify run's, like the id
 		}
+		if in.Trace != nil {
+			p["trace"] = in.Trace.object()
+		}
 		p["timestamp"] = in.Time.UTC().Format(time.RFC3339)
 		return p, nil
 	default:
@@ -392,6 +396,7 @@ var reserved = []reservedKey{
 	{"schema", "the schema is jobnotify's: it names the version of the payload (" + Schema + ")"},
 	{"id", "the id is jobnotify's: choose it with --id"},
 	{"timestamp", "the timestamp is jobnotify's: the time of the send"},
+	{"trace", "the trace is jobnotify's: the step's trace context, from TRACEPARENT"},
 }
 
 // runReserved is reserved in the notifications of jobnotify run, which

@@ -32,6 +32,10 @@ type Request struct {
 	ID      string
 	Signing config.Signing
 	Target  string // the config target it goes to, for messages; "" for the top level
+	// PostsOnce is set for a chat format's message, which its receiver
+	// cannot deduplicate: Client.Send retries it only when it provably
+	// was not posted (see PostsOnce).
+	PostsOnce bool
 	// FormatHeader are the headers the payload format set: saved with a
 	// spooled notification, since they belong to its bytes.
 	FormatHeader http.Header
@@ -58,7 +62,7 @@ func Build(c envcollect.Context, s *config.Settings, in Input, version string) (
 	} else if body, err = fastjson.EncodeObject(p); err != nil { // the body's large values written through
 		return nil, &InputError{Where: "payload", Err: err}
 	}
-	return NewRequest(EndpointOf(s), s.Method, in.ID, body, query, version)
+	return NewRequest(EndpointOf(s), s.Method, in.ID, body, query, version, in.Trace.header(nil))
 }
 
 // Endpoint is where a notification goes and what every request to it
@@ -68,11 +72,12 @@ type Endpoint struct {
 	Headers []config.Header // set in order: an empty value removes a header, Host sets the Host
 	Signing config.Signing  // Scheme "" for unsigned
 	Target  string          // the config target ([targets.NAME]) it came from, for messages; "" for the top level
+	Format  string          // the payload's format: how it is retried (PostsOnce), and Discord's ?wait=true
 }
 
 // EndpointOf is the endpoint of resolved settings.
 func EndpointOf(s *config.Settings) Endpoint {
-	return Endpoint{URL: s.URL, Headers: s.Headers, Signing: s.Signing, Target: s.Target}
+	return Endpoint{URL: s.URL, Headers: s.Headers, Signing: s.Signing, Target: s.Target, Format: s.Format}
 }
 
 // NewRequest assembles a request around an encoded payload — body for
@@ -87,10 +92,23 @@ func NewRequest(e Endpoint, method, id string, body []byte, query, version strin
 	if err != nil {
 		return nil, &InputError{Where: "url", Err: errors.New("not a valid URL")}
 	}
-	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: e.Signing, Target: e.Target}
+	r := &Request{Method: method, ID: id, Header: http.Header{}, Body: body, Query: query, Signing: e.Signing, Target: e.Target,
+		PostsOnce: PostsOnce(e.Format)}
 	r.Header.Set("User-Agent", "jobnotify/"+version)
 	r.Header.Set("Idempotency-Key", id)
 	r.display = weburl.Display(e.URL)
+	if e.Format == "discord" {
+		// Without ?wait=true Discord answers 204 even for a message it
+		// did not save; with it, a 200 means the message exists.
+		switch q := u.Query(); {
+		case !q.Has("wait"):
+			query = strings.TrimPrefix(query+"&wait=true", "&")
+		case q.Get("wait") != "true" || len(q["wait"]) > 1:
+			q.Set("wait", "true")
+			u.RawQuery = q.Encode()
+			r.display = weburl.Display(u.String())
+		}
+	}
 	if query != "" {
 		sep := "?"
 		if u.RawQuery != "" {
@@ -125,6 +143,19 @@ func NewRequest(e Endpoint, method, id string, body []byte, query, version strin
 	}
 	return r, nil
 }
+
+// chatFormats are the formats of chat webhooks (Slack, Microsoft Teams,
+// Google Chat, Discord): none of them has an idempotency key, so a
+// message sent twice is posted twice.
+var chatFormats = []string{"slack", "teams", "googlechat", "discord"}
+
+// PostsOnce reports whether a format's messages are retried only when
+// they provably were not posted: a failure before the request was
+// written, 429, 503 with Retry-After. A timeout, a reset or another 5xx
+// once the body was written may come after the message was posted, and
+// ends the delivery (not spooled either). Every other format keeps the
+// full set of retries: its receivers deduplicate by the id.
+func PostsOnce(format string) bool { return slices.Contains(chatFormats, format) }
 
 // Where names the request in a result or failure line: its method, its
 // URL as weburl.Origin shows it (no userinfo, no query) and the target,

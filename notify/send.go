@@ -10,10 +10,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode"
@@ -63,6 +65,9 @@ type Result struct {
 	ElapsedMS  int64         `json:"elapsed_ms"`
 	ErrorClass string        `json:"error_class,omitempty"` // see DeliveryError.Class
 	Error      string        `json:"error,omitempty"`
+	// MaybePosted: a chat message that failed after it was written, and
+	// so may have been posted (see DeliveryError.MaybePosted).
+	MaybePosted bool `json:"maybe_posted,omitempty"`
 	SoftFail   bool          `json:"soft_fail,omitempty"` // the failure exited 0 (soft fail, or an optional target)
 	Target     string        `json:"target,omitempty"`    // the target it went to; "" for the top level
 	Skipped    bool          `json:"skipped,omitempty"`   // not sent: the target's on does not take this outcome
@@ -93,6 +98,10 @@ type DeliveryError struct {
 	Attempts int
 	Where    string // the request, as Request.Where names it; "" leaves it out
 	Err      error
+	// MaybePosted is set when a chat message (Request.PostsOnce) failed
+	// in a way that may come after it was posted: it is neither retried
+	// nor spooled, since a repeat would post it twice.
+	MaybePosted bool
 }
 
 func (e *DeliveryError) Error() string {
@@ -103,8 +112,15 @@ func (e *DeliveryError) Error() string {
 	if e.Where != "" {
 		msg = e.Where + ": " + msg
 	}
+	if e.MaybePosted {
+		msg += MaybePostedNote
+	}
 	return msg
 }
+
+// MaybePostedNote ends the failure line of a chat message that may have
+// been posted.
+const MaybePostedNote = " (not retried: the message may have been posted, and a chat webhook takes a repeat as a new message)"
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // StatusError is a response that was not a success.
@@ -156,7 +172,16 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Retry.MaxTime)
 	defer cancel()
 
-	p := &policy{c: c, now: now, deadline: start.Add(c.Retry.MaxTime)}
+	p := &policy{c: c, now: now, deadline: start.Add(c.Retry.MaxTime), postsOnce: r.PostsOnce}
+	if r.PostsOnce {
+		// Whether each attempt wrote the whole request: only one that
+		// did not provably posted nothing.
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(w httptrace.WroteRequestInfo) {
+			if w.Err == nil {
+				p.wrote.Store(true)
+			}
+		}})
+	}
 	transport := c.Transport
 	if transport == nil {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
@@ -193,6 +218,11 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	}
 	req.Header = r.Header.Clone()
 	req.Host = r.Host
+	// A message posted once must not be sent again behind Send's back:
+	// net/http resends a request with an Idempotency-Key on a reused
+	// connection that broke, even after it was written. A new connection
+	// for each attempt leaves it nothing to reuse.
+	req.Close = r.PostsOnce
 	if r.Signing.Scheme != "" {
 		// Every attempt is signed anew, over exactly the bytes it sends.
 		signHeaders(req.Header, r.Signing, r.ID, r.Body, now())
@@ -212,8 +242,8 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 			res.Delivered = true
 			return res, nil
 		}
-		de := &DeliveryError{Class: class, Attempts: res.Attempts, Where: r.Where(), Err: err}
-		res.ErrorClass, res.Error = class, de.Error()
+		de := &DeliveryError{Class: class, Attempts: res.Attempts, Where: r.Where(), Err: err, MaybePosted: p.maybePosted}
+		res.ErrorClass, res.Error, res.MaybePosted = class, de.Error(), p.maybePosted
 		return res, de
 	}
 	var stop *stopError
@@ -331,6 +361,10 @@ type policy struct {
 	attempt  int
 	next     time.Duration
 	cause    string // what the last attempt got, for messages
+
+	postsOnce   bool        // Request.PostsOnce
+	wrote       atomic.Bool // the attempt wrote the whole request (set only with postsOnce)
+	maybePosted bool        // an attempt failed after it was written, or with a status that may follow a post
 }
 
 func (p *policy) lastCause() string {
@@ -350,6 +384,10 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 	}
 	retry, cause := classifyCause(resp, err, p.c.Timeout)
 	p.cause = cause
+	if wrote := p.wrote.Swap(false); retry && p.postsOnce && !notPosted(resp, err, wrote, p.now()) {
+		p.maybePosted = true
+		return false, nil
+	}
 	if !retry || p.attempt >= p.c.Retry.Attempts {
 		return false, nil
 	}
@@ -381,6 +419,26 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 		p.c.Log(fmt.Sprintf("attempt %d/%d: %s; retrying in %s", p.attempt, p.c.Retry.Attempts, cause, human.Round(wait)))
 	}
 	return true, nil
+}
+
+// notPosted reports whether an attempt that is worth retrying provably
+// posted nothing: it failed before the whole request was written
+// (refused, DNS, a connect or TLS handshake timeout), or the server said
+// so with 429, or with 503 and a Retry-After. A timeout, a reset or any
+// other 5xx after the request was written may come after the message
+// was posted.
+func notPosted(resp *http.Response, err error, wrote bool, now time.Time) bool {
+	if err != nil {
+		return !wrote
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		return true
+	case http.StatusServiceUnavailable:
+		_, ok := retryAfter(resp.Header.Get("Retry-After"), now)
+		return ok
+	}
+	return false
 }
 
 func (p *policy) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return p.next }

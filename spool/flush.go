@@ -80,6 +80,8 @@ func Refuses(rec *Record, secret func(text string) bool) string {
 //     it): the file stays as it was, and Flush says why it skipped it.
 //   - any error after attempts: the file stays, recording them and the error.
 //   - an error wrapped by Abort: Flush stops at once and returns it.
+//   - an error wrapped by Drop: the file is removed; it must not be sent
+//     again.
 type Deliver func(ctx context.Context, name string, rec *Record) (attempts int, err error)
 
 // ErrKeep is what a Deliver that only looks returns: leave the file alone.
@@ -92,6 +94,16 @@ type abortError struct{ err error }
 
 func (e *abortError) Error() string { return e.err.Error() }
 func (e *abortError) Unwrap() error { return e.err }
+
+// Drop wraps the error of a delivery that must not be tried again — a
+// chat message that may have been posted, which a repeat would post
+// twice — so that its file is removed.
+func Drop(err error) error { return &dropError{err} }
+
+type dropError struct{ err error }
+
+func (e *dropError) Error() string { return e.err.Error() }
+func (e *dropError) Unwrap() error { return e.err }
 
 // LeftError is the error of a Flush after which files remain.
 type LeftError struct {
@@ -185,7 +197,10 @@ const (
 // one deliver aborted with.
 func (sp Dir) offer(ctx context.Context, c *Claim, rec *Record, deliver Deliver) (int, error) {
 	attempts, err := deliver(ctx, c.Name, rec)
-	var abort *abortError
+	var (
+		abort *abortError
+		drop  *dropError
+	)
 	switch {
 	case err == nil:
 		if err := c.Remove(); err != nil {
@@ -198,6 +213,13 @@ func (sp Dir) offer(ctx context.Context, c *Claim, rec *Record, deliver Deliver)
 	case errors.As(err, &abort):
 		c.Release()
 		return offerAborted, abort.err
+	case errors.As(err, &drop):
+		if rerr := c.Remove(); rerr != nil {
+			sp.logf("%s: %v; it must not be sent again, but could not be removed: %v", c.Name, sp.redact(drop.err.Error()), rerr)
+			return offerNotUpdated, nil
+		}
+		sp.logf("%s: %v; removed from the spool, not to be sent again", c.Name, sp.redact(drop.err.Error()))
+		return offerDelivered, nil
 	case attempts == 0:
 		sp.logf("skipping %s: %v (left in place)", c.Name, err)
 		c.Release()

@@ -400,8 +400,9 @@ func untrustedFile(path string, fi fs.FileInfo) string {
 }
 
 // Load reads the held file. A file that is not a notification is an
-// error. Of its format headers only Content-Type and ce-* are kept (and
-// the others named on Log): every other header comes from the config.
+// error. Of its format headers only Content-Type, ce-* and the trace
+// context are kept (and the others named on Log): every other header
+// comes from the config.
 func (c *Claim) Load() (*Record, error) {
 	if fi, err := c.f.Stat(); err == nil && c.sp.MaxFile > 0 && fi.Size() > c.sp.MaxFile {
 		return nil, fmt.Errorf("not a jobnotify spool file: %s, more than a notification of max_body can take (%s)", human.Bytes(fi.Size()), human.Bytes(c.sp.MaxFile))
@@ -420,7 +421,7 @@ func (c *Claim) Load() (*Record, error) {
 	var dropped []string
 	rec.Header, dropped = formatHeader(rec.Header)
 	if len(dropped) > 0 {
-		c.sp.logf("%s: ignoring header(s) %s in the file: a spool file may set only Content-Type and ce-*", c.Name, strings.Join(dropped, ", "))
+		c.sp.logf("%s: ignoring header(s) %s in the file: a spool file may set only %s", c.Name, strings.Join(dropped, ", "), formatHeaders)
 	}
 	return rec, nil
 }
@@ -459,15 +460,19 @@ func readRecord(path string, max int64) (*Record, error) {
 	return parseRecord(b)
 }
 
+// formatHeaders names the headers a spool file may set.
+const formatHeaders = "Content-Type, ce-*, traceparent and tracestate"
+
 // formatHeader keeps of h the headers a payload format sets, Content-Type
-// and CloudEvents' ce-*, and returns the names of the others (and of any
-// with a control character in a value, which no format writes).
+// and CloudEvents' ce-*, and the step's trace context, traceparent and
+// tracestate; it returns the names of the others (and of any with a
+// control character in a value, which no format writes).
 func formatHeader(h http.Header) (http.Header, []string) {
 	var kept http.Header
 	var dropped []string
 	for k, v := range h {
 		ck := http.CanonicalHeaderKey(k)
-		if ck != "Content-Type" && !strings.HasPrefix(ck, "Ce-") || slices.ContainsFunc(v, controls) {
+		if ck != "Content-Type" && ck != "Traceparent" && ck != "Tracestate" && !strings.HasPrefix(ck, "Ce-") || slices.ContainsFunc(v, controls) {
 			dropped = append(dropped, ck)
 			continue
 		}

@@ -1,0 +1,78 @@
+package notify
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/jobnotify/jobnotify/config"
+	"github.com/jobnotify/jobnotify/envcollect"
+)
+
+const validParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+func TestParseTrace(t *testing.T) {
+	for _, tc := range []struct {
+		parent, state string
+		ok            bool   // a trace
+		wantState     string // its state
+		note          string // in the note; "" for none
+	}{
+		{"", "rojo=1", false, "", ""},
+		{validParent, "", true, "", ""},
+		{validParent, "rojo=00f067aa0ba902b7 , congo=t61rcWkgMzE,,", true, "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", ""},
+		{validParent, "tenant@vendor=x y", true, "tenant@vendor=x y", ""},
+		{"01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future", "", true, "", ""}, // a later version's extra field
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", "", false, "", "version 00 has 55"},
+		{"01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", "", false, "", "not followed by a dash"},
+		{"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "", false, "", "version ff"},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", "", false, "", "parent id is all zeros"},
+		{"00-00000000000000000000000000000000-00f067aa0ba902b7-01", "", false, "", "trace id is all zeros"},
+		{"00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", "", false, "", "lowercase hex"},
+		{"00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01", "", false, "", "version-traceid-parentid-flags"},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "", false, "", "52 characters"},
+		{"01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-\x7f", "", false, "", "a character a header may not"},
+		{validParent, "rojo", true, "", "not key=value"},
+		{validParent, "Rojo=1", true, "", "a key is not"},
+		{validParent, "rojo=1,rojo=2", true, "", "twice"},
+		{validParent, "rojo=a\tb", true, "", "a character it may not"},
+		{validParent, "rojo=", true, "", "empty"},
+		{validParent, strings.Repeat("k=v,", 33), true, "", "a key is there twice"},
+	} {
+		tr, note := ParseTrace(tc.parent, tc.state)
+		if (tr != nil) != tc.ok || tc.note == "" && note != "" || !strings.Contains(note, tc.note) {
+			t.Errorf("%q %q: trace %v, note %q; want a trace %v, a note with %q", tc.parent, tc.state, tr, note, tc.ok, tc.note)
+			continue
+		}
+		if tr != nil && tr.State != tc.wantState {
+			t.Errorf("%q %q: state %q, want %q", tc.parent, tc.state, tr.State, tc.wantState)
+		}
+	}
+	var many []string
+	for i := range 33 {
+		many = append(many, "k"+strings.Repeat("x", i)+"=v")
+	}
+	if _, note := ParseTrace(validParent, strings.Join(many, ",")); !strings.Contains(note, "more than 32") {
+		t.Errorf("33 members: note %q", note)
+	}
+}
+
+// TestPayloadSchemaTrace: the payload's trace follows the schema.
+func TestPayloadSchemaTrace(t *testing.T) {
+	tr, _ := ParseTrace(validParent, "rojo=1")
+	r, err := Build(envcollect.Context{}, &config.Settings{Format: "jobnotify", Method: "POST", URL: "https://api.example.com/x"}, Input{ID: testID, Time: testTime, Status: "SUCCESS", Trace: tr}, "1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(r.Body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if tr := p["trace"].(map[string]any); tr["trace_id"] != "4bf92f3577b34da6a3ce929d0e0e4736" || tr["span_id"] != "00f067aa0ba902b7" {
+		t.Errorf("trace %v", tr)
+	}
+	validatePayload(t, payloadSchema(t), "a payload with a trace", p)
+	if got := r.Header.Get("traceparent"); got != validParent || r.FormatHeader.Get("tracestate") != "rojo=1" {
+		t.Errorf("headers %v", r.Header)
+	}
+}
