@@ -67,12 +67,12 @@ type Result struct {
 	Error      string        `json:"error,omitempty"`
 	// MaybePosted: a chat message that failed after it was written, and
 	// so may have been posted (see DeliveryError.MaybePosted).
-	MaybePosted bool `json:"maybe_posted,omitempty"`
-	SoftFail   bool          `json:"soft_fail,omitempty"` // the failure exited 0 (soft fail, or an optional target)
-	Target     string        `json:"target,omitempty"`    // the target it went to; "" for the top level
-	Skipped    bool          `json:"skipped,omitempty"`   // not sent: the target's on does not take this outcome
-	Reason     string        `json:"reason,omitempty"`    // why it was skipped
-	Request    *Shown        `json:"request,omitempty"`   // a dry run's request, as Request.Show shows it
+	MaybePosted bool   `json:"maybe_posted,omitempty"`
+	SoftFail    bool   `json:"soft_fail,omitempty"` // the failure exited 0 (soft fail, or an optional target)
+	Target      string `json:"target,omitempty"`    // the target it went to; "" for the top level
+	Skipped     bool   `json:"skipped,omitempty"`   // not sent: the target's on does not take this outcome
+	Reason      string `json:"reason,omitempty"`    // why it was skipped
+	Request     *Shown `json:"request,omitempty"`   // a dry run's request, as Request.Show shows it
 }
 
 // Error classes of a DeliveryError.
@@ -121,6 +121,7 @@ func (e *DeliveryError) Error() string {
 // MaybePostedNote ends the failure line of a chat message that may have
 // been posted.
 const MaybePostedNote = " (not retried: the message may have been posted, and a chat webhook takes a repeat as a new message)"
+
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // StatusError is a response that was not a success.
