@@ -740,7 +740,11 @@ status), source ~JOB_URL~ (else "jobnotify"), subject ~JOB_NAME~. Structured
 mode (the default) sends the whole event as ~application/cloudevents+json~;
 ~cloudevents_mode = "binary"~ sends the payload as the body and the attributes
 as ce-* headers. The data of ~jobnotify run~'s notifications holds its ~run~
-object, as the payload does.`, []string{"format-cloudevents-structured.json", "format-cloudevents-binary.json"}},
+object, as the payload does. With a valid ~TRACEPARENT~ in the environment
+the event has the distributed-tracing extension: ~traceparent~ and
+~tracestate~ attributes in the event (structured) or ~ce-traceparent~ and
+~ce-tracestate~ headers (binary), beside the W3C headers every request has
+(cdevents sends the same ~ce-~ headers).`, []string{"format-cloudevents-structured.json", "format-cloudevents-binary.json"}},
 	{"slack", `A Slack incoming webhook message. text is the notification line (status
 symbol, status, job, build number, branch, short commit, message); blocks hold
 the same line in mrkdwn with the build number linked to ~BUILD_URL~; an
@@ -858,6 +862,12 @@ a config error.
 
 Each key may also be set in a ~[targets.NAME]~ table. Configured and ~--header~
 headers are sent after the format's and win over them.
+
+The chat formats (slack, teams, googlechat, discord) are retried only when
+the message provably was not posted (a failure before the request was
+written, 429, 503 with Retry-After), since a chat webhook posts a repeat as a
+new message; discord is called with ~?wait=true~. Every other format keeps
+the full set of retries. The README's "Delivery" says why.
 
 ## The samples
 
