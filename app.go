@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -458,11 +459,7 @@ func (a *app) noteUnset(s *config.Settings) {
 
 // client returns a delivery client for s, its lines going to stderr.
 func (a *app) client(s *config.Settings) (*notify.Client, error) {
-	proxy, err := notify.Proxy(a.env)
-	if err != nil {
-		return nil, err
-	}
-	tr, err := notify.NewTransport(s.TLS, proxy)
+	tr, err := a.transport(s)
 	if err != nil {
 		return nil, err
 	}
@@ -484,6 +481,18 @@ func (a *app) client(s *config.Settings) (*notify.Client, error) {
 		}
 	}
 	return cl, nil
+}
+
+// transport is the transport of s: its [tls] files read, the proxy from
+// the environment. send and run build each target's once before sending
+// anything, so that a wrong file or proxy variable in one target stops
+// the call before any target got its notification.
+func (a *app) transport(s *config.Settings) (*http.Transport, error) {
+	proxy, err := notify.Proxy(a.env)
+	if err != nil {
+		return nil, err
+	}
+	return notify.NewTransport(s.TLS, proxy)
 }
 
 // envOptions is the [env] table plus the variables behind ${VAR}

@@ -156,6 +156,9 @@ func (a *app) runNotices(c *cli.Context, o runOptions, run notify.Run) (*runNoti
 		if err := d.s.CheckNoIDHeader(); err != nil {
 			return nil, d.fail(byCall(err), n.several)
 		}
+		if _, err := a.transport(d.s); err != nil {
+			return nil, d.fail(err, n.several)
+		}
 		if d.s.MaxBody < least.s.MaxBody {
 			least = d
 		}

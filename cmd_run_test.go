@@ -854,15 +854,20 @@ func TestRunTargets(t *testing.T) {
 	}
 
 	marker := filepath.Join(t.TempDir(), "ran")
-	bad := multiConfig("", [2]string{"a", fmt.Sprintf("url = %q", a.URL)},
-		[2]string{"b", fmt.Sprintf("url = %q\n[targets.b.headers]\nAuthorization = \"Bearer ${NO_SUCH_TOKEN}\"", b.URL)})
-	r = jobnotify(t, runOpts{config: bad}, "run", "--target", "a,b", "--", "/bin/sh", "-c", "touch "+marker)
-	wantCode(t, r, 2)
-	wantStderr(t, r, "target b: ")
-	if _, err := os.Stat(marker); err == nil {
-		t.Error("the command ran")
-	}
-	if len(a.requests()) != 2 || len(b.requests()) != 1 {
-		t.Errorf("something was sent: %d, %d", len(a.requests()), len(b.requests()))
+	for _, problem := range []string{
+		"[targets.b.headers]\nAuthorization = \"Bearer ${NO_SUCH_TOKEN}\"",
+		"[targets.b.tls]\nca_file = \"no-such-ca.pem\"",
+	} {
+		bad := multiConfig("", [2]string{"a", fmt.Sprintf("url = %q", a.URL)},
+			[2]string{"b", fmt.Sprintf("url = %q\n%s", b.URL, problem)})
+		r = jobnotify(t, runOpts{config: bad}, "run", "--target", "a,b", "--", "/bin/sh", "-c", "touch "+marker)
+		wantCode(t, r, 2)
+		wantStderr(t, r, "target b: ")
+		if _, err := os.Stat(marker); err == nil {
+			t.Errorf("%s: the command ran", problem)
+		}
+		if len(a.requests()) != 2 || len(b.requests()) != 1 {
+			t.Errorf("%s: something was sent: %d, %d", problem, len(a.requests()), len(b.requests()))
+		}
 	}
 }

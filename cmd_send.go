@@ -422,6 +422,9 @@ func (a *app) plan(c *cli.Context, o sendOptions) ([]*plan, error) {
 		if err := d.s.CheckIDHeader(o.input.ID); err != nil {
 			return nil, d.fail(byCall(err), several)
 		}
+		if _, err := a.transport(d.s); err != nil {
+			return nil, d.fail(err, several)
+		}
 	}
 	in := o.input
 	in.Time = time.Now()

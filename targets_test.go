@@ -156,6 +156,7 @@ func TestTargetsCheckedFirst(t *testing.T) {
 		{"no such target", ok, []string{"--target", "a,b,d"}, "no [targets.d]"},
 		{"named twice", ok, []string{"--target", "a,b,a"}, "--target: a is named twice"},
 		{"max_body", ok + "\nmax_body = 3", []string{"--body", "four"}, "target c: --body: "},
+		{"a [tls] file missing", ok + "\n[targets.c.tls]\nca_file = \"no-such-ca.pem\"", nil, "target c: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := multiConfig("default_targets = [\"a\", \"b\", \"c\"]",
