@@ -369,17 +369,22 @@ func byCall(err error) error {
 // ($JOBNOTIFY_SOFT_FAIL) in the settings of the target it names, or,
 // when they did not resolve, from the command line or its variable, else
 // as the config file says in the top level or that target's table, read
-// leniently (config.PeekSoftFail).
+// leniently (config.PeekSoftFail). With several targets none gets its
+// notification, so it is a warning only when each of them says soft
+// fail, whichever of them the error names.
 func (a *app) softFail(c *cli.Context, err error) bool {
 	var te *targetError
-	target := ""
+	targets := []string{""}
 	if errors.As(err, &te) {
-		if te.s != nil {
+		if te.s != nil && len(te.call) == 0 {
 			return te.s.SoftFail
 		}
-		target = te.name
-	} else if t, err := a.oneTarget(c); err == nil {
-		target = t
+		targets = []string{te.name}
+		if len(te.call) > 0 {
+			targets = te.call
+		}
+	} else if v, _, _ := a.value(c, "target"); strings.TrimSpace(v) != "" {
+		targets = strings.Split(v, ",")
 	}
 	if b, where, err := a.boolValue(c, "soft-fail"); err == nil && where != "" {
 		return b
@@ -388,7 +393,12 @@ func (a *app) softFail(c *cli.Context, err error) bool {
 	if path == "" { // the flags failed before the config was looked for
 		path, _ = config.Find(a.configFlag(c), a.env)
 	}
-	return path != "" && config.PeekSoftFail(path, target)
+	for _, t := range targets {
+		if path == "" || !config.PeekSoftFail(path, strings.TrimSpace(t)) {
+			return false
+		}
+	}
+	return true
 }
 
 // A plan is the notification of a send to one of its targets, made

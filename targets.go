@@ -19,6 +19,7 @@ type dest struct {
 	a    *app
 	name string // "" for the top level
 	s    *config.Settings
+	call []string // the names of every target of the call, when it has several
 }
 
 // targetError is the error of one target of a call, found before
@@ -28,6 +29,7 @@ type targetError struct {
 	s     *config.Settings // nil when they did not resolve
 	err   error
 	shown bool
+	call  []string // every target of the call, when it has several: none gets its notification
 }
 
 func (e *targetError) Error() string {
@@ -92,20 +94,20 @@ func (a *app) dests(c *cli.Context, ov config.Overrides) ([]dest, error) {
 	for _, name := range names {
 		d := dest{a: a, name: name}
 		if several {
-			d.a = a.named(name)
+			d.a, d.call = a.named(name), names
 		}
 		s, err := d.a.resolve(f, name, ov)
 		if err != nil {
-			return nil, &targetError{name: name, err: byCall(err), shown: several} // --url ftp://…, --attempts 0
+			return nil, d.fail(byCall(err), several) // --url ftp://…, --attempts 0
 		}
+		d.s = s
 		if err := s.NeedURL(); err != nil {
-			return nil, &targetError{name: name, s: s, err: err, shown: several}
+			return nil, d.fail(err, several)
 		}
 		if len(s.Dropped) > 0 && !a.quiet {
 			d.a.logf("warning: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s (pass them with --header to send them)",
 				strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 		}
-		d.s = s
 		ds = append(ds, d)
 	}
 	return ds, nil
@@ -113,7 +115,7 @@ func (a *app) dests(c *cli.Context, ov config.Overrides) ([]dest, error) {
 
 // fail is a targetError of d.
 func (d dest) fail(err error, several bool) error {
-	return &targetError{name: d.name, s: d.s, err: err, shown: several}
+	return &targetError{name: d.name, s: d.s, err: err, shown: several, call: d.call}
 }
 
 // named is a for one target of several: its lines start with the name.

@@ -322,3 +322,37 @@ func TestValidateDefaultTargets(t *testing.T) {
 	wantCode(t, r, 2)
 	wantStderr(t, r, "target b (of default_targets): ")
 }
+
+// TestTargetsSoftFailAll: a problem found before sending stops the whole
+// call, so it is soft only when every target says soft fail, whichever
+// target has the problem and in whatever order they are named.
+func TestTargetsSoftFailAll(t *testing.T) {
+	srv := newRecorder(t)
+	ok := fmt.Sprintf("url = %q", srv.URL)
+	soft := ok + "\nsoft_fail = true"
+	broken := func(table, name string) string {
+		return table + "\n[targets." + name + ".headers]\nAuthorization = \"Bearer ${NO_SUCH_TOKEN}\""
+	}
+	for _, tc := range []struct {
+		name   string
+		a, b   string // the two targets' tables
+		target string
+		code   int
+	}{
+		{"the broken one soft, the other not", broken(soft, "a"), ok, "a,b", 2},
+		{"the same, named the other way", broken(soft, "a"), ok, "b,a", 2},
+		{"both broken, one soft", broken(soft, "a"), broken(ok, "b"), "a,b", 2},
+		{"both broken, one soft, the other way", broken(soft, "a"), broken(ok, "b"), "b,a", 2},
+		{"both soft", broken(soft, "a"), soft, "b,a", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := multiConfig("", [2]string{"b", tc.b}, [2]string{"a", tc.a})
+			r := jobnotify(t, runOpts{config: cfg}, "send", "--target", tc.target)
+			wantCode(t, r, tc.code)
+			wantStderr(t, r, "NO_SUCH_TOKEN")
+			if n := len(srv.requests()); n != 0 {
+				t.Errorf("%d requests, want none", n)
+			}
+		})
+	}
+}
