@@ -682,10 +682,12 @@ func (a *app) spoolRecord(s *config.Settings, req *notify.Request, inputs []stri
 	}
 	secrets := newRedactor(append(notify.Secrets(notify.EndpointOf(s)), s.Secrets...)...)
 	for _, text := range inputs {
-		if secrets.Contains(text) {
-			// Checked as given, so no encoding a format or template
-			// makes of it (printf, slice, an escape) can hide it.
-			return nil, nil, "the --body or a --field holds a secret (a configured header's, the URL's or a ${VAR}'s value), which the spool must not store"
+		// Checked as given, so no encoding a format or template makes
+		// of it (printf, slice, an escape) can hide it; and against
+		// every secret the call knows, since with several targets the
+		// body and fields of one are those of all.
+		if a.red.Contains(text) || secrets.Contains(text) {
+			return nil, nil, "the --body or a --field holds a secret (a configured header's, a URL's or a ${VAR}'s value, of this target or another), which the spool must not store"
 		}
 	}
 	if by := s.OverriddenBy("url"); by != "" {

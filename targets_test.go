@@ -356,3 +356,23 @@ func TestTargetsSoftFailAll(t *testing.T) {
 		})
 	}
 }
+
+// TestTargetsSpoolKeepsOthersSecrets: a --field holding another target's
+// header value is not saved to this target's spool file.
+func TestTargetsSpoolKeepsOthersSecrets(t *testing.T) {
+	api := newRecorder(t)
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := multiConfig("",
+		[2]string{"api", fmt.Sprintf("url = %q\n[targets.api.headers]\nX-Api-Key = \"canary-api-literal-key\"", api.URL)},
+		[2]string{"log", fmt.Sprintf("url = %q\n[targets.log.spool]\ndir = %q", deadURL(t), dir)})
+	r := jobnotify(t, runOpts{config: cfg}, "send", "--target", "api,log", "--field", "note=canary-api-literal-key")
+	wantCode(t, r, 1)
+	wantRequests(t, api, 1)
+	wantStderr(t, r, "not saved to the spool")
+	for _, name := range notifications(t, dir) {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		if strings.Contains(string(b), "canary-api-literal-key") {
+			t.Errorf("%s holds api's key:\n%s", name, b)
+		}
+	}
+}
