@@ -121,6 +121,9 @@ func (a *app) spooledRequest(f *config.File, name string, rec *spool.Record) (*c
 		a.logf("%s: not sending config header(s) %s: they were not configured for the origin (scheme, host and port) of %s, where it was sent",
 			name, strings.Join(s.Dropped, ", "), weburl.Origin(s.URL))
 	}
+	if note := notify.KeepTrace(rec.Header); note != "" {
+		a.logf("%s: %s", name, note)
+	}
 	e := notify.EndpointOf(s)
 	e.Format = rec.Format // the format of its bytes: how they are retried
 	req, err := notify.NewRequest(e, rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)

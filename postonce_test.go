@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -148,6 +149,8 @@ func TestFlushDropsMaybePosted(t *testing.T) {
 	write(srv.URL + "/hook")
 	r = jobnotifyConfig(t, cfgPath, nil, "flush")
 	wantRequests(t, srv, 1)
+	wantCode(t, r, 1) // not delivered, whatever became of it
+	wantStderr(t, r, "1 notification(s) removed from "+dir+" undelivered, as they may have been posted")
 	if n := len(notifications(t, dir)); n != 0 {
 		t.Errorf("%d left in the spool: a message that may have been posted stays to be posted again\n%s", n, r.stderr)
 	}
@@ -176,5 +179,82 @@ func TestDiscordWaits(t *testing.T) {
 	wantCode(t, r, 0)
 	if q := wantRequests(t, srv, 1)[0].URL.RawQuery; q != "" {
 		t.Errorf("slack: query %q", q)
+	}
+}
+
+// TestChatCutShortAfterWriting: an attempt that was written and is then
+// cut short — by retry.max_time, by SIGTERM, by flush on send's budget —
+// may have posted the message all the same: it is not spooled, or leaves
+// the spool.
+func TestChatCutShortAfterWriting(t *testing.T) {
+	t.Run("max_time", func(t *testing.T) {
+		srv := newRecorder(t, stallAfterBody)
+		dir := filepath.Join(t.TempDir(), "spool")
+		cfg := strings.Replace(postOnceConfig(srv.URL+"/hook", "slack", dir), "timeout = \"300ms\"", "timeout = \"10s\"", 1)
+		cfg = strings.Replace(cfg, "[retry]\n", "[retry]\nmax_time = \"400ms\"\n", 1)
+		r := jobnotify(t, runOpts{config: cfg}, "send", "-s", "FAILURE", "-o", "json")
+		wantCode(t, r, 1)
+		wantRequests(t, srv, 1)
+		if n := len(notifications(t, dir)); n != 0 || !strings.Contains(r.stdout, `"maybe_posted":true`) {
+			t.Errorf("spooled %d; %s", n, r.stdout)
+		}
+	})
+	t.Run("SIGTERM", func(t *testing.T) {
+		srv := newRecorder(t, stallAfterBody)
+		dir := filepath.Join(t.TempDir(), "spool")
+		cfg := strings.Replace(postOnceConfig(srv.URL+"/hook", "slack", dir), "timeout = \"300ms\"", "timeout = \"30s\"", 1)
+		cmd := command(t, runOpts{config: cfg}, "send", "-s", "FAILURE")
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		<-srv.got // the receiver has the whole request
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 143 {
+			t.Errorf("exit %d, want 143", code)
+		}
+		if n := len(notifications(t, dir)); n != 0 {
+			t.Errorf("spooled %d after SIGTERM once the message was read\n%s", n, errb.String())
+		}
+	})
+	t.Run("flush on send's budget", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "spool")
+		cfgPath := filepath.Join(t.TempDir(), "jobnotify.toml")
+		write := func(url string) {
+			c := strings.Replace(postOnceConfig(url, "slack", dir), "timeout = \"300ms\"", "timeout = \"10s\"", 1)
+			writeFile(t, cfgPath, strings.Replace(c, "[retry]\n", "[retry]\nmax_time = \"500ms\"\n", 1))
+		}
+		write(deadURL(t))
+		if r := jobnotifyConfig(t, cfgPath, nil, "send", "-s", "FAILURE"); r.code != 1 || len(notifications(t, dir)) != 1 {
+			t.Fatalf("the first send: exit %d\n%s", r.code, r.stderr)
+		}
+		srv := newRecorder(t, status(200), stallAfterBody) // the send's own, then the flushed one stalls
+		write(srv.URL + "/hook")
+		r := jobnotifyConfig(t, cfgPath, nil, "send", "-s", "SUCCESS")
+		wantCode(t, r, 0)
+		wantRequests(t, srv, 2)
+		if n := len(notifications(t, dir)); n != 0 {
+			t.Errorf("%d left in the spool after the receiver read it\n%s", n, r.stderr)
+		}
+	})
+}
+
+// TestChatRedirectThenRefused: a 307 to the same origin, whose second
+// hop is refused before it is written: nothing was posted (the first
+// hop's answer was the redirect), so the message is retried and spooled.
+func TestChatRedirectThenRefused(t *testing.T) {
+	var srv *recorder
+	srv = newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		srv.Listener.Close() // the next connection is refused
+		w.Header().Set("Location", "/hook2")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	})
+	dir := filepath.Join(t.TempDir(), "spool")
+	r := jobnotify(t, runOpts{config: postOnceConfig(srv.URL+"/hook", "slack", dir)}, "send", "-s", "FAILURE", "-o", "json")
+	wantCode(t, r, 1)
+	if strings.Contains(r.stdout, "maybe_posted") || len(notifications(t, dir)) != 1 {
+		t.Errorf("%d spooled; %s\n%s", len(notifications(t, dir)), r.stdout, r.stderr)
 	}
 }

@@ -174,18 +174,12 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	defer cancel()
 
 	p := &policy{c: c, now: now, deadline: start.Add(c.Retry.MaxTime), postsOnce: r.PostsOnce}
-	if r.PostsOnce {
-		// Whether each attempt wrote the whole request: only one that
-		// did not provably posted nothing.
-		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(w httptrace.WroteRequestInfo) {
-			if w.Err == nil {
-				p.wrote.Store(true)
-			}
-		}})
-	}
 	transport := c.Transport
 	if transport == nil {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if r.PostsOnce {
+		transport = &postOnce{base: transport, wrote: &p.wrote}
 	}
 	rc := &retryablehttp.Client{
 		HTTPClient: &http.Client{
@@ -219,11 +213,6 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 	}
 	req.Header = r.Header.Clone()
 	req.Host = r.Host
-	// A message posted once must not be sent again behind Send's back:
-	// net/http resends a request with an Idempotency-Key on a reused
-	// connection that broke, even after it was written. A new connection
-	// for each attempt leaves it nothing to reuse.
-	req.Close = r.PostsOnce
 	if r.Signing.Scheme != "" {
 		// Every attempt is signed anew, over exactly the bytes it sends.
 		signHeaders(req.Header, r.Signing, r.ID, r.Body, now())
@@ -364,7 +353,7 @@ type policy struct {
 	cause    string // what the last attempt got, for messages
 
 	postsOnce   bool        // Request.PostsOnce
-	wrote       atomic.Bool // the attempt wrote the whole request (set only with postsOnce)
+	wrote       atomic.Bool // the attempt's last round trip wrote the whole request (set by postOnce)
 	maybePosted bool        // an attempt failed after it was written, or with a status that may follow a post
 }
 
@@ -380,13 +369,18 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 	if resp != nil && p.c.Debug != nil {
 		p.debugResponse(resp)
 	}
+	retry, cause := classifyCause(resp, err, p.c.Timeout)
+	p.cause = cause
+	// Before the context's end is looked at: max_time, a signal or
+	// flush on send's budget cutting short an attempt that was written
+	// leaves a message that may have been posted all the same.
+	if wrote := p.wrote.Swap(false); retry && p.postsOnce && !notPosted(resp, err, wrote, p.now()) {
+		p.maybePosted = true
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	retry, cause := classifyCause(resp, err, p.c.Timeout)
-	p.cause = cause
-	if wrote := p.wrote.Swap(false); retry && p.postsOnce && !notPosted(resp, err, wrote, p.now()) {
-		p.maybePosted = true
+	if p.maybePosted {
 		return false, nil
 	}
 	if !retry || p.attempt >= p.c.Retry.Attempts {
@@ -420,6 +414,44 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 		p.c.Log(fmt.Sprintf("attempt %d/%d: %s; retrying in %s", p.attempt, p.c.Retry.Attempts, cause, human.Round(wait)))
 	}
 	return true, nil
+}
+
+// postOnce carries a chat message (Request.PostsOnce). For each round
+// trip it notes whether the whole request was written — the last one's
+// is what the attempt wrote: a redirect's first hop, answered, posted
+// nothing — and it keeps net/http from sending a written request again
+// by itself, which it does to a request with an Idempotency-Key on a
+// reused connection that broke (HTTP/1) and after an RST_STREAM (HTTP/2):
+// its body can be read again only while none of it was written, and its
+// connection is never reused.
+type postOnce struct {
+	base  http.RoundTripper
+	wrote *atomic.Bool
+}
+
+// errWritten is what a written chat message's body says when net/http
+// asks for it again, to resend it: the attempt's error.
+var errWritten = errors.New("the connection failed after the whole request was written")
+
+func (t *postOnce) RoundTrip(req *http.Request) (*http.Response, error) {
+	var wrote atomic.Bool
+	r := req.Clone(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{WroteRequest: func(w httptrace.WroteRequestInfo) {
+		if w.Err == nil {
+			wrote.Store(true)
+		}
+	}}))
+	r.Close = true
+	if get := req.GetBody; get != nil {
+		r.GetBody = func() (io.ReadCloser, error) {
+			if wrote.Load() {
+				return nil, errWritten
+			}
+			return get()
+		}
+	}
+	resp, err := t.base.RoundTrip(r)
+	t.wrote.Store(wrote.Load())
+	return resp, err
 }
 
 // notPosted reports whether an attempt that is worth retrying provably

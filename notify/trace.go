@@ -71,6 +71,25 @@ func ParseTrace(parent, state string) (t *Trace, note string) {
 	return t, ""
 }
 
+// KeepTrace keeps in h, the format headers of a saved notification, its
+// traceparent and tracestate only as ParseTrace would: a spool file
+// gives them back, and must not send what a send would have refused.
+// note says what it dropped, as ParseTrace's does.
+func KeepTrace(h http.Header) (note string) {
+	parent, state := h.Get("traceparent"), h.Get("tracestate")
+	if parent == "" && state == "" {
+		return ""
+	}
+	h.Del("traceparent")
+	h.Del("tracestate")
+	if parent == "" {
+		return "a tracestate without a traceparent: not sent"
+	}
+	t, note := ParseTrace(parent, state)
+	t.header(h)
+	return strings.NewReplacer("TRACEPARENT", "its traceparent", "TRACESTATE", "its tracestate").Replace(note)
+}
+
 // traceparentProblem says what makes v no traceparent (W3C Trace
 // Context, level 1: version-traceid-parentid-flags, lowercase hex), or
 // "". A version above 00 may add fields after a dash, which are kept.
@@ -78,6 +97,8 @@ func traceparentProblem(v string) string {
 	switch {
 	case len(v) < 55:
 		return fmt.Sprintf("%d characters, not 55", len(v))
+	case len(v) > 256:
+		return "longer than 256 characters" // a later version's, but no header should be that long
 	case v[2] != '-' || v[35] != '-' || v[52] != '-':
 		return "its fields are not version-traceid-parentid-flags"
 	case !lowerHex(v[:2]) || !lowerHex(v[3:35]) || !lowerHex(v[36:52]) || !lowerHex(v[53:55]):

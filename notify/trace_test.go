@@ -2,6 +2,7 @@ package notify
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -32,6 +33,7 @@ func TestParseTrace(t *testing.T) {
 		{"00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01", "", false, "", "version-traceid-parentid-flags"},
 		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "", false, "", "52 characters"},
 		{"01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-\x7f", "", false, "", "a character a header may not"},
+		{"01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-" + strings.Repeat("a", 202), "", false, "", "longer than 256"},
 		{validParent, "rojo", true, "", "not key=value"},
 		{validParent, "Rojo=1", true, "", "a key is not"},
 		{validParent, "rojo=1,rojo=2", true, "", "twice"},
@@ -74,5 +76,32 @@ func TestPayloadSchemaTrace(t *testing.T) {
 	validatePayload(t, payloadSchema(t), "a payload with a trace", p)
 	if got := r.Header.Get("traceparent"); got != validParent || r.FormatHeader.Get("tracestate") != "rojo=1" {
 		t.Errorf("headers %v", r.Header)
+	}
+}
+
+// TestKeepTrace: a spool file's trace headers are sent only when valid.
+func TestKeepTrace(t *testing.T) {
+	for _, tc := range []struct {
+		parent, state         string
+		wantParent, wantState string
+		note                  string
+	}{
+		{validParent, "rojo=1, congo=2", validParent, "rojo=1,congo=2", ""},
+		{"garbage", "rojo=1", "", "", "its traceparent is not"},
+		{"", "rojo=1", "", "", "without a traceparent"},
+		{validParent, "Bad=1", validParent, "", "its tracestate is not"},
+		{"", "", "", "", ""},
+	} {
+		h := http.Header{"Content-Type": {"application/json"}}
+		if tc.parent != "" {
+			h.Set("traceparent", tc.parent)
+		}
+		if tc.state != "" {
+			h.Set("tracestate", tc.state)
+		}
+		note := KeepTrace(h)
+		if h.Get("traceparent") != tc.wantParent || h.Get("tracestate") != tc.wantState || !strings.Contains(note, tc.note) || tc.note == "" && note != "" || h.Get("Content-Type") == "" {
+			t.Errorf("%q %q: headers %v, note %q", tc.parent, tc.state, h, note)
+		}
 	}
 }

@@ -105,16 +105,24 @@ type dropError struct{ err error }
 func (e *dropError) Error() string { return e.err.Error() }
 func (e *dropError) Unwrap() error { return e.err }
 
-// LeftError is the error of a Flush after which files remain.
+// LeftError is the error of a Flush after which files remain, or that
+// removed notifications it could not deliver (Drop).
 type LeftError struct {
 	Dir        string
 	Left       int // files still in the directory, but those another flush is sending
 	Unreadable int // of them, files that are not notifications
 	Untrusted  int // of them, files another user could have written (never sent)
+	Dropped    int // notifications removed undelivered: they must not be sent again
 }
 
 func (e *LeftError) Error() string {
+	if e.Left == 0 {
+		return fmt.Sprintf("%d notification(s) removed from %s undelivered, as they may have been posted", e.Dropped, e.Dir)
+	}
 	msg := fmt.Sprintf("%d file(s) still in %s", e.Left, e.Dir)
+	if e.Dropped > 0 {
+		msg += fmt.Sprintf(", and %d removed undelivered, as they may have been posted", e.Dropped)
+	}
 	if e.Unreadable > 0 {
 		msg += fmt.Sprintf(", %d of them not notifications (left alone)", e.Unreadable)
 	}
@@ -141,7 +149,7 @@ func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
 	if err != nil {
 		return err
 	}
-	unreadable, untrusted, notUpdated := 0, 0, 0
+	unreadable, untrusted, notUpdated, dropped := 0, 0, 0, 0
 	for _, name := range names {
 		if ctx.Err() != nil {
 			break
@@ -171,14 +179,16 @@ func (sp Dir) Flush(ctx context.Context, deliver Deliver) error {
 			return err
 		case offerNotUpdated:
 			notUpdated++
+		case offerDropped:
+			dropped++
 		}
 	}
 	left, err := sp.left()
 	if err != nil {
 		return err
 	}
-	if left = max(left, notUpdated); left > 0 {
-		return &LeftError{Dir: sp.Path, Left: left, Unreadable: unreadable, Untrusted: untrusted}
+	if left = max(left, notUpdated); left > 0 || dropped > 0 {
+		return &LeftError{Dir: sp.Path, Left: left, Unreadable: unreadable, Untrusted: untrusted, Dropped: dropped}
 	}
 	return nil
 }
@@ -189,6 +199,7 @@ const (
 	offerKept              // left as it was: a dry run, or not sent for its config
 	offerFailed            // sent and failed: its file records the attempts
 	offerNotUpdated        // sent and failed, and its file could not record it
+	offerDropped           // sent and failed, and removed: it must not be sent again
 	offerAborted           // deliver ended the flush
 )
 
@@ -219,7 +230,7 @@ func (sp Dir) offer(ctx context.Context, c *Claim, rec *Record, deliver Deliver)
 			return offerNotUpdated, nil
 		}
 		sp.logf("%s: %v; removed from the spool, not to be sent again", c.Name, sp.redact(drop.err.Error()))
-		return offerDelivered, nil
+		return offerDropped, nil
 	case attempts == 0:
 		sp.logf("skipping %s: %v (left in place)", c.Name, err)
 		c.Release()
