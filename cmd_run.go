@@ -428,7 +428,11 @@ func (r *runner) start() error {
 	stdout, stderr := a.rawStdout, a.rawStderr
 	if r.o.tail > 0 && r.n != nil {
 		r.ring.Size = tailWindow
-		if r.back = openLogBack(stdout, stderr); r.back == nil {
+		if !r.n.dry {
+			// A dry run prints its requests on stdout, into the log.
+			r.back = openLogBack(stdout, stderr)
+		}
+		if r.back == nil {
 			if r.pass, err = newPassThrough(r.ring, a.rawStdout, a.rawStderr); err != nil {
 				return err
 			}
@@ -611,24 +615,24 @@ type logBack struct {
 	f     *os.File // the log, opened again for reading
 	start int64    // the log's size when the command started
 
-	mu  sync.Mutex
-	own []string // jobnotify's lines written to the log since, the newest last
+	mu      sync.Mutex
+	own     []string // jobnotify's lines written to the log since, the newest last
+	ownSize int      // their bytes
 }
 
-// ownLines is the most of jobnotify's own lines a logBack keeps, to
-// leave them out of the tail.
-const ownLines = 64
-
 // wrote notes text jobnotify wrote to the log: its lines are not the
-// command's.
+// command's. Only the newest tailWindow bytes of them are kept: older
+// ones cannot be in the window the tail is read from.
 func (l *logBack) wrote(text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for line := range strings.Lines(text) {
 		l.own = append(l.own, line)
+		l.ownSize += len(line)
 	}
-	if len(l.own) > ownLines {
-		l.own = append(l.own[:0], l.own[len(l.own)-ownLines:]...)
+	for l.ownSize > tailWindow {
+		l.ownSize -= len(l.own[0])
+		l.own = l.own[1:]
 	}
 }
 
@@ -665,31 +669,45 @@ func (l *logBack) mark() {
 }
 
 // ring is a ring holding the end of what the log gained since mark,
-// tailWindow bytes at most: one more than that is read, so that the ring
-// tells whether older output was left out.
+// tailWindow bytes at most, less jobnotify's own lines. Whether older
+// output was left out is decided from the offsets, before any line is
+// removed: Tail must drop the window's first, partial line, which may
+// hold the end of a secret.
 func (l *logBack) ring() *logtail.Ring {
-	ring := &logtail.Ring{Size: tailWindow + 1}
 	st, err := l.f.Stat()
 	if err != nil {
-		return ring
+		return logtail.Window(nil, false)
 	}
-	from := l.start
-	if st.Size() < from {
-		from = 0 // the log was truncated since: all of it is newer
+	base := l.start
+	if st.Size() < base {
+		base = 0 // the log was truncated since: all of it is newer
 	}
-	from = max(from, st.Size()-int64(ring.Size))
+	from := max(base, st.Size()-tailWindow)
 	buf := make([]byte, st.Size()-from)
 	n, _ := l.f.ReadAt(buf, from)
 	buf = buf[:n]
 	l.mu.Lock()
 	for _, line := range slices.Backward(l.own) {
-		if i := bytes.LastIndex(buf, []byte(line)); i >= 0 {
-			buf = append(buf[:i], buf[i+len(line):]...)
-		}
+		buf = removeLine(buf, line)
 	}
 	l.mu.Unlock()
-	ring.Write(buf)
-	return ring
+	return logtail.Window(buf, from > base)
+}
+
+// removeLine removes from b the last whole line that is line (which
+// ends with its line break, if it has one).
+func removeLine(b []byte, line string) []byte {
+	for end := len(b); end > 0; {
+		i := bytes.LastIndex(b[:end], []byte(line))
+		switch {
+		case i < 0:
+			return b
+		case i == 0 || b[i-1] == '\n':
+			return append(b[:i], b[i+len(line):]...)
+		}
+		end = i + len(line) - 1
+	}
+	return b
 }
 
 func (l *logBack) close() {

@@ -756,7 +756,7 @@ func TestRunTailFromTheLog(t *testing.T) {
 	srv.reset()
 	// jobnotify's own lines (not -q: the start's, here, which the
 	// command waits for) go to the log too, but not into the tail.
-	cmd = command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "10000", "--", "/bin/sh", "-c", "echo one; until grep -q 'jobnotify: STARTED' \"$0\"; do sleep 0.01; done; echo two >&2", log.Name())
+	cmd = command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "10000", "--", "/bin/sh", "-c", "echo one; i=0; until grep -q 'jobnotify: STARTED' \"$0\" || [ $i -ge 1000 ]; do sleep 0.01; i=$((i+1)); done; echo two >&2", log.Name())
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
@@ -766,6 +766,62 @@ func TestRunTailFromTheLog(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(log.Name()); !bytes.Contains(b, []byte("jobnotify: STARTED: POST")) {
 		t.Errorf("jobnotify's own line is not in the log:\n%s", b[max(0, len(b)-300):])
+	}
+}
+
+// TestRunTailFromTheLogCutsASecret: the window read back from the log
+// starts inside a line that holds a secret, and jobnotify's own line,
+// after it in the window, is left out of the tail: the partial first line
+// still goes, so no end of the secret is sent.
+func TestRunTailFromTheLogCutsASecret(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the log is read back through /proc/self/fd on Linux")
+	}
+	// The start's answer waits for the command to have printed the
+	// secret, so that jobnotify's line about it comes after.
+	printed := mkfifo(t, "printed")
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		os.ReadFile(printed)
+	}, status(200))
+	log, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	// The window is the last 64 KiB: a run of carriage returns (a
+	// progress bar, to Tail nothing) places its start 5 characters into
+	// the secret.
+	script := `LOG=$0; FIFO=$1; pos=$(wc -c < "$LOG")
+		printf 'token=%s\n' "$DEPLOY_API_TOKEN"; echo > "$FIFO"
+		i=0; until grep -q 'jobnotify: STARTED' "$LOG" || [ $i -ge 1000 ]; do sleep 0.01; i=$((i+1)); done
+		cur=$(wc -c < "$LOG")
+		head -c $((pos + 11 + 65536 - cur - 6)) /dev/zero | tr '\0' '\r'
+		printf '\ndone\n'; exit 1`
+	cmd := command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH"), "DEPLOY_API_TOKEN=canary-log-token-4321"}},
+		"run", "--tail", "5", "--", "/bin/sh", "-c", script, log.Name(), printed)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Run()
+	tail := deref(runPayloads(t, wantRequests(t, srv, 2))[1].Run.LogTail)
+	if tail != "\ndone" {
+		t.Errorf("log_tail %q, want %q", tail, "\ndone")
+	}
+}
+
+// TestRunDryRunTail: a dry run's requests, printed into the log, are not
+// the command's output.
+func TestRunDryRunTail(t *testing.T) {
+	log, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	cmd := command(t, runOpts{config: runConfig("http://127.0.0.1:9/hook")}, "run", "--dry-run", "--tail", "5", "--", "/bin/sh", "-c", "echo one; echo two")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(log.Name()); !bytes.Contains(b, []byte(`"log_tail":"one\ntwo"`)) {
+		t.Errorf("the outcome's log_tail is not the command's two lines:\n%s", b)
 	}
 }
 

@@ -83,3 +83,27 @@ func TestGlobalFlagBeatsEnv(t *testing.T) {
 		}
 	})
 }
+
+// TestLogBackOwnLines: jobnotify's own lines are kept up to the window's
+// size, newest last, and removed only where they are whole lines.
+func TestLogBackOwnLines(t *testing.T) {
+	l := &logBack{}
+	line := strings.Repeat("x", 1023) + "\n"
+	for range 100 {
+		l.wrote(line)
+	}
+	l.wrote("jobnotify: the last\n")
+	if l.ownSize > tailWindow || l.own[len(l.own)-1] != "jobnotify: the last\n" || len(l.own) < 60 {
+		t.Errorf("%d lines, %d bytes kept", len(l.own), l.ownSize)
+	}
+	for _, tc := range []struct{ in, line, want string }{
+		{"a\njobnotify: x\nb\n", "jobnotify: x\n", "a\nb\n"},
+		{"say jobnotify: x\nb\n", "jobnotify: x\n", "say jobnotify: x\nb\n"},         // not a whole line
+		{"jobnotify: x\nsay jobnotify: x\n", "jobnotify: x\n", "say jobnotify: x\n"}, // the last whole one
+		{"jobnotify: x", "jobnotify: x", ""},
+	} {
+		if got := string(removeLine([]byte(tc.in), tc.line)); got != tc.want {
+			t.Errorf("removeLine(%q, %q) = %q, want %q", tc.in, tc.line, got, tc.want)
+		}
+	}
+}

@@ -24,6 +24,14 @@ type Ring struct {
 	full bool
 }
 
+// Window returns a ring that holds b, the end of an output: cut says
+// that older output came before it, so that Tail treats b's first line
+// as the partial line it may be. It is for output read back whole, not
+// written.
+func Window(b []byte, cut bool) *Ring {
+	return &Ring{Size: len(b), buf: b, full: cut && len(b) > 0}
+}
+
 // Write keeps the end of p. It never fails.
 func (r *Ring) Write(p []byte) (int, error) {
 	n := len(p)

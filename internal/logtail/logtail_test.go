@@ -125,3 +125,18 @@ func TestTailWrappedBase64(t *testing.T) {
 		t.Errorf("tail %q", got)
 	}
 }
+
+// TestWindow: a window read back from a log drops its first line when
+// older output came before it, as a ring that wrapped does.
+func TestWindow(t *testing.T) {
+	id := func(s string) string { return s }
+	if got := Window([]byte("ret-tail\nnext\nlast"), true).Tail(10, 1000, 4, id, id); got != "next\nlast" {
+		t.Errorf("cut: %q", got)
+	}
+	if got := Window([]byte("first\nnext\nlast"), false).Tail(10, 1000, 4, id, id); got != "first\nnext\nlast" {
+		t.Errorf("whole: %q", got)
+	}
+	if got := Window(nil, true).Tail(10, 1000, 4, id, id); got != "" {
+		t.Errorf("empty: %q", got)
+	}
+}
