@@ -43,7 +43,7 @@ func (e *targetError) Unwrap() error { return e.err }
 
 // callTargets are the targets a call sends to: those --target (or
 // $JOBNOTIFY_TARGET) names, comma-separated or repeated; else the file's
-// default_targets; else the top level. --target ” is the top level,
+// default_targets; else the top level. --target '' is the top level,
 // whatever default_targets says.
 func (a *app) callTargets(c *cli.Context, f *config.File) ([]string, error) {
 	v, where, ok := a.value(c, "target")
@@ -56,11 +56,20 @@ func (a *app) callTargets(c *cli.Context, f *config.File) ([]string, error) {
 	var names []string
 	for _, n := range strings.Split(v, ",") {
 		n = strings.TrimSpace(n)
+		var err error
 		switch {
 		case n == "":
-			return nil, &config.Error{Where: where, Err: fmt.Errorf("an empty name in %q", v)}
+			err = &config.Error{Where: where, Err: fmt.Errorf("an empty name in %q", v)}
 		case slices.Contains(names, n):
-			return nil, &config.Error{Where: where, Err: fmt.Errorf("%s is named twice", n)}
+			err = &config.Error{Where: where, Err: fmt.Errorf("%s is named twice", n)}
+		}
+		if err != nil && strings.HasPrefix(where, "--") {
+			// The pipeline's own mistake, the same on every agent: never
+			// soft, unlike a --target the agent's config lacks.
+			return nil, &callError{err}
+		}
+		if err != nil {
+			return nil, err
 		}
 		names = append(names, n)
 	}

@@ -376,3 +376,21 @@ func TestTargetsSpoolKeepsOthersSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetsBadListNotSoft: a --target list that does not parse is the
+// pipeline's mistake, exit 2 even under soft fail; the same in
+// $JOBNOTIFY_TARGET is the agent's, and soft.
+func TestTargetsBadListNotSoft(t *testing.T) {
+	srv := newRecorder(t)
+	cfg := multiConfig("soft_fail = true", [2]string{"api", fmt.Sprintf("url = %q", srv.URL)})
+	for _, args := range [][]string{{"--target", "api,"}, {"--target", "api,api"}} {
+		r := jobnotify(t, runOpts{config: cfg}, append([]string{"send"}, args...)...)
+		wantCode(t, r, 2)
+	}
+	r := jobnotify(t, runOpts{config: cfg, env: []string{"JOBNOTIFY_TARGET=api,"}}, "send")
+	wantCode(t, r, 0)
+	wantStderr(t, r, "soft fail")
+	if n := len(srv.requests()); n != 0 {
+		t.Errorf("%d requests", n)
+	}
+}
