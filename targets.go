@@ -43,8 +43,8 @@ func (e *targetError) Unwrap() error { return e.err }
 
 // callTargets are the targets a call sends to: those --target (or
 // $JOBNOTIFY_TARGET) names, comma-separated or repeated; else the file's
-// default_targets; else the top level. --target ” is the top level,
-// whatever default_targets says.
+// default_targets; else the top level. An empty --target ("") is the
+// top level, whatever default_targets says.
 func (a *app) callTargets(c *cli.Context, f *config.File) ([]string, error) {
 	v, where, ok := a.value(c, "target")
 	switch {
