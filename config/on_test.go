@@ -9,7 +9,7 @@ import (
 // TestWants is each outcome word's truth table, the previous status
 // given or not.
 func TestWants(t *testing.T) {
-	statuses := []string{"SUCCESS", "FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT", "STARTED", "RUNNING", ""}
+	statuses := []string{"SUCCESS", "FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT", "STARTED", "START", "RUNNING", ""}
 	previous := []string{"", "SUCCESS", "FAILURE", "UNSTABLE", "ABORTED"}
 	for _, tc := range []struct {
 		word string
@@ -20,11 +20,11 @@ func TestWants(t *testing.T) {
 		{"failure", func(s, _ string) bool { return s == "FAILURE" }},
 		{"unstable", func(s, _ string) bool { return s == "UNSTABLE" }},
 		{"aborted", func(s, _ string) bool { return s == "ABORTED" || s == "NOT_BUILT" }},
-		{"started", func(s, _ string) bool { return s == "STARTED" || s == "RUNNING" || s == "" }},
-		{"changed", func(s, p string) bool { return s != "STARTED" && s != "RUNNING" && s != "" && s != p }},
+		{"started", func(s, _ string) bool { return s == "STARTED" || s == "START" || s == "RUNNING" || s == "" }},
+		{"changed", func(s, p string) bool { return s != "STARTED" && s != "START" && s != "RUNNING" && s != "" && s != p }},
 		{"fixed", func(s, p string) bool { return s == "SUCCESS" && p != "SUCCESS" }},
 		{"regression", func(s, p string) bool {
-			return s != "SUCCESS" && s != "STARTED" && s != "RUNNING" && s != "" && p == "SUCCESS"
+			return s != "SUCCESS" && s != "STARTED" && s != "START" && s != "RUNNING" && s != "" && p == "SUCCESS"
 		}},
 		{"still-failing", func(s, p string) bool { return s == "FAILURE" && p == "FAILURE" }},
 	} {
