@@ -91,13 +91,14 @@ type consoleSafe struct {
 
 func (c *consoleSafe) Write(p []byte) (int, error) {
 	text := notify.EscapeLines(p)
+	_, err := io.WriteString(c.w, text)
 	c.mu.Lock()
 	wrote := c.wrote
 	c.mu.Unlock()
 	if wrote != nil {
 		wrote(text)
 	}
-	if _, err := io.WriteString(c.w, text); err != nil {
+	if err != nil {
 		return 0, err
 	}
 	return len(p), nil

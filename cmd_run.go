@@ -398,11 +398,14 @@ func (r *runner) run() error {
 		status = "FAILURE"
 	}
 	if r.n != nil {
-		out.LogTail = r.tail()
 		if stopping {
+			out.LogTail = r.tail()
 			r.n.sendStopping(nctx, status, out, r.started)
 		} else {
+			// The tail once the start is through: read back from a log,
+			// it leaves out the start's line whenever that came.
 			<-r.started
+			out.LogTail = r.tail()
 			r.n.send(nctx, status, out)
 		}
 	}
@@ -683,6 +686,14 @@ func (l *logBack) ring() *logtail.Ring {
 		base = 0 // the log was truncated since: all of it is newer
 	}
 	from := max(base, st.Size()-tailWindow)
+	cut := from > base
+	if before := make([]byte, 1); !cut && from > 0 {
+		// Where the command started is the middle of a line when the
+		// log was truncated and grew back past it: its first line then
+		// is partial too.
+		_, err := l.f.ReadAt(before, from-1)
+		cut = err != nil || before[0] != '\n'
+	}
 	buf := make([]byte, st.Size()-from)
 	n, _ := l.f.ReadAt(buf, from)
 	buf = buf[:n]
@@ -691,21 +702,16 @@ func (l *logBack) ring() *logtail.Ring {
 		buf = removeLine(buf, line)
 	}
 	l.mu.Unlock()
-	return logtail.Window(buf, from > base)
+	return logtail.Window(buf, cut)
 }
 
-// removeLine removes from b the last whole line that is line (which
-// ends with its line break, if it has one).
+// removeLine removes from b the last occurrence of line (which ends
+// with its line break, if it has one), also where it does not start a
+// line: jobnotify's line can land between two writes of the command's,
+// in the middle of a secret that redact must then see whole.
 func removeLine(b []byte, line string) []byte {
-	for end := len(b); end > 0; {
-		i := bytes.LastIndex(b[:end], []byte(line))
-		switch {
-		case i < 0:
-			return b
-		case i == 0 || b[i-1] == '\n':
-			return append(b[:i], b[i+len(line):]...)
-		}
-		end = i + len(line) - 1
+	if i := bytes.LastIndex(b, []byte(line)); i >= 0 {
+		return append(b[:i], b[i+len(line):]...)
 	}
 	return b
 }

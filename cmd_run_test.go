@@ -753,10 +753,13 @@ func TestRunTailFromTheLog(t *testing.T) {
 	}
 
 	// A second run into the same log: its tail is its own output alone.
+	// (The first ended without a line break: in the log the second's
+	// first line would be the end of the first's last, and go.)
+	log.WriteString("\n")
 	srv.reset()
-	// jobnotify's own lines (not -q: the start's, here, which the
-	// command waits for) go to the log too, but not into the tail.
-	cmd = command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "10000", "--", "/bin/sh", "-c", "echo one; i=0; until grep -q 'jobnotify: STARTED' \"$0\" || [ $i -ge 1000 ]; do sleep 0.01; i=$((i+1)); done; echo two >&2", log.Name())
+	// jobnotify's own lines (not -q: the start's, here, which the tail
+	// is read after) go to the log too, but not into the tail.
+	cmd = command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH")}}, "run", "--tail", "10000", "--", "/bin/sh", "-c", "echo one; echo two >&2")
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
@@ -777,33 +780,62 @@ func TestRunTailFromTheLogCutsASecret(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the log is read back through /proc/self/fd on Linux")
 	}
-	// The start's answer waits for the command to have printed the
-	// secret, so that jobnotify's line about it comes after.
+	// The start is refused (a line of known length) once the command has
+	// printed the secret, so that jobnotify's line about it comes after.
 	printed := mkfifo(t, "printed")
 	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
 		os.ReadFile(printed)
+		w.WriteHeader(http.StatusBadRequest)
 	}, status(200))
+	own := "jobnotify: warning: STARTED notification: POST " + srv.URL + ": delivery failed after 1 attempt: 400 Bad Request (the exit status is the command's)\n"
 	log, err := os.Create(filepath.Join(t.TempDir(), "log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	// The window is the last 64 KiB: a run of carriage returns (a
-	// progress bar, to Tail nothing) places its start 5 characters into
-	// the secret.
-	script := `LOG=$0; FIFO=$1; pos=$(wc -c < "$LOG")
-		printf 'token=%s\n' "$DEPLOY_API_TOKEN"; echo > "$FIFO"
-		i=0; until grep -q 'jobnotify: STARTED' "$LOG" || [ $i -ge 1000 ]; do sleep 0.01; i=$((i+1)); done
-		cur=$(wc -c < "$LOG")
-		head -c $((pos + 11 + 65536 - cur - 6)) /dev/zero | tr '\0' '\r'
-		printf '\ndone\n'; exit 1`
+	// The window is the last 64 KiB of what follows the start: a line of
+	// 28 bytes with the secret, jobnotify's line, a run of carriage
+	// returns (a progress bar, to Tail nothing) and "\ndone\n". The run's
+	// length places the window's start 5 characters into the secret.
+	crs := 11 + 65536 - 28 - len(own) - 6
+	script := `printf 'token=%s\n' "$DEPLOY_API_TOKEN"; echo > "$0"
+		head -c "$1" /dev/zero | tr '\0' '\r'; printf '\ndone\n'; exit 1`
 	cmd := command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH"), "DEPLOY_API_TOKEN=canary-log-token-4321"}},
-		"run", "--tail", "5", "--", "/bin/sh", "-c", script, log.Name(), printed)
+		"run", "--tail", "5", "--", "/bin/sh", "-c", script, printed, strconv.Itoa(crs))
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.Run()
+	if b, _ := os.ReadFile(log.Name()); !bytes.Contains(b, []byte(own)) {
+		t.Fatalf("jobnotify's line is not %q:\n%q", own, b[max(0, len(b)-400):])
+	}
 	tail := deref(runPayloads(t, wantRequests(t, srv, 2))[1].Run.LogTail)
 	if tail != "\ndone" {
 		t.Errorf("log_tail %q, want %q", tail, "\ndone")
+	}
+}
+
+// TestRunTailFromATruncatedLog: a log truncated while the command runs,
+// and grown back past where it started, has a line, maybe a secret,
+// across that point: it is not in the tail, in part.
+func TestRunTailFromATruncatedLog(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the log is read back through /proc/self/fd on Linux")
+	}
+	srv := newRecorder(t)
+	log, err := os.OpenFile(filepath.Join(t.TempDir(), "log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	log.WriteString(strings.Repeat("an earlier step's line\n", 50)[:999] + "\n") // the command starts at 1000
+	script := `: > "$0"; head -c 990 /dev/zero | tr '\0' x; printf 'token=%s\ndone\n' "$DEPLOY_API_TOKEN"`
+	cmd := command(t, runOpts{config: runConfig(srv.URL), env: []string{"PATH=" + os.Getenv("PATH"), "DEPLOY_API_TOKEN=canary-log-token-4321"}},
+		"-q", "run", "--tail", "5", "--", "/bin/sh", "-c", script, log.Name())
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if tail := deref(runPayloads(t, wantRequests(t, srv, 2))[1].Run.LogTail); tail != "done" {
+		t.Errorf("log_tail %q, want %q", tail, "done")
 	}
 }
 

@@ -258,3 +258,25 @@ func TestChatRedirectThenRefused(t *testing.T) {
 		t.Errorf("%d spooled; %s\n%s", len(notifications(t, dir)), r.stdout, r.stderr)
 	}
 }
+
+// TestDeliveredAsTimeRunsOut: a 2xx is a delivery even when retry.max_time
+// ends while its body is still coming (read by -v): it is not spooled,
+// and no flush sends it again.
+func TestDeliveredAsTimeRunsOut(t *testing.T) {
+	for _, format := range []string{"slack", "jobnotify"} {
+		srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			<-r.Context().Done() // the body never ends
+		})
+		dir := filepath.Join(t.TempDir(), "spool")
+		cfg := strings.Replace(postOnceConfig(srv.URL+"/hook", format, dir), "timeout = \"300ms\"", "timeout = \"5s\"", 1)
+		cfg = strings.Replace(cfg, "[retry]\n", "[retry]\nmax_time = \"400ms\"\n", 1)
+		r := jobnotify(t, runOpts{config: cfg}, "-v", "send", "-s", "SUCCESS")
+		wantCode(t, r, 0)
+		wantRequests(t, srv, 1)
+		if n := len(notifications(t, dir)); n != 0 {
+			t.Errorf("%s: %d spooled\n%s", format, n, r.stderr)
+		}
+	}
+}

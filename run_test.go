@@ -85,7 +85,8 @@ func TestGlobalFlagBeatsEnv(t *testing.T) {
 }
 
 // TestLogBackOwnLines: jobnotify's own lines are kept up to the window's
-// size, newest last, and removed only where they are whole lines.
+// size, newest last, and removed where they are last, also between two
+// writes of one line of the command's.
 func TestLogBackOwnLines(t *testing.T) {
 	l := &logBack{}
 	line := strings.Repeat("x", 1023) + "\n"
@@ -98,8 +99,8 @@ func TestLogBackOwnLines(t *testing.T) {
 	}
 	for _, tc := range []struct{ in, line, want string }{
 		{"a\njobnotify: x\nb\n", "jobnotify: x\n", "a\nb\n"},
-		{"say jobnotify: x\nb\n", "jobnotify: x\n", "say jobnotify: x\nb\n"},         // not a whole line
-		{"jobnotify: x\nsay jobnotify: x\n", "jobnotify: x\n", "say jobnotify: x\n"}, // the last whole one
+		{"token=cana" + "jobnotify: x\n" + "ry\n", "jobnotify: x\n", "token=canary\n"}, // between two writes
+		{"jobnotify: x\nb jobnotify: x\n", "jobnotify: x\n", "jobnotify: x\nb "},       // the last one
 		{"jobnotify: x", "jobnotify: x", ""},
 	} {
 		if got := string(removeLine([]byte(tc.in), tc.line)); got != tc.want {

@@ -179,6 +179,24 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	if r.PostsOnce {
+		if t, ok := transport.(*http.Transport); ok {
+			// HTTP/1.1 alone: HTTP/2 resends a written request by
+			// itself after some stream resets, and telling the ones
+			// that posted nothing (REFUSED_STREAM, GOAWAY) from the one
+			// that may have (PROTOCOL_ERROR) is not exposed.
+			t = t.Clone()
+			t.Protocols = new(http.Protocols)
+			t.Protocols.SetHTTP1(true)
+			if t.TLSClientConfig != nil {
+				// A transport that spoke HTTP/2 before offers h2 in its
+				// TLS handshake: a server taking it would then get
+				// HTTP/1.1.
+				tc := t.TLSClientConfig.Clone()
+				tc.NextProtos = slices.DeleteFunc(slices.Clone(tc.NextProtos), func(p string) bool { return p == "h2" })
+				t.TLSClientConfig = tc
+			}
+			transport = t
+		}
 		transport = &postOnce{base: transport, wrote: &p.wrote}
 	}
 	rc := &retryablehttp.Client{
@@ -369,6 +387,9 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 	if resp != nil && p.c.Debug != nil {
 		p.debugResponse(resp)
 	}
+	if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return false, nil // delivered, even as max_time or a signal ends the send
+	}
 	retry, cause := classifyCause(resp, err, p.c.Timeout)
 	p.cause = cause
 	// Before the context's end is looked at: max_time, a signal or
@@ -416,22 +437,17 @@ func (p *policy) check(ctx context.Context, resp *http.Response, err error) (boo
 	return true, nil
 }
 
-// postOnce carries a chat message (Request.PostsOnce). For each round
-// trip it notes whether the whole request was written — the last one's
-// is what the attempt wrote: a redirect's first hop, answered, posted
-// nothing — and it keeps net/http from sending a written request again
-// by itself, which it does to a request with an Idempotency-Key on a
-// reused connection that broke (HTTP/1) and after an RST_STREAM (HTTP/2):
-// its body can be read again only while none of it was written, and its
-// connection is never reused.
+// postOnce carries a chat message (Request.PostsOnce), over HTTP/1.1.
+// For each round trip it notes whether the whole request was written —
+// the last one's is what the attempt wrote: a redirect's first hop,
+// answered, posted nothing — and it keeps net/http from sending a
+// written request again by itself, which it does to a request with an
+// Idempotency-Key on a reused connection that broke: the connection is
+// closed after each round trip, so none is reused.
 type postOnce struct {
 	base  http.RoundTripper
 	wrote *atomic.Bool
 }
-
-// errWritten is what a written chat message's body says when net/http
-// asks for it again, to resend it: the attempt's error.
-var errWritten = errors.New("the connection failed after the whole request was written")
 
 func (t *postOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 	var wrote atomic.Bool
@@ -441,14 +457,6 @@ func (t *postOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}}))
 	r.Close = true
-	if get := req.GetBody; get != nil {
-		r.GetBody = func() (io.ReadCloser, error) {
-			if wrote.Load() {
-				return nil, errWritten
-			}
-			return get()
-		}
-	}
 	resp, err := t.base.RoundTrip(r)
 	t.wrote.Store(wrote.Load())
 	return resp, err

@@ -76,6 +76,12 @@ func ParseTrace(parent, state string) (t *Trace, note string) {
 // gives them back, and must not send what a send would have refused.
 // note says what it dropped, as ParseTrace's does.
 func KeepTrace(h http.Header) (note string) {
+	// CloudEvents' binary mode has them as ce- attributes too: kept only
+	// when they are the valid ones, as the format wrote them.
+	if ce := h.Get("ce-traceparent"); ce != "" && ce != h.Get("traceparent") || traceparentProblem(ce) != "" {
+		h.Del("ce-traceparent")
+		h.Del("ce-tracestate")
+	}
 	parent, state := h.Get("traceparent"), h.Get("tracestate")
 	if parent == "" && state == "" {
 		return ""
@@ -87,6 +93,12 @@ func KeepTrace(h http.Header) (note string) {
 	}
 	t, note := ParseTrace(parent, state)
 	t.header(h)
+	if t == nil || h.Get("ce-tracestate") != ceHeader(t.State) {
+		h.Del("ce-tracestate")
+	}
+	if t == nil {
+		h.Del("ce-traceparent")
+	}
 	return strings.NewReplacer("TRACEPARENT", "its traceparent", "TRACESTATE", "its tracestate").Replace(note)
 }
 

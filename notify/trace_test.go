@@ -105,3 +105,25 @@ func TestKeepTrace(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepTraceCloudEvents: a spool file's ce-traceparent and
+// ce-tracestate stay only as the format wrote them, beside a valid trace.
+func TestKeepTraceCloudEvents(t *testing.T) {
+	for _, tc := range []struct {
+		h        http.Header
+		ceParent string
+		ceState  string
+	}{
+		{http.Header{"Traceparent": {validParent}, "Tracestate": {"rojo=1"}, "Ce-Traceparent": {validParent}, "Ce-Tracestate": {"rojo=1"}}, validParent, "rojo=1"},
+		{http.Header{"Traceparent": {validParent}, "Ce-Traceparent": {strings.Repeat("0", 300)}, "Ce-Tracestate": {"x=1"}}, "", ""},
+		{http.Header{"Ce-Traceparent": {validParent}, "Ce-Tracestate": {"rojo=1"}}, "", ""},
+		{http.Header{"Traceparent": {"garbage"}, "Ce-Traceparent": {"garbage"}}, "", ""},
+		{http.Header{"Traceparent": {validParent}, "Tracestate": {"Bad=1"}, "Ce-Traceparent": {validParent}, "Ce-Tracestate": {"Bad=1"}}, validParent, ""},
+	} {
+		in := tc.h.Clone()
+		KeepTrace(tc.h)
+		if tc.h.Get("Ce-Traceparent") != tc.ceParent || tc.h.Get("Ce-Tracestate") != tc.ceState {
+			t.Errorf("%v: kept %v", in, tc.h)
+		}
+	}
+}
