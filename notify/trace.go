@@ -76,30 +76,30 @@ func ParseTrace(parent, state string) (t *Trace, note string) {
 // gives them back, and must not send what a send would have refused.
 // note says what it dropped, as ParseTrace's does.
 func KeepTrace(h http.Header) (note string) {
-	// CloudEvents' binary mode has them as ce- attributes too: kept only
-	// when they are the valid ones, as the format wrote them.
-	if ce := h.Get("ce-traceparent"); ce != "" && ce != h.Get("traceparent") || traceparentProblem(ce) != "" {
-		h.Del("ce-traceparent")
-		h.Del("ce-tracestate")
-	}
 	parent, state := h.Get("traceparent"), h.Get("tracestate")
-	if parent == "" && state == "" {
-		return ""
+	ceParent, ceState := h.Get("ce-traceparent"), h.Get("ce-tracestate")
+	for _, k := range []string{"traceparent", "tracestate", "ce-traceparent", "ce-tracestate"} {
+		h.Del(k)
 	}
-	h.Del("traceparent")
-	h.Del("tracestate")
-	if parent == "" {
-		return "a tracestate without a traceparent: not sent"
+	var t *Trace
+	switch {
+	case parent == "" && state == "":
+	case parent == "":
+		note = "a tracestate without a traceparent: not sent"
+	default:
+		t, note = ParseTrace(parent, state)
+		note = strings.NewReplacer("TRACEPARENT", "its traceparent", "TRACESTATE", "its tracestate").Replace(note)
 	}
-	t, note := ParseTrace(parent, state)
 	t.header(h)
-	if t == nil || h.Get("ce-tracestate") != ceHeader(t.State) {
-		h.Del("ce-tracestate")
+	// CloudEvents' binary mode has them as ce- attributes too: kept only
+	// as the format wrote them from the trace kept.
+	if t != nil && ceParent == t.Parent {
+		h.Set("ce-traceparent", ceParent)
+		if ceState != "" && ceState == ceHeader(t.State) {
+			h.Set("ce-tracestate", ceState)
+		}
 	}
-	if t == nil {
-		h.Del("ce-traceparent")
-	}
-	return strings.NewReplacer("TRACEPARENT", "its traceparent", "TRACESTATE", "its tracestate").Replace(note)
+	return note
 }
 
 // traceparentProblem says what makes v no traceparent (W3C Trace
