@@ -214,7 +214,7 @@ func flagCandidates(flags []cli.Flag, given map[string]string, cur string) []can
 		if v, ok := f.(cli.VisibleFlag); ok && !v.IsVisible() {
 			continue
 		}
-		if _, again := f.(listFlag); !again && given[f.Names()[0]] != "" {
+		if _, again := f.(*listFlag); !again && given[f.Names()[0]] != "" {
 			continue
 		}
 		h := helpOf(f)

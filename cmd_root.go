@@ -142,9 +142,9 @@ func (a *app) usageError(c *cli.Context, err error, _ bool) error {
 	if m := invalidValue.FindStringSubmatch(msg); m != nil {
 		value, name := m[1], m[2]
 		switch f := lookupFlag(flags, name).(type) {
-		case intFlag:
+		case *intFlag:
 			return fmt.Errorf("%s: %q is not a whole number", helpOf(f).names[0], value)
-		case boolFlag:
+		case *boolFlag:
 			return fmt.Errorf("%s: %q is not true or false", helpOf(f).names[0], value)
 		}
 	}

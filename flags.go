@@ -15,6 +15,7 @@ import (
 
 // flagHelp is how a flag is shown.
 type flagHelp struct {
+	raw         []string // as urfave/cli knows them: "status", "s"
 	names       []string // with their dashes, the long name first: "--status", "-s"
 	placeholder string   // what its value is called ("STATUS"); "" when it takes none
 	usage       string   // what it does, without the backquotes
@@ -72,15 +73,42 @@ type (
 	}
 )
 
-func (f stringFlag) String() string { return f.help.String() }
-func (f boolFlag) String() string   { return f.help.String() }
-func (f intFlag) String() string    { return f.help.String() }
-func (f listFlag) String() string   { return f.help.String() }
+func (f *stringFlag) String() string { return f.help.String() }
+func (f *boolFlag) String() string   { return f.help.String() }
+func (f *intFlag) String() string    { return f.help.String() }
+func (f *listFlag) String() string   { return f.help.String() }
 
-func (f stringFlag) helpOf() flagHelp { return f.help }
-func (f boolFlag) helpOf() flagHelp   { return f.help }
-func (f intFlag) helpOf() flagHelp    { return f.help }
-func (f listFlag) helpOf() flagHelp   { return f.help }
+func (f *stringFlag) helpOf() flagHelp { return f.help }
+func (f *boolFlag) helpOf() flagHelp   { return f.help }
+func (f *intFlag) helpOf() flagHelp    { return f.help }
+func (f *listFlag) helpOf() flagHelp   { return f.help }
+
+// Names are the flag's names, worked out once. urfave/cli asks for them
+// over and over — to parse, for each flag's IsSet, in every lookup — and
+// its own Names runs a regular expression over each name every time:
+// with send's 30 flags, a few thousand runs, a tenth of a small send.
+func (f *stringFlag) Names() []string { return f.help.raw }
+func (f *boolFlag) Names() []string   { return f.help.raw }
+func (f *intFlag) Names() []string    { return f.help.raw }
+func (f *listFlag) Names() []string   { return f.help.raw }
+
+// aliasFlag is the hidden flag of a repeatable flag's short form (see
+// show), with its name worked out once too.
+type aliasFlag struct {
+	*cli.GenericFlag
+	raw []string
+}
+
+func (f *aliasFlag) Names() []string { return f.raw }
+
+// The help flag urfave/cli adds to every command is shown, and named, as
+// jobnotify's own flags are. It is wrapped once, for the process: it is
+// urfave/cli's global.
+func init() {
+	if f, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
+		cli.HelpFlag = wrap(f, "")[0]
+	}
+}
 
 // helpOf returns how f is shown; a flag that show did not wrap (urfave's
 // own --help) is described from what it says of itself.
@@ -122,42 +150,50 @@ func list(c *cli.Context, name string) []string {
 }
 
 // show wraps each flag to be shown by its flagHelp, and takes its
-// variable (see takeEnvVar). A repeatable flag's short form
-// becomes a hidden flag of its own that adds to the same list: urfave/cli
-// refuses two forms of one flag on a command line, and -f a --field b is
-// how a repeatable flag is used.
+// variable (see takeEnvVar).
 func (a *app) show(flags []cli.Flag) []cli.Flag {
 	out := make([]cli.Flag, 0, len(flags))
 	for _, f := range flags {
-		h := flagHelp{names: dashed(f.Names()), env: a.takeEnvVar(f)}
-		switch f := f.(type) {
-		case *cli.StringFlag:
-			h.placeholder, h.usage = placeholder(f.Usage, true)
-			h.def = cmp.Or(f.DefaultText, f.Value)
-			out = append(out, stringFlag{f, h})
-		case *cli.BoolFlag:
-			h.usage = f.Usage
-			out = append(out, boolFlag{f, h})
-		case *cli.IntFlag:
-			h.placeholder, h.usage = placeholder(f.Usage, true)
-			if h.def = f.DefaultText; h.def == "" && f.Value != 0 {
-				h.def = strconv.Itoa(f.Value)
-			}
-			out = append(out, intFlag{f, h})
-		case *cli.GenericFlag:
-			h.placeholder, h.usage = placeholder(f.Usage, true)
-			h.def = f.DefaultText
-			aliases := f.Aliases
-			f.Aliases = nil
-			out = append(out, listFlag{f, h})
-			for _, alias := range aliases {
-				out = append(out, &cli.GenericFlag{Name: alias, Value: f.Value, Usage: f.Usage, Hidden: true})
-			}
-		default:
-			out = append(out, f)
-		}
+		out = append(out, wrap(f, a.takeEnvVar(f))...)
 	}
 	return out
+}
+
+// wrap returns f wrapped to be shown by its flagHelp, env its variable;
+// a flag that is wrapped already, or of another kind, as it is. A
+// repeatable flag's short form becomes a hidden flag of its own that adds
+// to the same list: urfave/cli refuses two forms of one flag on a command
+// line, and -f a --field b is how a repeatable flag is used.
+func wrap(f cli.Flag, env string) []cli.Flag {
+	raw := f.Names()
+	h := flagHelp{raw: raw, names: dashed(raw), env: env}
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		h.placeholder, h.usage = placeholder(f.Usage, true)
+		h.def = cmp.Or(f.DefaultText, f.Value)
+		return []cli.Flag{&stringFlag{f, h}}
+	case *cli.BoolFlag:
+		h.usage = f.Usage
+		return []cli.Flag{&boolFlag{f, h}}
+	case *cli.IntFlag:
+		h.placeholder, h.usage = placeholder(f.Usage, true)
+		if h.def = f.DefaultText; h.def == "" && f.Value != 0 {
+			h.def = strconv.Itoa(f.Value)
+		}
+		return []cli.Flag{&intFlag{f, h}}
+	case *cli.GenericFlag:
+		h.placeholder, h.usage = placeholder(f.Usage, true)
+		h.def = f.DefaultText
+		aliases := f.Aliases
+		f.Aliases = nil
+		h.raw = raw[:1]
+		out := []cli.Flag{&listFlag{f, h}}
+		for _, alias := range aliases {
+			out = append(out, &aliasFlag{&cli.GenericFlag{Name: alias, Value: f.Value, Usage: f.Usage, Hidden: true}, []string{alias}})
+		}
+		return out
+	}
+	return []cli.Flag{f}
 }
 
 // placeholder takes a flag's value name out of the backquotes of its

@@ -22,7 +22,7 @@ func TestFlagsNameTheirValue(t *testing.T) {
 		for _, f := range flags {
 			h := helpOf(f)
 			name := level + " " + h.names[0]
-			_, isBool := f.(boolFlag)
+			_, isBool := f.(*boolFlag)
 			switch {
 			case isBool && h.def != "":
 				t.Errorf("%s: a boolean with a default %q", name, h.def)

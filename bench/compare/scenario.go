@@ -117,9 +117,11 @@ func writeOutput(path string, size int) error {
 	return f.Close()
 }
 
-// prepare writes the config, the bodies and, by running jobnotify --dry-run,
-// the exact small payload that curl and bench/minpost send in its place.
-func prepare(o options, env []string) (*files, error) {
+// prepare writes the config, the bodies, the command output of groups 5
+// and 5b when withOutput is set (1 GiB), and, by running jobnotify
+// --dry-run, the exact small payload that curl and bench/minpost send in
+// its place.
+func prepare(o options, env []string, withOutput bool) (*files, error) {
 	f := &files{
 		config:       filepath.Join(o.dir, "config.toml"),
 		hook:         strings.TrimRight(o.url, "/") + "/pipeline/status",
@@ -173,8 +175,10 @@ breaker = { failures = 0 }
 	if f.size10, err = writeBody(f.body10, 10<<20); err != nil {
 		return nil, err
 	}
-	if err := writeOutput(f.output, outputSize); err != nil {
-		return nil, err
+	if withOutput {
+		if err := writeOutput(f.output, outputSize); err != nil {
+			return nil, err
+		}
 	}
 	// Three failed sends open the outage target's breaker.
 	for range 3 {
