@@ -126,6 +126,6 @@ func (a *app) spooledRequest(f *config.File, name string, rec *spool.Record) (*c
 	}
 	e := notify.EndpointOf(s)
 	e.Format = rec.Format // the format of its bytes: how they are retried
-	req, err := notify.NewRequest(e, rec.Method, rec.ID, rec.Body, rec.Query, getVersion(), rec.Header)
+	req, err := notify.NewRequest(e, rec.Method, rec.ID, notify.PiecesOf(rec.Body), rec.Query, getVersion(), rec.Header)
 	return s, req, err
 }

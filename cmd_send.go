@@ -673,7 +673,7 @@ func (a *app) readBody(ctx context.Context, arg string, limit int64) (text, wher
 func (a *app) spoolRecord(s *config.Settings, req *notify.Request, inputs []string) (*spool.Record, *redact.Redactor, string) {
 	rec := &spool.Record{
 		Target: s.Target, Format: s.Format, Method: req.Method, ID: req.ID,
-		Created: time.Now().UTC(), Query: req.Query, Body: req.Body, Header: req.FormatHeader,
+		Created: time.Now().UTC(), Query: req.Query, Body: req.Body.Bytes(), Header: req.FormatHeader,
 	}
 	if s.SecretFields {
 		// Whatever the format made of them (escaped, upper-cased by a

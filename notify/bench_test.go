@@ -96,8 +96,8 @@ func BenchmarkBuild(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(r.Body) < len(text) {
-					b.Fatalf("body of %d bytes, want at least %d", len(r.Body), len(text))
+				if r.Body.Len() < len(text) {
+					b.Fatalf("body of %d bytes, want at least %d", r.Body.Len(), len(text))
 				}
 			}
 		})

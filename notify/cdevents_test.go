@@ -289,8 +289,8 @@ func TestCDEventsSchemaStructure(t *testing.T) {
 								if err != nil {
 									t.Fatalf("Build: %v", err)
 								}
-								cdCheck(t, r.Body, r.Header.Get, "dev.cdevents."+w.typ+".0.3.0", w.outcome)
-								ev := ftObject(t, r.Body)
+								cdCheck(t, r.Body.Bytes(), r.Header.Get, "dev.cdevents."+w.typ+".0.3.0", w.outcome)
+								ev := ftObject(t, r.Body.Bytes())
 								if w.outcome == "failure" {
 									want := body
 									if run {
@@ -393,10 +393,10 @@ func TestCDEventsGoldensSatisfyTheSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev := ftObject(t, r.Body)
+			ev := ftObject(t, r.Body.Bytes())
 			typ, _ := ftGet(ev, "context", "type").(string)
 			outcome, _ := ftGet(ev, "subject", "content", "outcome").(string)
-			cdCheck(t, r.Body, r.Header.Get, typ, outcome)
+			cdCheck(t, r.Body.Bytes(), r.Header.Get, typ, outcome)
 		})
 	}
 }
@@ -426,7 +426,7 @@ func TestCDEventsOutsideCI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := ftObject(t, r.Body)
+	ev := ftObject(t, r.Body.Bytes())
 	for _, e := range cdValidate("$", ev, cdSchemas["dev.cdevents.pipelinerun.started.0.3.0"]) {
 		t.Error(e)
 	}
@@ -454,7 +454,7 @@ func TestCDEventsTaskRunOutsideJenkins(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev := ftObject(t, r.Body)
+		ev := ftObject(t, r.Body.Bytes())
 		for _, e := range cdValidate("$", ev, cdSchemas["dev.cdevents.taskrun.finished.0.3.0"]) {
 			t.Error(e)
 		}

@@ -50,7 +50,7 @@ func buildFormatted(f formatter, c envcollect.Context, s *config.Settings, in In
 	if err != nil {
 		return nil, err
 	}
-	return NewRequest(EndpointOf(s), s.Method, in.ID, body, "", version, in.Trace.header(h))
+	return NewRequest(EndpointOf(s), s.Method, in.ID, PiecesOf(body), "", version, in.Trace.header(h))
 }
 
 // env returns a variable of the filtered environment.

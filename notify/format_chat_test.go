@@ -207,7 +207,7 @@ func chatBody(tb testing.TB, format string, environ []string, toml, message stri
 	if err != nil {
 		tb.Fatalf("Build: %v", err)
 	}
-	return r.Body
+	return r.Body.Bytes()
 }
 
 // TestChatMarkdown: with markdown = true (at the top level or for the
@@ -243,7 +243,7 @@ func TestChatMarkdown(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				m := ftObject(t, r.Body)
+				m := ftObject(t, r.Body.Bytes())
 				raw := false
 				for p, str := range chatStrings(m) {
 					if strings.Contains(str, msg) {

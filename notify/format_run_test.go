@@ -86,7 +86,7 @@ func TestRunJobStatusNotification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := ftRun(t, "job-status-notification", jenkinsEnv(t), "", tt.status, tt.run)
-			p := ftObject(t, r.Body)
+			p := ftObject(t, r.Body.Bytes())
 			got := map[string]string{}
 			for k, v := range p {
 				s, ok := v.(string)
@@ -138,7 +138,7 @@ func TestRunNotificationPlugin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := ftRun(t, "notification-plugin", jenkinsEnv(t), "", tt.status, tt.run)
 			var p map[string]any
-			dec := json.NewDecoder(strings.NewReader(string(r.Body)))
+			dec := json.NewDecoder(strings.NewReader(string(r.Body.Bytes())))
 			dec.UseNumber()
 			if err := dec.Decode(&p); err != nil {
 				t.Fatal(err)
@@ -175,7 +175,7 @@ func TestCDEventsRunPairSharesSubject(t *testing.T) {
 				if start.Header.Get("Ce-Id") == end.Header.Get("Ce-Id") {
 					t.Fatal("the two notifications have one id: the test shows nothing")
 				}
-				evs := []map[string]any{ftObject(t, start.Body), ftObject(t, end.Body)}
+				evs := []map[string]any{ftObject(t, start.Body.Bytes()), ftObject(t, end.Body.Bytes())}
 				for i, r := range []*Request{start, end} {
 					typ, _ := ftGet(evs[i], "context", "type").(string)
 					outcome, _ := ftGet(evs[i], "subject", "content", "outcome").(string)
@@ -246,7 +246,7 @@ func TestCDEventsRunErrors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ev := ftObject(t, r.Body)
+				ev := ftObject(t, r.Body.Bytes())
 				if got := ftGet(ev, "subject", "content", "errors"); got != tt.want {
 					t.Errorf("errors: got %#v, want %#v", got, tt.want)
 				}
@@ -267,7 +267,7 @@ func TestCloudEventsCarryRun(t *testing.T) {
 		for _, run := range []*Run{goldenRunStart, goldenRunFailure} {
 			t.Run(fmt.Sprintf("%s/outcome=%v", mode, run.Outcome), func(t *testing.T) {
 				r := ftRun(t, "cloudevents", jenkinsEnv(t), "cloudevents_mode = \""+mode+"\"", "FAILURE", run)
-				doc := decodeJSON(t, "the event", r.Body)
+				doc := decodeJSON(t, "the event", r.Body.Bytes())
 				data := doc
 				if mode == "structured" {
 					data = ftGet(doc, "data")
@@ -299,7 +299,7 @@ func TestTemplateReadsRun(t *testing.T) {
 		{goldenRunFailure, "make " + testRunID + " exit 2 after 62400ms"},
 	} {
 		r := ftRun(t, "template", jenkinsEnv(t), strings.TrimPrefix(toml, "format = \"template\"\n"), "FAILURE", tt.run)
-		if got := string(r.Body); got != tt.want {
+		if got := string(r.Body.Bytes()); got != tt.want {
 			t.Errorf("got %q, want %q", got, tt.want)
 		}
 	}
@@ -353,7 +353,7 @@ func TestChatRunLine(t *testing.T) {
 	for _, tt := range tests {
 		for format, path := range chatLines {
 			t.Run(tt.status+"/"+format, func(t *testing.T) {
-				m := ftObject(t, ftRun(t, format, jenkinsEnv(t), "", tt.status, tt.run).Body)
+				m := ftObject(t, ftRun(t, format, jenkinsEnv(t), "", tt.status, tt.run).Body.Bytes())
 				line, _ := ftGet(m, path...).(string)
 				head, _, _ := strings.Cut(line, "\n")
 				if format == "teams" || format == "discord" {
@@ -423,7 +423,7 @@ func TestChatRunTailPlainText(t *testing.T) {
 	run := runOutcome(intPtr(1), "", hostileTail)
 	msgs := map[string]map[string]any{}
 	for format := range chatLines {
-		msgs[format] = ftObject(t, ftRun(t, format, hostileEnv(t), "", "FAILURE", run).Body)
+		msgs[format] = ftObject(t, ftRun(t, format, hostileEnv(t), "", "FAILURE", run).Body.Bytes())
 	}
 
 	t.Run("slack", func(t *testing.T) {
@@ -533,8 +533,8 @@ func htmlUnescape(s string) string {
 // Cards library: every line of the log on a line of its own, indented as
 // it was, no link, and no code block (whose text would show the escapes).
 func TestTeamsRunTailRenders(t *testing.T) {
-	msg := ftRun(t, "teams", jenkinsEnv(t), "", "FAILURE", runOutcome(intPtr(1), "", hostileTail)).Body
-	golden := ftRun(t, "teams", jenkinsEnv(t), "", "FAILURE", goldenRunFailure).Body
+	msg := ftRun(t, "teams", jenkinsEnv(t), "", "FAILURE", runOutcome(intPtr(1), "", hostileTail)).Body.Bytes()
+	golden := ftRun(t, "teams", jenkinsEnv(t), "", "FAILURE", goldenRunFailure).Body.Bytes()
 	cards := renderTeams(t, msg, golden)
 	for i, tail := range []string{hostileTail, goldenTail} {
 		c := cards[i]
@@ -595,7 +595,7 @@ func TestChatRunTailCut(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				m := ftObject(t, r.Body)
+				m := ftObject(t, r.Body.Bytes())
 				got := chatTail(t, tt.format, m)
 				if n := utf8.RuneCountInString(got); n > tt.max {
 					t.Errorf("got %d characters, want at most %d", n, tt.max)
@@ -708,7 +708,7 @@ func TestPayloadSchemaLiveRun(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				p := decodeJSON(t, "the payload", r.Body)
+				p := decodeJSON(t, "the payload", r.Body.Bytes())
 				validatePayload(t, sch, "the payload", p)
 				if got := ftGet(p, "run", "id"); got != testRunID {
 					t.Errorf("run.id: got %v, want %s", got, testRunID)
@@ -734,7 +734,7 @@ func TestChatRunCommandPlainText(t *testing.T) {
 	for format := range chatLines {
 		for _, run := range []*Run{{ID: testRunID, Command: name}, {ID: testRunID, Command: name, Outcome: true, ExitCode: intPtr(1), Duration: time.Second}} {
 			t.Run(fmt.Sprintf("%s/outcome=%v", format, run.Outcome), func(t *testing.T) {
-				m := ftObject(t, ftRun(t, format, hostileEnv(t), "", "FAILURE", run).Body)
+				m := ftObject(t, ftRun(t, format, hostileEnv(t), "", "FAILURE", run).Body.Bytes())
 				var shown strings.Builder
 				for p, s := range chatStrings(m) {
 					for _, bad := range chatProblems[format](s) {

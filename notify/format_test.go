@@ -91,7 +91,7 @@ var formatCases = []formatCase{
 					t.Errorf("%s: got %q, want none in structured mode", h, v)
 				}
 			}
-			ev := ftObject(t, r.Body)
+			ev := ftObject(t, r.Body.Bytes())
 			want := map[string]any{
 				"specversion": "1.0", "id": testID, "source": "https://ci.example.com/job/team/job/app/",
 				"type": "dev.jobnotify.build.success", "time": "2026-11-27T03:20:00Z", "subject": "team/app",
@@ -114,7 +114,7 @@ var formatCases = []formatCase{
 			ftHeader(t, r, "Ce-Type", "dev.jobnotify.build.success")
 			ftHeader(t, r, "Ce-Time", "2026-11-27T03:20:00Z")
 			ftHeader(t, r, "Ce-Subject", "team/app")
-			if p := ftObject(t, r.Body); p["id"] != testID || p["message"] != "deployed" {
+			if p := ftObject(t, r.Body.Bytes()); p["id"] != testID || p["message"] != "deployed" {
 				t.Errorf("body: got %v, want the jobnotify payload", p)
 			}
 		},
@@ -139,7 +139,7 @@ var formatCases = []formatCase{
 		name: "format-template-json.json", toml: goldenJSONTemplate, status: "SUCCESS", fields: []string{"deploy.region=eu-west-1", "deploy.replicas:=3"},
 		check: func(t *testing.T, r *Request) {
 			ftHeader(t, r, "Content-Type", "application/json")
-			got := ftObject(t, r.Body)
+			got := ftObject(t, r.Body.Bytes())
 			want := map[string]string{"text": "SUCCESS team/app #42", "branch": "none", "commit": "0123456", "author": "alice",
 				"title": "ADD THE <NEW> & IMPROVED DEPLOY", "note": ""}
 			for k, v := range want {
@@ -154,7 +154,7 @@ var formatCases = []formatCase{
 		check: func(t *testing.T, r *Request) {
 			ftHeader(t, r, "Content-Type", "text/plain; charset=utf-8")
 			want := "FAILURE: team/app #42 (failure) at 0123456\nChange #17: Add the <new> & improved deploy\nintegration tests failed\n"
-			if string(r.Body) != want {
+			if string(r.Body.Bytes()) != want {
 				t.Errorf("got %q, want %q", r.Body, want)
 			}
 		},
@@ -214,7 +214,7 @@ func TestGoldenFormats(t *testing.T) {
 			out := formatGolden(t, fc.name, r)
 			golden(t, fc.name, out)
 			assertNoCanary(t, fc.name, out)
-			if ct := r.Header.Get("Content-Type"); isJSONType(ct) && !json.Valid(r.Body) {
+			if ct := r.Header.Get("Content-Type"); isJSONType(ct) && !json.Valid(r.Body.Bytes()) {
 				t.Errorf("Content-Type %s, but the body is not JSON: %s", ct, r.Body)
 			}
 			if fc.check != nil {
@@ -246,7 +246,7 @@ func formatGolden(tb testing.TB, name string, r *Request) []byte {
 			b.WriteString(k + ": " + strings.Join(h[k], ", ") + "\n")
 		}
 		b.WriteString("\n")
-		b.Write(r.Body)
+		b.Write(r.Body.Bytes())
 		return b.Bytes()
 	}
 	headers := map[string]string{}
@@ -256,7 +256,7 @@ func formatGolden(tb testing.TB, name string, r *Request) []byte {
 	doc := struct {
 		Headers map[string]string `json:"headers"`
 		Body    json.RawMessage   `json:"body"`
-	}{headers, r.Body}
+	}{headers, r.Body.Bytes()}
 	compact, err := fastjson.Marshal(doc)
 	if err != nil {
 		tb.Fatalf("the body is not JSON: %v\n%s", err, r.Body)
@@ -327,7 +327,7 @@ func ftChat(tb testing.TB, format string, environ []string, status, body string)
 	if got := r.Header.Get("Content-Type"); got != "application/json" {
 		tb.Errorf("Content-Type: got %q, want application/json", got)
 	}
-	return ftObject(tb, r.Body)
+	return ftObject(tb, r.Body.Bytes())
 }
 
 // The line reads well outside Jenkins too: only what is there is shown.
@@ -522,7 +522,7 @@ func TestChatFromFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := ftObject(t, r.Body)
+	m := ftObject(t, r.Body.Bytes())
 	if got, want := ftGet(m, "content"), "✅ **SUCCESS** · deploy [#7](<https://ci.example.org/runs/7>) · `abcdef0` — done"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -595,7 +595,7 @@ func TestTemplate(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got error %v, want none", err)
 			}
-			if got := string(r.Body); got != tt.want {
+			if got := string(r.Body.Bytes()); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 			if got, want := r.Header.Get("Content-Type"), cmpOr(tt.contentType, "application/json"); got != want {

@@ -318,7 +318,7 @@ func TestGoldenPayloads(t *testing.T) {
 				t.Fatalf("Build: %v", err)
 			}
 			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, r.Body, "", "  "); err != nil {
+			if err := json.Indent(&pretty, r.Body.Bytes(), "", "  "); err != nil {
 				t.Fatalf("the body is not JSON: %v\n%s", err, r.Body)
 			}
 			pretty.WriteByte('\n')
@@ -705,7 +705,7 @@ func TestPayloadIDIsJobnotifys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := jsonOf(t, string(r.Body)).(map[string]any)
+	p := jsonOf(t, string(r.Body.Bytes())).(map[string]any)
 	if p["schema"] != Schema {
 		t.Errorf("got schema %v, want %s", p["schema"], Schema)
 	}
@@ -803,7 +803,7 @@ func TestRawValuesInPayload(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, want := range tt.raw {
-				if !bytes.Contains(r.Body, []byte(want)) {
+				if !bytes.Contains(r.Body.Bytes(), []byte(want)) {
 					t.Errorf("the body does not carry %s verbatim", human.Cut(want, 60))
 				}
 			}
@@ -818,7 +818,7 @@ func TestRawValuesInPayload(t *testing.T) {
 				t.Fatal(err)
 			}
 			var compact bytes.Buffer
-			if err := json.Compact(&compact, r.Body); err != nil {
+			if err := json.Compact(&compact, r.Body.Bytes()); err != nil {
 				t.Fatalf("the body is not JSON: %v", err)
 			}
 			if !bytes.Equal(compact.Bytes(), want) {

@@ -33,7 +33,7 @@ func TestPostOnceHTTP1(t *testing.T) {
 	for _, format := range []string{"slack", "discord", "jobnotify", "cloudevents"} {
 		c := NewClient(2*time.Second, config.Retry{Attempts: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond, MaxTime: 5 * time.Second})
 		c.Transport = srv.Client().Transport.(*http.Transport).Clone()
-		r, err := NewRequest(Endpoint{URL: srv.URL + "/hook", Format: format}, http.MethodPost, "id-1", []byte(`{"text":"hi"}`), "", "test")
+		r, err := NewRequest(Endpoint{URL: srv.URL + "/hook", Format: format}, http.MethodPost, "id-1", NewPieces(`{"text":"hi"}`), "", "test")
 		if err != nil {
 			t.Fatal(err)
 		}

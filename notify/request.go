@@ -27,7 +27,7 @@ type Request struct {
 	URL     string      // the full URL, with the payload's query for GET
 	Host    string      // a Host header override; "" for the URL's host
 	Header  http.Header // every header sent, defaults included
-	Body    []byte      // nil for GET
+	Body    Pieces      // none for GET
 	Query   string      // GET: the payload's query parameters, also in URL
 	ID      string
 	Signing config.Signing
@@ -55,12 +55,16 @@ func Build(c envcollect.Context, s *config.Settings, in Input, version string) (
 	if err != nil {
 		return nil, err
 	}
-	var body []byte
+	var body Pieces
 	var query string
 	if s.Method == http.MethodGet {
 		query = Query(p)
-	} else if body, err = fastjson.EncodeObject(p); err != nil { // the body's large values written through
-		return nil, &InputError{Where: "payload", Err: err}
+	} else {
+		parts, err := fastjson.EncodeObject(p) // the body's large values in place, not copied
+		if err != nil {
+			return nil, &InputError{Where: "payload", Err: err}
+		}
+		body = NewPieces(parts...)
 	}
 	return NewRequest(EndpointOf(s), s.Method, in.ID, body, query, version, in.Trace.header(nil))
 }
@@ -87,7 +91,7 @@ func EndpointOf(s *config.Settings) Endpoint {
 //
 // formatHeader holds headers a payload format sets (its Content-Type,
 // CloudEvents attributes); configured headers still win over them.
-func NewRequest(e Endpoint, method, id string, body []byte, query, version string, formatHeader ...http.Header) (*Request, error) {
+func NewRequest(e Endpoint, method, id string, body Pieces, query, version string, formatHeader ...http.Header) (*Request, error) {
 	u, err := url.Parse(e.URL)
 	if err != nil {
 		return nil, &InputError{Where: "url", Err: errors.New("not a valid URL")}
@@ -236,7 +240,7 @@ type Shown struct {
 	URL    string
 	Host   string      // a Host override; "" for the URL's host
 	Header http.Header // every header sent, sensitive values as ***
-	Body   []byte      // nil for none
+	Body   Pieces      // none for GET
 }
 
 // Show returns the request as a dry run shows it. It is the one place that
@@ -259,8 +263,8 @@ func (r *Request) Dump(w io.Writer) error {
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
-	if len(s.Body) > 0 {
-		if _, err := w.Write(s.Body); err != nil {
+	if s.Body.Len() > 0 {
+		if _, err := s.Body.WriteTo(w); err != nil {
 			return err
 		}
 		_, err := io.WriteString(w, "\n")
@@ -283,12 +287,12 @@ func (s *Shown) MarshalJSON() ([]byte, error) {
 		headers["Host"] = s.Host
 	}
 	var body any
-	switch {
-	case len(s.Body) == 0:
-	case json.Valid(s.Body):
-		body = json.RawMessage(s.Body)
+	switch b := s.Body.Bytes(); {
+	case len(b) == 0:
+	case json.Valid(b):
+		body = json.RawMessage(b)
 	default:
-		body = string(s.Body)
+		body = string(b)
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

@@ -26,7 +26,7 @@ func TestGoldenGetQuery(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
-	if r.Body != nil {
+	if r.Body.Bytes() != nil {
 		t.Errorf("Body: got %q, want nil for GET", r.Body)
 	}
 	u, err := url.Parse(r.URL)
@@ -220,7 +220,7 @@ x-team = "platform"`,
 			if r.Host != tt.wantHost {
 				t.Errorf("Host: got %q, want %q", r.Host, tt.wantHost)
 			}
-			if got := r.Body != nil; got != tt.wantBody {
+			if got := r.Body.Bytes() != nil; got != tt.wantBody {
 				t.Errorf("has a body: got %v, want %v", got, tt.wantBody)
 			}
 			if r.ID != testID {
@@ -231,7 +231,7 @@ x-team = "platform"`,
 			}
 			if tt.wantBody {
 				var p map[string]any
-				if err := json.Unmarshal(r.Body, &p); err != nil || p["id"] != testID {
+				if err := json.Unmarshal(r.Body.Bytes(), &p); err != nil || p["id"] != testID {
 					t.Errorf("Body: got %s (%v), want the JSON payload", r.Body, err)
 				}
 				if r.URL != u {
@@ -368,7 +368,7 @@ func TestDump(t *testing.T) {
 			"Content-Type":  {"application/json"},
 			"B-Multi":       {"one", "two"},
 		},
-		Body:    []byte(`{"a":1}`),
+		Body:    NewPieces(`{"a":1}`),
 		display: "http://127.0.0.1/x?t=***",
 	}
 	var buf bytes.Buffer
@@ -390,7 +390,7 @@ X-Api-Key: ***
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 
-	r.Body, r.Host = nil, ""
+	r.Body, r.Host = Pieces{}, ""
 	buf.Reset()
 	if err := r.Dump(&buf); err != nil {
 		t.Fatal(err)
@@ -414,7 +414,7 @@ func TestRequestWhere(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewRequest(Endpoint{URL: tt.url, Target: tt.target}, tt.method, "id", nil, tt.query, "test")
+			r, err := NewRequest(Endpoint{URL: tt.url, Target: tt.target}, tt.method, "id", Pieces{}, tt.query, "test")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -440,7 +440,7 @@ func TestShowJSON(t *testing.T) {
 			"B-Multi":       {"one", "two"},
 		},
 		Signing: config.Signing{Header: "x-sig"},
-		Body:    []byte("{\n  \"a\": \"<b> & c\"\n}"),
+		Body:    NewPieces("{\n  \"a\": \"<b> & c\"\n}"),
 		display: "http://127.0.0.1/x?t=***",
 	}
 	tests := []struct {
@@ -448,13 +448,13 @@ func TestShowJSON(t *testing.T) {
 		body []byte
 		want string
 	}{
-		{"JSON body", r.Body, `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"},"body":{"a":"<b> & c"}}`},
+		{"JSON body", r.Body.Bytes(), `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"},"body":{"a":"<b> & c"}}`},
 		{"text body", []byte("done <ok>\n"), `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"},"body":"done <ok>\n"}`},
 		{"no body", nil, `{"method":"PUT","url":"http://127.0.0.1/x?t=***","headers":{"Authorization":"***","B-Multi":"one, two","Content-Type":"application/json","Host":"hooks.example.com","X-Sig":"***"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r.Body = tt.body
+			r.Body = PiecesOf(tt.body)
 			// What an encoder without HTML escaping, as send's, writes.
 			var out bytes.Buffer
 			enc := json.NewEncoder(&out)

@@ -235,14 +235,14 @@ func TestPayloadSchemaLive(t *testing.T) {
 					if err != nil {
 						t.Fatalf("Build: %v", err)
 					}
-					validatePayload(t, sch, "Build's body", decodeJSON(t, "Build's body", r.Body))
+					validatePayload(t, sch, "Build's body", decodeJSON(t, "Build's body", r.Body.Bytes()))
 
 					s.Format = "cloudevents"
 					r, err = Build(c, s, in, "1.2.3")
 					if err != nil {
 						t.Fatalf("Build cloudevents: %v", err)
 					}
-					ev := decodeJSON(t, "the CloudEvent", r.Body)
+					ev := decodeJSON(t, "the CloudEvent", r.Body.Bytes())
 					validatePayload(t, sch, "the CloudEvent's data", ftGet(ev, "data"))
 				})
 			}

@@ -222,8 +222,9 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Result, error) {
 		}
 	}
 	var body any
-	if r.Body != nil {
-		body = r.Body // a []byte: re-read from the start on every attempt, never copied
+	if r.Body.Len() > 0 {
+		// Each attempt reads the pieces from the start: never copied.
+		body = retryablehttp.ReaderFunc(func() (io.Reader, error) { return r.Body.Reader(), nil })
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, r.URL, body)
 	if err != nil {

@@ -148,7 +148,7 @@ func TestSendDelivered(t *testing.T) {
 		t.Fatalf("server got %d requests, want 1", len(reqs))
 	}
 	got := reqs[0]
-	if got.Method != "POST" || got.Path != "/hook" || !bytes.Equal(got.Body, r.Body) {
+	if got.Method != "POST" || got.Path != "/hook" || !bytes.Equal(got.Body, r.Body.Bytes()) {
 		t.Errorf("server got %s %s %q, want POST /hook %q", got.Method, got.Path, got.Body, r.Body)
 	}
 	for name, want := range map[string]string{
@@ -202,7 +202,7 @@ func TestSendRetriesWithTheSameRequest(t *testing.T) {
 		t.Fatalf("server got %d requests, want 3", len(reqs))
 	}
 	for i, got := range reqs {
-		if !bytes.Equal(got.Body, r.Body) {
+		if !bytes.Equal(got.Body, r.Body.Bytes()) {
 			t.Errorf("request %d body: got %q, want %q", i+1, got.Body, r.Body)
 		}
 		if k := got.Header.Get("Idempotency-Key"); k != testID {
@@ -639,7 +639,7 @@ func TestSendRedirects(t *testing.T) {
 					t.Fatalf("server got %d requests, want 2", len(reqs))
 				}
 				got := reqs[1]
-				if got.Method != "PATCH" || got.Path != "/new" || !bytes.Equal(got.Body, r.Body) {
+				if got.Method != "PATCH" || got.Path != "/new" || !bytes.Equal(got.Body, r.Body.Bytes()) {
 					t.Errorf("after the redirect: got %s %s %q, want PATCH /new %q", got.Method, got.Path, got.Body, r.Body)
 				}
 				for _, h := range []string{"Authorization", "X-Custom", "Idempotency-Key", "Content-Type", "User-Agent"} {

@@ -1,12 +1,14 @@
 package notify
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,50 +31,59 @@ func (r *Request) Sign(now time.Time) {
 	signHeaders(r.Header, r.Signing, r.ID, r.Body, now)
 }
 
-func signHeaders(h http.Header, s config.Signing, id string, body []byte, now time.Time) {
+func signHeaders(h http.Header, s config.Signing, id string, body Pieces, now time.Time) {
 	switch s.Scheme {
 	case config.StandardWebhooks:
 		ts := now.Unix()
 		sigs := make([]string, len(s.Keys))
 		for i, k := range s.Keys {
-			sigs[i] = StandardWebhookSignature(k, id, ts, body)
+			sigs[i] = standardSignature(k, id, ts, body)
 		}
 		h.Set("webhook-id", id)
 		h.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
 		h.Set("webhook-signature", strings.Join(sigs, " "))
 	case config.HMACSHA256:
-		h.Set(s.Header, HubSignature(s.Keys[0], body))
+		h.Set(s.Header, hubSignature(s.Keys[0], body))
 	}
 }
 
 // StandardWebhookSignature is the Standard Webhooks v1 signature:
 // "v1," and the base64 HMAC-SHA256 of "{id}.{timestamp}.{body}".
 func StandardWebhookSignature(key []byte, id string, timestamp int64, body []byte) string {
+	return standardSignature(key, id, timestamp, bytes.NewReader(body))
+}
+
+func standardSignature(key []byte, id string, timestamp int64, body io.WriterTo) string {
 	return "v1," + base64.StdEncoding.EncodeToString(standardMAC(key, id, strconv.FormatInt(timestamp, 10), body))
 }
 
 // standardMAC is the HMAC-SHA256 of "{id}.{timestamp}.{body}", timestamp
-// as the text of the webhook-timestamp header.
-func standardMAC(key []byte, id, timestamp string, body []byte) []byte {
+// as the text of the webhook-timestamp header. The body is fed to it as
+// it is held (a request's Pieces, one piece after the other), never joined.
+func standardMAC(key []byte, id, timestamp string, body io.WriterTo) []byte {
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(id))
 	mac.Write([]byte{'.'})
 	mac.Write([]byte(timestamp))
 	mac.Write([]byte{'.'})
-	mac.Write(body)
+	_, _ = body.WriteTo(mac) // a hash never fails to write
 	return mac.Sum(nil)
 }
 
 // HubSignature is GitHub's X-Hub-Signature-256 value: "sha256=" and the
 // hex HMAC-SHA256 of the body.
 func HubSignature(key, body []byte) string {
+	return hubSignature(key, bytes.NewReader(body))
+}
+
+func hubSignature(key []byte, body io.WriterTo) string {
 	return "sha256=" + hex.EncodeToString(hubMAC(key, body))
 }
 
 // hubMAC is the HMAC-SHA256 of the body.
-func hubMAC(key, body []byte) []byte {
+func hubMAC(key []byte, body io.WriterTo) []byte {
 	mac := hmac.New(sha256.New, key)
-	mac.Write(body)
+	_, _ = body.WriteTo(mac)
 	return mac.Sum(nil)
 }
 
@@ -131,7 +142,7 @@ func verifyStandard(keys [][]byte, h http.Header, body []byte, now time.Time) (i
 	// have written differently from strconv ("+1614265330").
 	var macs [][]byte
 	for _, k := range keys {
-		macs = append(macs, standardMAC(k, id, ts, body))
+		macs = append(macs, standardMAC(k, id, ts, bytes.NewReader(body)))
 	}
 	match, v1 := -1, 0
 	for _, entry := range strings.Fields(sigs) {
@@ -179,7 +190,7 @@ func verifyHub(keys [][]byte, name string, h http.Header, body []byte) (int, err
 	}
 	var macs [][]byte
 	for _, k := range keys {
-		macs = append(macs, hubMAC(k, body))
+		macs = append(macs, hubMAC(k, bytes.NewReader(body)))
 	}
 	match, wellFormed := -1, false
 	for _, v := range values {

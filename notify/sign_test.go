@@ -230,7 +230,7 @@ func TestSignAndVerifyPublishedVectors(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &Request{Method: http.MethodPost, ID: tt.id, Header: http.Header{}, Body: []byte(tt.body), Signing: tt.signing}
+			r := &Request{Method: http.MethodPost, ID: tt.id, Header: http.Header{}, Body: NewPieces(tt.body), Signing: tt.signing}
 			r.Sign(tt.at)
 			if got := r.Header.Get(tt.header); got != tt.sig {
 				t.Errorf("Sign: got %s %s, want %s", tt.header, got, tt.sig)
@@ -328,7 +328,7 @@ func TestRequestSign(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &Request{Method: tt.method, ID: "id-1", Header: http.Header{"Idempotency-Key": {"id-1"}}, Body: tt.body, Signing: tt.signing}
+			r := &Request{Method: tt.method, ID: "id-1", Header: http.Header{"Idempotency-Key": {"id-1"}}, Body: PiecesOf(tt.body), Signing: tt.signing}
 			r.Sign(now)
 			tt.want["Idempotency-Key"] = "id-1"
 			for name, want := range tt.want {
@@ -475,7 +475,7 @@ func TestResolveSigningVectorEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRequest(EndpointOf(s), http.MethodPost, sgVectorID, []byte(sgVectorMsg), "", "test")
+	r, err := NewRequest(EndpointOf(s), http.MethodPost, sgVectorID, NewPieces(sgVectorMsg), "", "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestPayloadSchemaTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	var p map[string]any
-	if err := json.Unmarshal(r.Body, &p); err != nil {
+	if err := json.Unmarshal(r.Body.Bytes(), &p); err != nil {
 		t.Fatal(err)
 	}
 	if tr := p["trace"].(map[string]any); tr["trace_id"] != "4bf92f3577b34da6a3ce929d0e0e4736" || tr["span_id"] != "00f067aa0ba902b7" {

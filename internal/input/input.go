@@ -19,6 +19,7 @@ import (
 	"os"
 	"strings"
 	"unicode/utf16"
+	"unsafe"
 
 	"github.com/jobnotify/jobnotify/internal/human"
 )
@@ -87,27 +88,45 @@ func interrupted(ctx context.Context) error {
 	return fmt.Errorf("interrupted: %w", context.Cause(ctx))
 }
 
+// hugeMin is the smallest buffer that is memory of its own (see buffer).
+const hugeMin = 4 << 20
+
 // readAll reads r to its end, or to one byte past limit. A regular file
 // longer than limit is refused before anything is read, and a shorter one
-// is read into a buffer of its size, grown once.
+// is read straight into a buffer of its size (and one byte, to see its
+// end), which becomes the text without a copy: a 10 MiB --body @file is
+// in memory once.
 func readAll(r io.Reader, limit int64) (string, error) {
-	var b strings.Builder
+	size := int64(512)
 	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
 		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
 			if fi.Size() > limit {
 				return "", &TooLargeError{Limit: limit}
 			}
-			b.Grow(int(fi.Size()))
+			size = fi.Size() + 1
 		}
 	}
-	n, err := io.Copy(&b, io.LimitReader(r, min(limit, math.MaxInt64-1)+1))
-	if err != nil {
-		return "", err
+	r = io.LimitReader(r, min(limit, math.MaxInt64-1)+1)
+	b := buffer(int(size))
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grown as append grows it
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
 	}
-	if n > limit {
+	if int64(len(b)) > limit {
 		return "", &TooLargeError{Limit: limit}
 	}
-	return b.String(), nil
+	// b is not kept, nor written to, anywhere else: the string may have
+	// its bytes, as strings.Builder gives its own.
+	return unsafe.String(unsafe.SliceData(b), len(b)), nil
 }
 
 // bom is the UTF-8 byte order mark, U+FEFF, which Windows PowerShell 5

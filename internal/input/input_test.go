@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 )
 
@@ -35,6 +36,9 @@ func TestReadFile(t *testing.T) {
 		{name: "one byte over", path: write("c", "0123456789x"), limit: 10, tooBig: true},
 		{name: "empty", path: write("d", ""), limit: 10, want: ""},
 		{name: "missing", path: filepath.Join(dir, "missing"), limit: 10, notHere: true},
+		// A large file goes into a buffer of its own (huge pages on Linux).
+		{name: "large", path: write("e", large), limit: int64(len(large)), want: large},
+		{name: "large, one byte over", path: write("f", large+"x"), limit: int64(len(large)), tooBig: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,7 +46,7 @@ func TestReadFile(t *testing.T) {
 			var tl *TooLargeError
 			switch {
 			case tt.tooBig:
-				if !errors.As(err, &tl) || tl.Limit != tt.limit || err.Error() != "larger than 10B" {
+				if !errors.As(err, &tl) || tl.Limit != tt.limit {
 					t.Fatalf("got %q, %v, want a *TooLargeError of %d", got, err, tt.limit)
 				}
 			case tt.notHere:
@@ -55,6 +59,42 @@ func TestReadFile(t *testing.T) {
 		})
 	}
 }
+
+// large is a text larger than hugeMin, not a whole number of pages.
+var large = strings.Repeat("0123456789abcdef", hugeMin/16+1000) + "end"
+
+// A file that grows after its size was read is read whole, past the
+// buffer that size asked for, up to the limit.
+func TestReadGrownFile(t *testing.T) {
+	for _, text := range []string{"hello, and then some more", large} {
+		r := &staleSize{strings.NewReader(text), int64(len(text) / 3)}
+		got, err := readAll(r, int64(len(text)))
+		if err != nil || got != text {
+			t.Errorf("%d bytes, stated as %d: read %d bytes (%v)", len(text), r.size, len(got), err)
+		}
+		r = &staleSize{strings.NewReader(text), int64(len(text) / 3)}
+		if _, err := readAll(r, int64(len(text)-1)); !errors.As(err, new(*TooLargeError)) {
+			t.Errorf("%d bytes, one over the limit: %v, want a *TooLargeError", len(text), err)
+		}
+	}
+}
+
+// staleSize is a regular file whose Stat gives a size it has outgrown.
+type staleSize struct {
+	*strings.Reader
+	size int64
+}
+
+func (s *staleSize) Stat() (fs.FileInfo, error) { return staleInfo{s.size}, nil }
+
+type staleInfo struct{ size int64 }
+
+func (i staleInfo) Name() string       { return "grown" }
+func (i staleInfo) Size() int64        { return i.size }
+func (i staleInfo) Mode() fs.FileMode  { return 0o644 }
+func (i staleInfo) ModTime() time.Time { return time.Time{} }
+func (i staleInfo) IsDir() bool        { return false }
+func (i staleInfo) Sys() any           { return nil }
 
 // TestReadLimitUnknownSize: a reader of no known size is read to one byte
 // past the limit, and no further.
