@@ -29,6 +29,12 @@ func getVersion() string {
 	if version != "" {
 		return version
 	}
+	return moduleVersion()
+}
+
+// moduleVersion is the version go install recorded, read (and parsed out
+// of the build information) once.
+var moduleVersion = sync.OnceValue(func() string {
 	// A build from a clone without a tag records a v0.0.0-TIME-COMMIT
 	// pseudo-version: that is a development build, and version shows
 	// its commit anyway.
@@ -36,7 +42,7 @@ func getVersion() string {
 		return strings.TrimPrefix(bi.Main.Version, "v")
 	}
 	return "dev"
-}
+})
 
 // app holds what the commands share: the process's inputs, its redacted
 // outputs, and the environment variable behind each flag that has one.
@@ -58,6 +64,9 @@ type app struct {
 	// --strict look at them.
 	configPath string
 	loaded     *config.File
+	// watching returns once a signal cancels the context (see
+	// signalContext); nil when it does from the start.
+	watching func()
 
 	// envVars maps a flag's name to its JOBNOTIFY_* variable. It is
 	// filled from the flags' declarations (see takeEnvVar), so each
@@ -163,12 +172,11 @@ func withEnv(f *cli.GenericFlag, env string) *cli.GenericFlag {
 // beats its environment variable (see value). verbose says what
 // --verbose adds to the command they are for.
 func globalFlags(verbose string) []cli.Flag {
-	user, system := configFiles(runtime.GOOS)
 	return []cli.Flag{
 		// config.Find reads $JOBNOTIFY_CONFIG itself (see configFlag);
 		// it is declared here so that help and the man page name it.
 		&cli.StringFlag{Name: "config", EnvVars: []string{"JOBNOTIFY_CONFIG"}, Usage: "read the config from `FILE`",
-			DefaultText: strings.Join(user, " or ") + ", then " + strings.Join(system, ", ")},
+			DefaultText: configDefault()},
 		withEnv(repeatable("target", "", "use the [targets.`NAME`] table of the config; send and run take several, comma-separated or repeated, and send to each"), "JOBNOTIFY_TARGET"),
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: verbose, EnvVars: []string{"JOBNOTIFY_VERBOSE"}},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only", EnvVars: []string{"JOBNOTIFY_QUIET"}},
@@ -181,6 +189,13 @@ const (
 	verboseSend    = "also print the config file used, and each attempt's request headers and response (secrets as ***)"
 	verboseOffline = "also print the config file used (or where one was looked for)"
 )
+
+// configDefault is what help says --config defaults to: the files
+// looked for, worked out once (each command has --config).
+var configDefault = sync.OnceValue(func() string {
+	user, system := configFiles(runtime.GOOS)
+	return strings.Join(user, " or ") + ", then " + strings.Join(system, ", ")
+})
 
 // configFiles are the files looked for on goos when neither --config
 // nor $JOBNOTIFY_CONFIG names one, as help and the man page show them: the
@@ -213,11 +228,12 @@ func lookedIn(goos string, env map[string]string) string {
 }
 
 // takeEnvVar moves a flag's variable (the first of its EnvVars) into
-// a.envVars and returns its name, "" for none; show names it in help.
+// a.envVars, under the flag's name, and returns the variable's name, ""
+// for none; show names it in help.
 // urfave/cli would read it from the process environment; run reads it
 // from the environment it was given, in value, the one place where a
 // flag beats its variable.
-func (a *app) takeEnvVar(f cli.Flag) string {
+func (a *app) takeEnvVar(f cli.Flag, name string) string {
 	var vars *[]string
 	switch f := f.(type) {
 	case *cli.StringFlag:
@@ -235,7 +251,7 @@ func (a *app) takeEnvVar(f cli.Flag) string {
 		return ""
 	}
 	env := (*vars)[0]
-	a.envVars[f.Names()[0]] = env
+	a.envVars[name] = env
 	*vars = nil
 	return env
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -28,6 +29,10 @@ func (a *app) cli() *cli.App {
 			cmd.Flags = append(globalFlags(verboseOffline), cmd.Flags...)
 		}
 		cmd.Flags = a.show(cmd.Flags)
+		cmd.Action = a.watched(cmd.Action)
+		for _, sub := range cmd.Subcommands {
+			sub.Action = a.watched(sub.Action)
+		}
 	}
 	return &cli.App{
 		Name:        "jobnotify",
@@ -49,7 +54,7 @@ func (a *app) cli() *cli.App {
 		HideHelpCommand: true,
 		OnUsageError:    a.usageError,
 		ExitErrHandler:  func(*cli.Context, error) {}, // exit codes are decided in run
-		Action: func(c *cli.Context) error {
+		Action: a.watched(func(c *cli.Context) error {
 			if c.Bool("version") {
 				return a.printVersion(c)
 			}
@@ -57,8 +62,19 @@ func (a *app) cli() *cli.App {
 				return unknownCommand(c.App, c.Args().First())
 			}
 			return errors.New("no command given (try 'jobnotify --help')")
-		},
+		}),
 		Commands: commands,
+	}
+}
+
+// watched is action once signals are caught: no command reads, starts or
+// sends anything before then.
+func (a *app) watched(action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if a.watching != nil {
+			a.watching()
+		}
+		return action(c)
 	}
 }
 
@@ -139,7 +155,7 @@ func (a *app) usageError(c *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("%s needs a value: %s %s", h.names[0], h.names[0], h.placeholder)
 		}
 	}
-	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+	if m := invalidValue().FindStringSubmatch(msg); m != nil {
 		value, name := m[1], m[2]
 		switch f := lookupFlag(flags, name).(type) {
 		case *intFlag:
@@ -148,7 +164,7 @@ func (a *app) usageError(c *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("%s: %q is not true or false", helpOf(f).names[0], value)
 		}
 	}
-	if m := twoForms.FindStringSubmatch(msg); m != nil {
+	if m := twoForms().FindStringSubmatch(msg); m != nil {
 		if f := lookupFlag(flags, m[1]); f != nil {
 			return fmt.Errorf("%s given twice (as %s and as %s): give it once", helpOf(f).names[0], dash(m[1]), dash(m[2]))
 		}
@@ -159,9 +175,13 @@ func (a *app) usageError(c *cli.Context, err error, _ bool) error {
 var (
 	// "invalid value "x" for flag -fail: parse error", and for a boolean
 	// "invalid boolean value "x" for -dry-run: parse error" (package flag).
-	invalidValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([^:\s]+): `)
+	invalidValue = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([^:\s]+): `)
+	})
 	// "Cannot use two forms of the same flag: s status" (urfave/cli).
-	twoForms = regexp.MustCompile(`^Cannot use two forms of the same flag: (\S+) (\S+)$`)
+	twoForms = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^Cannot use two forms of the same flag: (\S+) (\S+)$`)
+	})
 )
 
 // unknownFlag is the error for a flag the command line's level does not

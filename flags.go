@@ -106,7 +106,7 @@ func (f *aliasFlag) Names() []string { return f.raw }
 // urfave/cli's global.
 func init() {
 	if f, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
-		cli.HelpFlag = wrap(f, "")[0]
+		cli.HelpFlag = wrap(f, flagNames(f), "")[0]
 	}
 }
 
@@ -154,18 +154,37 @@ func list(c *cli.Context, name string) []string {
 func (a *app) show(flags []cli.Flag) []cli.Flag {
 	out := make([]cli.Flag, 0, len(flags))
 	for _, f := range flags {
-		out = append(out, wrap(f, a.takeEnvVar(f))...)
+		names := flagNames(f)
+		out = append(out, wrap(f, names, a.takeEnvVar(f, names[0]))...)
 	}
 	return out
 }
 
-// wrap returns f wrapped to be shown by its flagHelp, env its variable;
-// a flag that is wrapped already, or of another kind, as it is. A
+// flagNames are f's names, its name then its aliases: what urfave/cli's
+// Names gives, without the regular expression it runs over each name to
+// cut off a v1-style "name, alias" (no name of jobnotify's has a comma or
+// a space; TestFlagNames holds them to Names).
+func flagNames(f cli.Flag) []string {
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		return append([]string{f.Name}, f.Aliases...)
+	case *cli.BoolFlag:
+		return append([]string{f.Name}, f.Aliases...)
+	case *cli.IntFlag:
+		return append([]string{f.Name}, f.Aliases...)
+	case *cli.GenericFlag:
+		return append([]string{f.Name}, f.Aliases...)
+	}
+	return f.Names()
+}
+
+// wrap returns f, whose names are raw, wrapped to be shown by its
+// flagHelp, env its variable; a flag that is wrapped already, or of
+// another kind, as it is. A
 // repeatable flag's short form becomes a hidden flag of its own that adds
 // to the same list: urfave/cli refuses two forms of one flag on a command
 // line, and -f a --field b is how a repeatable flag is used.
-func wrap(f cli.Flag, env string) []cli.Flag {
-	raw := f.Names()
+func wrap(f cli.Flag, raw []string, env string) []cli.Flag {
 	h := flagHelp{raw: raw, names: dashed(raw), env: env}
 	switch f := f.(type) {
 	case *cli.StringFlag:

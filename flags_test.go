@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,6 +37,43 @@ func TestFlagsNameTheirValue(t *testing.T) {
 			if strings.Contains(h.usage, "(default:") {
 				t.Errorf("%s: usage %q states a default: give it as DefaultText (or, for a config key, in config.Default)", name, h.usage)
 			}
+		}
+	}
+}
+
+// TestFlagNames holds the names jobnotify works out itself (flagNames,
+// and each wrapped flag's Names) to urfave/cli's own: every flag of every
+// command, and the help flag urfave/cli adds to each.
+func TestFlagNames(t *testing.T) {
+	app := newApp(nil, nil, io.Discard, io.Discard).cli()
+	flags := append([]cli.Flag{cli.HelpFlag}, app.Flags...)
+	for _, cmd := range app.Commands {
+		flags = append(flags, cmd.Flags...)
+	}
+	for _, f := range flags {
+		var theirs []string
+		switch f := f.(type) {
+		case *stringFlag:
+			theirs = f.StringFlag.Names()
+		case *boolFlag:
+			theirs = f.BoolFlag.Names()
+		case *intFlag:
+			theirs = f.IntFlag.Names()
+		case *listFlag:
+			theirs = f.GenericFlag.Names()
+		case *aliasFlag:
+			theirs = f.GenericFlag.Names()
+		default:
+			t.Errorf("%v: a flag of type %T, not wrapped", f.Names(), f)
+			continue
+		}
+		if got := f.Names(); !slices.Equal(got, theirs) {
+			t.Errorf("Names() %q, urfave/cli's %q", got, theirs)
+		}
+	}
+	for _, f := range keyFlags() {
+		if got, theirs := flagNames(f), f.Names(); !slices.Equal(got, theirs) {
+			t.Errorf("flagNames %q, urfave/cli's %q", got, theirs)
 		}
 	}
 }

@@ -23,8 +23,8 @@ import (
 )
 
 func main() {
-	ctx, stop := signalContext()
-	code := run(ctx, os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	ctx, watching, stop := signalContext()
+	code := run(ctx, watching, os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -35,25 +35,36 @@ type signalError struct{ sig syscall.Signal }
 func (e signalError) Error() string { return "received " + e.sig.String() }
 
 // signalContext returns a context cancelled, with a signalError as its
-// cause, on SIGINT or SIGTERM (Jenkins aborts a build with SIGTERM).
-func signalContext() (context.Context, func()) {
+// cause, on SIGINT or SIGTERM (Jenkins aborts a build with SIGTERM), and
+// watching, which returns once those signals are caught. signal.Notify waits for
+// a thread of its own to start, a fifth of a millisecond: it runs beside
+// the parsing of the command line and the config, and every command
+// waits for watching before it does anything (see app.watched), so a
+// signal from then on is caught, as before. One that comes sooner ends
+// the process as it would during the Go runtime's start, before main:
+// nothing has been sent or started yet.
+func signalContext() (ctx context.Context, watching, stop func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	watched := make(chan struct{})
 	go func() {
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		close(watched)
 		if s, ok := <-ch; ok {
 			cancel(signalError{s.(syscall.Signal)})
 		}
 	}()
-	return ctx, func() { signal.Stop(ch); close(ch); cancel(nil) }
+	return ctx, func() { <-watched }, func() { <-watched; signal.Stop(ch); close(ch); cancel(nil) }
 }
 
 // run is the whole program; it returns the exit code. Everything it reads
 // from outside is passed in: the arguments, the environment as K=V pairs,
-// and the three streams. Every byte it writes goes through one redactor.
-func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// and the three streams; and watching, which returns once a signal
+// cancels ctx (nil: it does already). Every byte it writes goes through
+// one redactor.
+func run(ctx context.Context, watching func(), args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := newApp(environ, stdin, stdout, stderr)
-	a.args = args
+	a.args, a.watching = args, watching
 	defer a.flushOutput()
 	err := a.cli().RunContext(ctx, args)
 	if err == nil {

@@ -15,7 +15,7 @@ import (
 func runInProcess(t testing.TB, environ []string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), append([]string{"jobnotify"}, args...), environ, strings.NewReader(""), &out, &errb)
+	code := run(context.Background(), nil, append([]string{"jobnotify"}, args...), environ, strings.NewReader(""), &out, &errb)
 	return result{out.String(), errb.String(), code}
 }
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // signalAfter starts cmd, reads its stderr up to a line containing want,
@@ -175,4 +177,29 @@ func TestSignalWhileReadingStdin(t *testing.T) {
 		t.Fatalf("exit: got %v, want 143; stderr: %s%s", err, buf, rest)
 	}
 	wantRequests(t, srv, 0)
+}
+
+// TestCommandsWaitForSignals: every command, and spool's subcommand,
+// first waits until signals are caught (signal.Notify runs beside the
+// parsing, see signalContext), so that none reads, starts or sends
+// anything a signal would not stop.
+func TestCommandsWaitForSignals(t *testing.T) {
+	a := newApp(nil, strings.NewReader(""), io.Discard, io.Discard)
+	type waited struct{}
+	a.watching = func() { panic(waited{}) }
+	app := a.cli()
+	cmds := append([]*cli.Command{{Name: "jobnotify", Action: app.Action}}, app.Commands...)
+	for _, cmd := range app.Commands {
+		cmds = append(cmds, cmd.Subcommands...)
+	}
+	for _, cmd := range cmds {
+		func() {
+			defer func() {
+				if _, ok := recover().(waited); !ok {
+					t.Errorf("%s: its action did not wait for signals first", cmd.Name)
+				}
+			}()
+			_ = cmd.Action(cli.NewContext(app, nil, nil))
+		}()
+	}
 }

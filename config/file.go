@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 
@@ -236,7 +237,7 @@ func Parse(path string, data []byte, version string) (*File, error) {
 				where += ": " + pe.LastKey
 				if secretKey(pe.LastKey) {
 					// The parser quotes what it found: a literal token.
-					msg = quoted.ReplaceAllString(msg, `"…"`)
+					msg = quoted().ReplaceAllString(msg, `"…"`)
 				}
 			}
 			return nil, &Error{Where: where, Err: errors.New(msg)}
@@ -268,7 +269,7 @@ func Parse(path string, data []byte, version string) (*File, error) {
 	return f, nil
 }
 
-var quoted = regexp.MustCompile(`"[^"]*"|'[^']*'`)
+var quoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"[^"]*"|'[^']*'`) })
 
 // secretKey reports whether a dotted key holds a secret: a sensitive
 // header or a signing secret, at the top level or in a target.

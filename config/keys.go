@@ -146,7 +146,11 @@ type Flag struct {
 }
 
 // Flags lists the flags that override config keys, in the table's order.
-func Flags() []Flag {
+func Flags() []Flag { return slices.Clone(flags()) }
+
+// flags is the table Flags copies, made once: each command that takes the
+// flags, and each send reading them, asks for it.
+var flags = sync.OnceValue(func() []Flag {
 	var out []Flag
 	d := Default()
 	for _, k := range keys() {
@@ -160,7 +164,7 @@ func Flags() []Flag {
 		out = append(out, f)
 	}
 	return out
-}
+})
 
 func lookupKey(name string) (key, bool) {
 	k, ok := keyIndex()[name]

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/jobnotify/jobnotify/internal/owner"
 )
@@ -29,13 +30,13 @@ func Sensitive(name string) bool {
 	return false
 }
 
-var expansion = regexp.MustCompile(`\$\{[^}]*\}|\$\$`)
+var expansion = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{[^}]*\}|\$\$`) })
 
 // literalSecret reports whether a value holds secret text written in the
 // file rather than taken from ${VAR}: "Bearer ${TOKEN}" does not,
 // "Bearer abc123" does.
 func literalSecret(v string) bool {
-	words := strings.Fields(expansion.ReplaceAllString(v, ""))
+	words := strings.Fields(expansion().ReplaceAllString(v, ""))
 	if len(words) > 0 && authSchemes[strings.ToLower(words[0])] {
 		words = words[1:]
 	}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // jenkinsAllow is the built-in allow-list: the variables Jenkins sets for a
@@ -275,14 +276,14 @@ func bindings(environ []string) map[string]bool {
 
 // userinfo matches up to the last @ of the authority, as net/url does, so a
 // password with a raw @ in it is removed whole.
-var userinfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@`)
+var userinfo = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@`) })
 
 // StripUserinfo removes user:password@ from a URL-looking value.
 func StripUserinfo(v string) string {
 	if !strings.Contains(v, "@") || !strings.Contains(v, "://") {
 		return v
 	}
-	return userinfo.ReplaceAllString(v, "$1")
+	return userinfo().ReplaceAllString(v, "$1")
 }
 
 type field struct {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"unicode/utf8"
 
@@ -179,15 +180,17 @@ func checkJSON(b []byte) error {
 
 // text/template's messages: "template: NAME:LINE:COL: executing …" at run
 // time, "template: NAME:LINE: …" when parsing.
-var templateErrRE = regexp.MustCompile(`(?s)^template: ` + templateName + `:(\d+)(?::(\d+))?: (.*)$`)
+var templateErrRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?s)^template: ` + templateName + `:(\d+)(?::(\d+))?: (.*)$`)
+})
 
 // locatable are parse errors whose quoted name can be found on its line.
-var locatable = regexp.MustCompile(`^(?:function|undefined variable) "([^"]+)"`)
+var locatable = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:function|undefined variable) "([^"]+)"`) })
 
 // templateError rewrites a text/template error as "line L, column C: …",
 // the column in characters.
 func templateError(err error, src string) error {
-	m := templateErrRE.FindStringSubmatch(err.Error())
+	m := templateErrRE().FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
 	}
@@ -204,7 +207,7 @@ func templateError(err error, src string) error {
 		if b >= 0 && b <= len(text) {
 			col = utf8.RuneCountInString(text[:b]) + 1
 		}
-	} else if lm := locatable.FindStringSubmatch(msg); lm != nil {
+	} else if lm := locatable().FindStringSubmatch(msg); lm != nil {
 		if i := findName(text, lm[1]); i >= 0 {
 			col = utf8.RuneCountInString(text[:i]) + 1
 		}
