@@ -46,6 +46,8 @@ type File struct {
 	targets  map[string]layer
 	defaults []string // default_targets
 	data     []byte
+	keys     []keyAt // the file's tables and keys with their lines, once where needs them
+	keysOnce sync.Once
 	// vars are the names of every ${VAR} in the file's strings, in any
 	// table and target, used by a send or not: all of them are secrets.
 	vars []string
@@ -450,7 +452,10 @@ func (f *File) where(key string) string {
 	if f == nil {
 		return key
 	}
-	if line := keyLine(f.data, key); line > 0 {
+	// Listed once: each key a send's settings take from the file is
+	// placed, and the targets of a call resolve (for flush on send) at once.
+	f.keysOnce.Do(func() { f.keys = keysOf(f.data) })
+	if line := lineOf(f.keys, key); line > 0 {
 		return fmt.Sprintf("%s:%d: %s", f.Path, line, key)
 	}
 	return fmt.Sprintf("%s: %s", f.Path, key)
@@ -471,7 +476,18 @@ func suggest(last string) string {
 // keyLine finds the line that defines a dotted key (such as
 // "targets.chat.heders") by following table headers and key assignments.
 // It is a reader of the common shapes, not a TOML parser: 0 means not found.
-func keyLine(data []byte, key string) int {
+func keyLine(data []byte, key string) int { return lineOf(keysOf(data), key) }
+
+// A keyAt is a table header or a key assignment of the file, and its line.
+type keyAt struct {
+	line int
+	name string // dotted, in full: the table's, or the key's after its table's
+	kind byte   // '[' a table, 'a' an array of tables, '=' a key
+}
+
+// keysOf lists the file's table headers and key assignments, in order.
+func keysOf(data []byte) []keyAt {
+	var out []keyAt
 	table := ""
 	for i, line := range strings.Split(string(data), "\n") {
 		t := strings.TrimSpace(line)
@@ -480,14 +496,10 @@ func keyLine(data []byte, key string) int {
 			continue
 		case strings.HasPrefix(t, "[["):
 			table = normKey(strings.Trim(strings.SplitN(t, "]]", 2)[0], "[ "))
-			if table == key {
-				return i + 1
-			}
+			out = append(out, keyAt{line: i + 1, name: table, kind: 'a'})
 		case t[0] == '[':
 			table = normKey(strings.TrimPrefix(strings.SplitN(t, "]", 2)[0], "["))
-			if table == key || strings.HasPrefix(table, key+".") {
-				return i + 1
-			}
+			out = append(out, keyAt{line: i + 1, name: table, kind: '['})
 		default:
 			name, _, ok := strings.Cut(t, "=")
 			if !ok {
@@ -497,8 +509,30 @@ func keyLine(data []byte, key string) int {
 			if table != "" {
 				full = table + "." + full
 			}
-			if full == key || strings.HasPrefix(full, key+".") || strings.HasPrefix(key, full+".") {
-				return i + 1
+			out = append(out, keyAt{line: i + 1, name: full, kind: '='})
+		}
+	}
+	return out
+}
+
+// lineOf is the line of the first of keys that defines key: its table,
+// a table in it, or an assignment of it, of a key in it or of the key it
+// is in (an inline table); 0 for none.
+func lineOf(keys []keyAt, key string) int {
+	for _, k := range keys {
+		in := strings.HasPrefix(k.name, key) && len(k.name) > len(key) && k.name[len(key)] == '.'
+		switch k.kind {
+		case 'a':
+			if k.name == key {
+				return k.line
+			}
+		case '[':
+			if k.name == key || in {
+				return k.line
+			}
+		default:
+			if k.name == key || in || strings.HasPrefix(key, k.name) && len(key) > len(k.name) && key[len(k.name)] == '.' {
+				return k.line
 			}
 		}
 	}

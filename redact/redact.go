@@ -29,6 +29,7 @@ type Redactor struct {
 	encoders []func(string) string // the program's own encodings of text (see AddEncodings)
 	known    map[string]bool
 	m        *matcher // nil until a secret is known
+	stale    bool     // m lacks forms known since it was built
 }
 
 // matcher finds every form of every secret in one pass over a string. A
@@ -77,20 +78,22 @@ func (r *Redactor) AddEncodings(encoders ...func(string) string) {
 	r.learn(r.secrets)
 }
 
-// learn adds the forms of secrets and rebuilds the matcher. r.mu is held.
+// learn adds the forms of secrets; the matcher is rebuilt when it is next
+// needed (a send teaches secrets several times before it prints a line).
+// r.mu is held.
 func (r *Redactor) learn(secrets []string) {
-	added := false
 	for _, s := range secrets {
 		for _, form := range forms(s, r.encoders) {
 			if len(form) >= MinSecret && !r.known[form] {
 				r.known[form] = true
-				added = true
+				r.stale = true
 			}
 		}
 	}
-	if !added {
-		return
-	}
+}
+
+// build makes the matcher of every form known. r.mu is held.
+func (r *Redactor) build() {
 	all := make([]string, 0, len(r.known))
 	for k := range r.known {
 		all = append(all, k)
@@ -109,7 +112,7 @@ func (r *Redactor) learn(secrets []string) {
 		m.first[k] = true
 		m.forms[k] = append(m.forms[k], f)
 	}
-	r.m = m
+	r.m, r.stale = m, false
 }
 
 // forms returns s, its upper- and lower-case versions (a template's upper
@@ -196,6 +199,9 @@ func (r *Redactor) Longest() int {
 func (r *Redactor) matcher() *matcher {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.stale {
+		r.build()
+	}
 	return r.m
 }
 
