@@ -15,12 +15,36 @@ import (
 
 // cli builds the command-line interface: the root and one command per
 // cmd_*.go file.
-func (a *app) cli() *cli.App {
+func (a *app) cli() *cli.App { return a.cliFor("") }
+
+// cliFor is cli for a command line that runs the command named (see
+// commandOf; "" for any): only that command's flags are made ready to
+// parse — the global ones added, each wrapped to be shown as jobnotify
+// shows flags (show) — a third of a small send's start otherwise spent on
+// commands that do not run. The others keep the flags they declare, for
+// the root's list of commands; help, completion and a usage error before
+// the command read every command's flags, and are cliFor("").
+func (a *app) cliFor(name string) *cli.App {
 	commands := []*cli.Command{a.sendCommand(), a.runCommand(), a.flushCommand(), a.spoolCommand(), a.listenCommand(), a.completionCommand(),
 		a.validateCommand(), a.envCommand(), a.versionCommand(), a.helpCommand(), a.completeCommand()}
+	if !slices.ContainsFunc(commands, func(c *cli.Command) bool { return c.Name == name }) {
+		name = ""
+	}
 	for _, cmd := range commands {
 		cmd.OnUsageError = a.usageError
 		cmd.HideHelpCommand = true // 'jobnotify help send', not 'jobnotify send help'
+		cmd.Action = a.watched(cmd.Action)
+		for _, sub := range cmd.Subcommands {
+			sub.Action = a.watched(sub.Action)
+		}
+		if name != "" && cmd.Name != name {
+			// Its variables are still known: validate and env read
+			// those of send's flags.
+			for _, f := range cmd.Flags {
+				a.takeEnvVar(f, flagNames(f)[0])
+			}
+			continue
+		}
 		switch cmd.Name {
 		case "version", "completion", "help", "__complete":
 		case "send", "run", "flush":
@@ -29,10 +53,6 @@ func (a *app) cli() *cli.App {
 			cmd.Flags = append(globalFlags(verboseOffline), cmd.Flags...)
 		}
 		cmd.Flags = a.show(cmd.Flags)
-		cmd.Action = a.watched(cmd.Action)
-		for _, sub := range cmd.Subcommands {
-			sub.Action = a.watched(sub.Action)
-		}
 	}
 	return &cli.App{
 		Name:        "jobnotify",
@@ -65,6 +85,36 @@ func (a *app) cli() *cli.App {
 		}),
 		Commands: commands,
 	}
+}
+
+// commandOf is the command a command line runs when it is plain: global
+// flags (--config FILE, --target NAME, --verbose, --quiet, with one dash
+// or two, a value after = or as the next word), then the command's name,
+// as the flag package reads the root's flags. Anything else — another
+// flag first, --help, a command that reads every command's flags (help,
+// completion), no command — is "".
+func commandOf(args []string) string {
+	for i := 1; i < len(args); i++ {
+		arg := args[i]
+		if !strings.HasPrefix(arg, "-") {
+			switch arg {
+			case "help", "completion", "__complete":
+				return ""
+			}
+			return arg
+		}
+		name, _, valued := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		switch name {
+		case "config", "target":
+			if !valued {
+				i++
+			}
+		case "verbose", "v", "quiet", "q":
+		default:
+			return "" // "-", "--", --help, --version, or a flag the root lacks
+		}
+	}
+	return ""
 }
 
 // watched is action once signals are caught: no command reads, starts or

@@ -101,15 +101,6 @@ type aliasFlag struct {
 
 func (f *aliasFlag) Names() []string { return f.raw }
 
-// The help flag urfave/cli adds to every command is shown, and named, as
-// jobnotify's own flags are. It is wrapped once, for the process: it is
-// urfave/cli's global.
-func init() {
-	if f, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
-		cli.HelpFlag = wrap(f, flagNames(f), "")[0]
-	}
-}
-
 // helpOf returns how f is shown; a flag that show did not wrap (urfave's
 // own --help) is described from what it says of itself.
 func helpOf(f cli.Flag) flagHelp {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -43,10 +44,10 @@ func TestFlagsNameTheirValue(t *testing.T) {
 
 // TestFlagNames holds the names jobnotify works out itself (flagNames,
 // and each wrapped flag's Names) to urfave/cli's own: every flag of every
-// command, and the help flag urfave/cli adds to each.
+// command.
 func TestFlagNames(t *testing.T) {
 	app := newApp(nil, nil, io.Discard, io.Discard).cli()
-	flags := append([]cli.Flag{cli.HelpFlag}, app.Flags...)
+	flags := app.Flags
 	for _, cmd := range app.Commands {
 		flags = append(flags, cmd.Flags...)
 	}
@@ -74,6 +75,59 @@ func TestFlagNames(t *testing.T) {
 	for _, f := range keyFlags() {
 		if got, theirs := flagNames(f), f.Names(); !slices.Equal(got, theirs) {
 			t.Errorf("flagNames %q, urfave/cli's %q", got, theirs)
+		}
+	}
+}
+
+// TestCommandOf: the command a plain command line runs, as the root's
+// flags are parsed; "" wherever every command must be made ready.
+func TestCommandOf(t *testing.T) {
+	for _, tt := range []struct {
+		args string
+		want string
+	}{
+		{"send -s SUCCESS", "send"},
+		{"--config f.toml --target api,chat -v send", "send"},
+		{"--config=f.toml -q run -- make", "run"},
+		{"-config send validate", "validate"}, // send is the config file's name
+		{"--target chat --verbose=false flush", "flush"},
+		{"-target=chat -quiet env", "env"},
+		{"--help", ""},
+		{"help send", ""},
+		{"completion bash", ""},
+		{"__complete send --", ""},
+		{"--dry-run send", ""}, // a usage error that names send's flag
+		{"--version", ""},
+		{"-- send", ""},
+		{"--target", ""},
+		{"", ""},
+	} {
+		if got := commandOf(append([]string{"jobnotify"}, strings.Fields(tt.args)...)); got != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+// TestCliFor: the command cliFor prepares has the very flags, and
+// variables, that cli gives it.
+func TestCliFor(t *testing.T) {
+	full := newApp(nil, nil, io.Discard, io.Discard)
+	all := full.cli()
+	for _, cmd := range all.Commands {
+		a := newApp(nil, nil, io.Discard, io.Discard)
+		one := a.cliFor(cmd.Name).Command(cmd.Name)
+		var got, want []string
+		for _, f := range one.Flags {
+			got = append(got, helpOf(f).String())
+		}
+		for _, f := range cmd.Flags {
+			want = append(want, helpOf(f).String())
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: cliFor's flags\n%q\ncli's\n%q", cmd.Name, got, want)
+		}
+		if !maps.Equal(a.envVars, full.envVars) {
+			t.Errorf("%s: cliFor knows the variables %v, cli %v", cmd.Name, a.envVars, full.envVars)
 		}
 	}
 }

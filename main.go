@@ -66,7 +66,7 @@ func run(ctx context.Context, watching func(), args, environ []string, stdin io.
 	a := newApp(environ, stdin, stdout, stderr)
 	a.args, a.watching = args, watching
 	defer a.flushOutput()
-	err := a.cli().RunContext(ctx, args)
+	err := a.cliFor(commandOf(args)).RunContext(ctx, args)
 	if err == nil {
 		return 0
 	}
