@@ -3,6 +3,7 @@ package notify
 import (
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // Pieces is a request's body, the same bytes on every attempt, held as
@@ -25,12 +26,14 @@ func NewPieces(parts ...string) Pieces {
 	return b
 }
 
-// PiecesOf is a body of the bytes, copied.
+// PiecesOf is a body of the bytes, which the caller gives up: they are
+// not copied, and must not change (a format's encoding, a spooled
+// record's body).
 func PiecesOf(b []byte) Pieces {
 	if b == nil {
 		return Pieces{}
 	}
-	return NewPieces(string(b))
+	return NewPieces(unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
 // Len is the body's length in bytes.
@@ -73,6 +76,9 @@ func (b Pieces) WriteTo(w io.Writer) (int64, error) {
 			}
 			total += int64(n)
 			p = p[n:]
+			if err == nil && n == 0 {
+				err = io.ErrShortWrite // as io.Copy says of a writer that takes nothing
+			}
 			if err != nil {
 				return total, err
 			}

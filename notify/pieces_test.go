@@ -3,12 +3,14 @@ package notify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 	"unsafe"
 
 	"github.com/jobnotify/jobnotify/config"
@@ -46,9 +48,32 @@ func TestPiecesRead(t *testing.T) {
 			}
 		}
 	}
+	for _, w := range []io.Writer{zeroWriter{}, &failingWriter{after: 10}} {
+		n, err := NewPieces(piecesCases[1]...).WriteTo(w)
+		if err == nil || n > 10 {
+			t.Errorf("WriteTo %T: %d bytes, error %v; want it to stop with an error", w, n, err)
+		}
+	}
 	if b := (Pieces{}); b.Bytes() != nil || b.Len() != 0 {
 		t.Errorf("no body: Bytes %v, Len %d", b.Bytes(), b.Len())
 	}
+}
+
+// zeroWriter takes nothing and says nothing of it.
+type zeroWriter struct{}
+
+func (zeroWriter) Write([]byte) (int, error) { return 0, nil }
+
+// failingWriter takes after bytes, then fails.
+type failingWriter struct{ after int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	n := min(len(p), w.after)
+	w.after -= n
+	if n < len(p) {
+		return n, errors.New("disk full")
+	}
+	return n, nil
 }
 
 // onlyWriter is a writer without WriteString, as a hash is.
@@ -81,13 +106,51 @@ func TestBuildKeepsLargeValuesInPlace(t *testing.T) {
 }
 
 // A body of several pieces is sent whole on every attempt, with its
-// length, and signed over all of it.
+// length, and signed over all of it, in either scheme.
 func TestSendPiecesEachAttempt(t *testing.T) {
-	srv := newServer(t, statuses(503, 503, 200))
-	c, _ := testClient(4)
+	key := [][]byte{[]byte("a-signing-key-of-some-length")}
+	for _, signing := range []config.Signing{
+		{Scheme: config.HMACSHA256, Header: "X-Sig", Keys: key},
+		{Scheme: config.StandardWebhooks, Keys: key},
+	} {
+		srv := newServer(t, statuses(503, 503, 200))
+		c, _ := testClient(4)
+		parts := piecesCases[1]
+		r, err := NewRequest(Endpoint{URL: srv.URL, Signing: signing}, http.MethodPost, testID, NewPieces(parts...), "", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Send(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Join(parts, "")
+		reqs := srv.requests()
+		if len(reqs) != 3 {
+			t.Fatalf("%s: %d requests, want 3", signing.Scheme, len(reqs))
+		}
+		for i, got := range reqs {
+			if string(got.Body) != want || got.Header.Get("Content-Length") != strconv.Itoa(len(want)) {
+				t.Errorf("%s, attempt %d: %d bytes, Content-Length %q; want the %d bytes of the pieces", signing.Scheme, i+1, len(got.Body), got.Header.Get("Content-Length"), len(want))
+			}
+			if _, err := Verify(signing, got.Header, []byte(want), time.Now()); err != nil {
+				t.Errorf("%s, attempt %d: the signature is not over the whole body: %v", signing.Scheme, i+1, err)
+			}
+		}
+	}
+}
+
+// A followed 307 sends a body of several pieces again, whole: net/http
+// reads it afresh through GetBody.
+func TestSendPiecesRedirected(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		if r.URL.Path == "/old" {
+			w.Header().Set("Location", "/new")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+		}
+	})
+	c, _ := testClient(1)
 	parts := piecesCases[1]
-	r, err := NewRequest(Endpoint{URL: srv.URL, Signing: config.Signing{Scheme: config.HMACSHA256, Header: "X-Sig", Keys: [][]byte{[]byte("k")}}},
-		http.MethodPost, testID, NewPieces(parts...), "", "test")
+	r, err := NewRequest(Endpoint{URL: srv.URL + "/old"}, http.MethodPost, testID, NewPieces(parts...), "", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,15 +159,12 @@ func TestSendPiecesEachAttempt(t *testing.T) {
 	}
 	want := strings.Join(parts, "")
 	reqs := srv.requests()
-	if len(reqs) != 3 {
-		t.Fatalf("%d requests, want 3", len(reqs))
+	if len(reqs) != 2 || reqs[1].Path != "/new" {
+		t.Fatalf("%d requests, want /old then /new", len(reqs))
 	}
-	for i, got := range reqs {
-		if string(got.Body) != want || got.Header.Get("Content-Length") != strconv.Itoa(len(want)) {
-			t.Errorf("attempt %d: %d bytes, Content-Length %q; want the %d bytes of the pieces", i+1, len(got.Body), got.Header.Get("Content-Length"), len(want))
-		}
-		if sig := got.Header.Get("X-Sig"); sig != HubSignature([]byte("k"), []byte(want)) {
-			t.Errorf("attempt %d: signature %q is not over the whole body", i+1, sig)
+	for _, got := range reqs {
+		if string(got.Body) != want {
+			t.Errorf("%s: %d bytes, want the %d of the pieces", got.Path, len(got.Body), len(want))
 		}
 	}
 }

@@ -57,9 +57,9 @@ func benchOutput(size int, secrets []string) string {
 // byte of output passes.
 func BenchmarkRedact(b *testing.B) {
 	secrets := benchSecrets(20)
+	r := redact.New(secrets...)
 	for _, size := range []int{64 << 10, 640 << 10} {
 		out := benchOutput(size, secrets)
-		r := redact.New(secrets...)
 		if got := r.String(out); strings.Contains(got, secrets[0]) {
 			b.Fatal("a secret survived redaction")
 		}
@@ -84,6 +84,22 @@ func BenchmarkRedact(b *testing.B) {
 			}
 		})
 	}
+	// One line of 4 MiB written 32 KiB at a time, as a dry run writes a
+	// large compact JSON body: linear, not a search of all of it per write.
+	line := strings.Repeat(`{"log":"step finished in 12ms, `, 4<<20/32)
+	b.Run("Writer/one-line=4MiB", func(b *testing.B) {
+		b.SetBytes(int64(len(line)))
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			w := r.Writer(io.Discard)
+			for rest := line; rest != ""; {
+				k := min(len(rest), 32<<10)
+				_, _ = io.WriteString(w, rest[:k])
+				rest = rest[k:]
+			}
+			_ = w.Flush()
+		}
+	})
 }
 
 // BenchmarkNewRedactor is New teaching a redactor 20 secrets: every form of

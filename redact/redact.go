@@ -290,8 +290,12 @@ type Writer struct {
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	held := len(w.buf)
 	w.buf = append(w.buf, p...)
-	if i := bytes.LastIndexByte(w.buf, '\n'); i >= 0 {
+	// Only p can end a line: the held text has no newline. A long line
+	// written in pieces (a dry run's 10 MiB body) is searched once.
+	if i := bytes.LastIndexByte(p, '\n'); i >= 0 {
+		i += held
 		out := w.r.String(string(w.buf[:i+1]))
 		w.buf = append(w.buf[:0], w.buf[i+1:]...)
 		if _, err := io.WriteString(w.w, out); err != nil {

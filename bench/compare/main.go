@@ -183,6 +183,11 @@ func run(o options, w io.Writer) error {
 		g.cmds = append(g.cmds, &command{label: v[0] + " --dry-run", argv: jn(v[1], append(small, "--dry-run")...)})
 	}
 
+	for _, n := range o.only() {
+		if !slices.ContainsFunc(groups, func(g *group) bool { return g.number() == n }) {
+			return fmt.Errorf("-groups: no group %q", n)
+		}
+	}
 	groups = slices.DeleteFunc(groups, func(g *group) bool { return !o.selected(g.number()) })
 	for _, g := range groups {
 		fmt.Fprintf(os.Stderr, "compare: %s (%d rounds)\n", g.name, g.rounds)
@@ -200,9 +205,14 @@ func (g *group) number() string {
 	return n
 }
 
+// only is the groups -groups names; none for all.
+func (o options) only() []string {
+	return strings.FieldsFunc(o.groups, func(r rune) bool { return r == ' ' || r == ',' })
+}
+
 // selected reports whether -groups asks for the group numbered n.
 func (o options) selected(n string) bool {
-	return o.groups == "" || slices.Contains(strings.FieldsFunc(o.groups, func(r rune) bool { return r == ' ' || r == ',' }), n)
+	return o.groups == "" || slices.Contains(o.only(), n)
 }
 
 // runArgs is jobnotify run under config up to the "--" before the command.

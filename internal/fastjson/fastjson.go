@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxDepth is encoding/json's nesting limit: a 10,001st open bracket makes
@@ -426,7 +427,9 @@ func EncodeObject(obj map[string]any) ([]string, error) {
 	if err := e.value(obj); err != nil {
 		return nil, err
 	}
-	own := string(e.buf) // the small part: one copy, so that every piece is a string
+	// The encoder's own text, as a string without a copy: buf is not
+	// written to again, nor kept anywhere else.
+	own := unsafe.String(unsafe.SliceData(e.buf), len(e.buf))
 	parts := make([]string, 0, 2*len(e.splices)+1)
 	prev := 0
 	for _, s := range e.splices {

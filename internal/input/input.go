@@ -96,7 +96,7 @@ const hugeMin = 4 << 20
 // is read straight into a buffer of its size (and one byte, to see its
 // end), which becomes the text without a copy: a 10 MiB --body @file is
 // in memory once.
-func readAll(r io.Reader, limit int64) (string, error) {
+func readAll(r io.Reader, limit int64) (text string, err error) {
 	size := int64(512)
 	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
 		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
@@ -107,10 +107,17 @@ func readAll(r io.Reader, limit int64) (string, error) {
 		}
 	}
 	r = io.LimitReader(r, min(limit, math.MaxInt64-1)+1)
-	b := buffer(int(size))
+	b, free := buffer(int(size))
+	defer func() {
+		if err != nil {
+			free()
+		}
+	}()
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // grown as append grows it
+			grown := append(b, 0)[:len(b)] // a copy, grown as append grows it
+			free()
+			b, free = grown, func() {}
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

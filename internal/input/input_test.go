@@ -66,15 +66,23 @@ var large = strings.Repeat("0123456789abcdef", hugeMin/16+1000) + "end"
 // A file that grows after its size was read is read whole, past the
 // buffer that size asked for, up to the limit.
 func TestReadGrownFile(t *testing.T) {
-	for _, text := range []string{"hello, and then some more", large} {
-		r := &staleSize{strings.NewReader(text), int64(len(text) / 3)}
-		got, err := readAll(r, int64(len(text)))
-		if err != nil || got != text {
-			t.Errorf("%d bytes, stated as %d: read %d bytes (%v)", len(text), r.size, len(got), err)
+	larger := large + strings.Repeat("more", hugeMin/8)
+	for _, tt := range []struct {
+		text   string
+		stated int64
+	}{
+		{"hello, and then some more", 8},
+		{large, 1 << 20},            // a heap buffer outgrown
+		{larger, int64(len(large))}, // one of its own (huge pages on Linux), outgrown
+	} {
+		r := &staleSize{strings.NewReader(tt.text), tt.stated}
+		got, err := readAll(r, int64(len(tt.text)))
+		if err != nil || got != tt.text {
+			t.Errorf("%d bytes, stated as %d: read %d bytes (%v)", len(tt.text), tt.stated, len(got), err)
 		}
-		r = &staleSize{strings.NewReader(text), int64(len(text) / 3)}
-		if _, err := readAll(r, int64(len(text)-1)); !errors.As(err, new(*TooLargeError)) {
-			t.Errorf("%d bytes, one over the limit: %v, want a *TooLargeError", len(text), err)
+		r = &staleSize{strings.NewReader(tt.text), tt.stated}
+		if _, err := readAll(r, int64(len(tt.text)-1)); !errors.As(err, new(*TooLargeError)) {
+			t.Errorf("%d bytes, one over the limit: %v, want a *TooLargeError", len(tt.text), err)
 		}
 	}
 }
