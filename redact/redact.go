@@ -7,13 +7,14 @@ package redact
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"html"
 	"io"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/jobnotify/jobnotify/internal/fastjson"
 )
 
 // MinSecret is the shortest value treated as a secret. Shorter values
@@ -137,20 +138,19 @@ func forms(s string, encoders []func(string) string) []string {
 	return out
 }
 
+// htmlInJSON is what encoding/json's HTML escaping adds.
+var htmlInJSON = strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`)
+
 // encodings returns s and the encodings it may be printed or sent in.
 func encodings(s string) []string {
 	out := []string{s, url.QueryEscape(s), url.PathEscape(s), html.EscapeString(s)}
-	// JSON-escaped as encoding/json does (<, > and & as \u003c…) and as
-	// the payload is written, without HTML escaping.
-	if j, err := json.Marshal(s); err == nil {
-		out = append(out, string(j[1:len(j)-1]))
-	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(s) == nil {
-		j := strings.TrimSuffix(b.String(), "\n")
-		out = append(out, j[1:len(j)-1])
+	// JSON-escaped as the payload is written, and as encoding/json does
+	// by default, also <, > and & (as \u003c…).
+	j := fastjson.AppendString(nil, s)
+	j = j[1 : len(j)-1]
+	out = append(out, string(j))
+	if strings.ContainsAny(s, "<>&") {
+		out = append(out, htmlInJSON.Replace(string(j)))
 	}
 	// base64 of s on its own, padded and not (for short secrets these are
 	// the only forms long enough to find)...
