@@ -88,12 +88,28 @@ func (a *app) cliFor(name string) *cli.App {
 }
 
 // commandOf is the command a command line runs when it is plain: global
-// flags (--config FILE, --target NAME, --verbose, --quiet, with one dash
-// or two, a value after = or as the next word), then the command's name,
-// as the flag package reads the root's flags. Anything else — another
-// flag first, --help, a command that reads every command's flags (help,
-// completion), no command — is "".
+// flags (globalFlags: --config FILE, --target NAME, --verbose, --quiet,
+// with one dash or two, a value after = or as the next word), then the
+// command's name, as the flag package reads the root's flags. Anything
+// else is "": another flag first, a command that reads every command's
+// flags (help, completion), no command, and --help or -h anywhere before
+// "--", since "jobnotify send --help validate" shows validate's help.
 func commandOf(args []string) string {
+	for _, arg := range args[1:] {
+		if arg == "--" {
+			break
+		}
+		if arg == "--help" || arg == "-help" || arg == "-h" || arg == "--h" {
+			return ""
+		}
+	}
+	takesValue := map[string]bool{}
+	for _, f := range globalFlags("") {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range flagNames(f) {
+			takesValue[n] = !isBool
+		}
+	}
 	for i := 1; i < len(args); i++ {
 		arg := args[i]
 		if !strings.HasPrefix(arg, "-") {
@@ -104,14 +120,12 @@ func commandOf(args []string) string {
 			return arg
 		}
 		name, _, valued := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		switch name {
-		case "config", "target":
-			if !valued {
-				i++
-			}
-		case "verbose", "v", "quiet", "q":
-		default:
-			return "" // "-", "--", --help, --version, or a flag the root lacks
+		value, global := takesValue[name]
+		switch {
+		case !global:
+			return "" // "-", "--", --version, or a flag the root lacks
+		case value && !valued:
+			i++ // its value is the next word
 		}
 	}
 	return ""
@@ -120,6 +134,9 @@ func commandOf(args []string) string {
 // watched is action once signals are caught: no command reads, starts or
 // sends anything before then.
 func (a *app) watched(action cli.ActionFunc) cli.ActionFunc {
+	if action == nil {
+		return nil // urfave/cli's own: a command's help
+	}
 	return func(c *cli.Context) error {
 		if a.watching != nil {
 			a.watching()

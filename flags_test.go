@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"maps"
 	"slices"
@@ -101,6 +103,9 @@ func TestCommandOf(t *testing.T) {
 		{"-- send", ""},
 		{"--target", ""},
 		{"", ""},
+		{"send --help validate", ""}, // validate's help
+		{"validate -h run", ""},
+		{"run -- make --help", "run"}, // the command's own flag
 	} {
 		if got := commandOf(append([]string{"jobnotify"}, strings.Fields(tt.args)...)); got != tt.want {
 			t.Errorf("%q: got %q, want %q", tt.args, got, tt.want)
@@ -128,6 +133,32 @@ func TestCliFor(t *testing.T) {
 		}
 		if !maps.Equal(a.envVars, full.envVars) {
 			t.Errorf("%s: cliFor knows the variables %v, cli %v", cmd.Name, a.envVars, full.envVars)
+		}
+	}
+}
+
+// TestCliForSameOutput runs command lines that print help, usage errors
+// or their result without sending through the whole interface and through
+// the one cliFor prepares for them: the output must not differ.
+func TestCliForSameOutput(t *testing.T) {
+	for _, line := range []string{
+		"send --help", "send --help validate", "env --help send", "validate -h run", "version --help validate",
+		"--help", "help send", "-v --dry-run send", "send --bogus", "--config", "sedn", "version",
+		"--target a validate", "send -XPOST", "run -h", "spool status --help", "spool --help status",
+	} {
+		args := append([]string{"jobnotify"}, strings.Fields(line)...)
+		output := func(prepare func(a *app) *cli.App) string {
+			var out, errb strings.Builder
+			a := newApp([]string{"HOME=/nonexistent", "XDG_CONFIG_HOME=/nonexistent"}, strings.NewReader(""), &out, &errb)
+			a.args = args
+			err := prepare(a).RunContext(context.Background(), args)
+			a.flushOutput()
+			return fmt.Sprintf("%s\n--- stderr\n%s\n--- error: %v", out.String(), errb.String(), err)
+		}
+		all := output(func(a *app) *cli.App { return a.cli() })
+		one := output(func(a *app) *cli.App { return a.cliFor(commandOf(args)) })
+		if all != one {
+			t.Errorf("%q: with every command ready\n%s\nwith cliFor(%q)\n%s", line, all, commandOf(args), one)
 		}
 	}
 }

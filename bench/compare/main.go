@@ -133,6 +133,17 @@ func run(o options, w io.Writer) error {
 			&command{label: "curl -sS -X POST", argv: curl(f.smallPayload)},
 			&command{label: "bench/minpost", argv: minpost(f.smallPayload)},
 		)},
+		// The parts of the small send, each a whole process: a Go
+		// program's start and exit (minpost's, which links net/http),
+		// jobnotify's start with its command line parsed (version),
+		// everything but the request (a dry run), and the POST alone.
+		{name: "1b. a small send's parts", rounds: o.rounds, cmds: []*command{
+			{label: o.label, argv: jn(o.jobnotify, small...)},
+			{label: "bench/minpost -start (start and exit)", argv: []string{o.minpost, "-start"}},
+			{label: "bench/minpost (start, POST, exit)", argv: minpost(f.smallPayload)},
+			{label: "jobnotify version (start, command line, exit)", argv: []string{o.jobnotify, "version"}},
+			{label: "jobnotify send --dry-run (all but the request)", argv: jn(o.jobnotify, append(small, "--dry-run")...)},
+		}},
 		{name: "2a. 1 MiB --body @file", rounds: o.bigRounds, cmds: withCurl(
 			&command{label: o.label, argv: jn(o.jobnotify, "--body", "@"+f.body1)},
 			&command{label: "curl --data-binary @file", argv: curl(f.body1)},

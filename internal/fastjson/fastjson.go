@@ -519,12 +519,13 @@ func object[V any](e *encoder, m map[string]V) error {
 	return nil
 }
 
-// appendString appends s as a JSON string exactly as encoding/json does
-// without HTML escaping: ", \ and control characters escaped (\b \f \n \r
-// \t by name), invalid UTF-8 as \ufffd, U+2028 and U+2029 as \u escapes.
 // AppendString appends s as a JSON string, quoted, as Marshal writes it:
 // encoding/json's escapes without its HTML ones.
 func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+
+// appendString appends s as a JSON string exactly as encoding/json does
+// without HTML escaping: ", \ and control characters escaped (\b \f \n \r
+// \t by name), invalid UTF-8 as \ufffd, U+2028 and U+2029 as \u escapes.
 
 func appendString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
