@@ -113,18 +113,7 @@ func TestSendPiecesEachAttempt(t *testing.T) {
 		{Scheme: config.HMACSHA256, Header: "X-Sig", Keys: key},
 		{Scheme: config.StandardWebhooks, Keys: key},
 	} {
-		srv := newServer(t, statuses(503, 503, 200))
-		c, _ := testClient(4)
-		parts := piecesCases[1]
-		r, err := NewRequest(Endpoint{URL: srv.URL, Signing: signing}, http.MethodPost, testID, NewPieces(parts...), "", "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Send(context.Background(), r); err != nil {
-			t.Fatal(err)
-		}
-		want := strings.Join(parts, "")
-		reqs := srv.requests()
+		want, reqs := sendPieces(t, func(url string) Endpoint { return Endpoint{URL: url, Signing: signing} }, statuses(503, 503, 200))
 		if len(reqs) != 3 {
 			t.Fatalf("%s: %d requests, want 3", signing.Scheme, len(reqs))
 		}
@@ -142,23 +131,12 @@ func TestSendPiecesEachAttempt(t *testing.T) {
 // A followed 307 sends a body of several pieces again, whole: net/http
 // reads it afresh through GetBody.
 func TestSendPiecesRedirected(t *testing.T) {
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+	want, reqs := sendPieces(t, func(url string) Endpoint { return Endpoint{URL: url + "/old"} }, func(w http.ResponseWriter, r *http.Request, _ int) {
 		if r.URL.Path == "/old" {
 			w.Header().Set("Location", "/new")
 			w.WriteHeader(http.StatusTemporaryRedirect)
 		}
 	})
-	c, _ := testClient(1)
-	parts := piecesCases[1]
-	r, err := NewRequest(Endpoint{URL: srv.URL + "/old"}, http.MethodPost, testID, NewPieces(parts...), "", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Send(context.Background(), r); err != nil {
-		t.Fatal(err)
-	}
-	want := strings.Join(parts, "")
-	reqs := srv.requests()
 	if len(reqs) != 2 || reqs[1].Path != "/new" {
 		t.Fatalf("%d requests, want /old then /new", len(reqs))
 	}
@@ -167,4 +145,22 @@ func TestSendPiecesRedirected(t *testing.T) {
 			t.Errorf("%s: %d bytes, want the %d of the pieces", got.Path, len(got.Body), len(want))
 		}
 	}
+}
+
+// sendPieces sends the body of several pieces to the endpoint at a server
+// that answers with handle, with up to 4 attempts, and returns the body
+// and what the server got.
+func sendPieces(t *testing.T, endpoint func(url string) Endpoint, handle func(http.ResponseWriter, *http.Request, int)) (string, []recorded) {
+	t.Helper()
+	srv := newServer(t, handle)
+	c, _ := testClient(4)
+	parts := piecesCases[1]
+	r, err := NewRequest(endpoint(srv.URL), http.MethodPost, testID, NewPieces(parts...), "", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(parts, ""), srv.requests()
 }
