@@ -86,7 +86,7 @@ func (f *listFlag) helpOf() flagHelp   { return f.help }
 // Names are the flag's names, worked out once. urfave/cli asks for them
 // over and over — to parse, for each flag's IsSet, in every lookup — and
 // its own Names runs a regular expression over each name every time:
-// with send's 30 flags, a few thousand runs, a tenth of a small send.
+// 6 % of a small send's CPU samples (docs/performance.md).
 func (f *stringFlag) Names() []string { return f.help.raw }
 func (f *boolFlag) Names() []string   { return f.help.raw }
 func (f *intFlag) Names() []string    { return f.help.raw }
@@ -170,8 +170,7 @@ func flagNames(f cli.Flag) []string {
 }
 
 // wrap returns f, whose names are raw, wrapped to be shown by its
-// flagHelp, env its variable; a flag that is wrapped already, or of
-// another kind, as it is. A
+// flagHelp, env its variable; a flag of another kind as it is. A
 // repeatable flag's short form becomes a hidden flag of its own that adds
 // to the same list: urfave/cli refuses two forms of one flag on a command
 // line, and -f a --field b is how a repeatable flag is used.

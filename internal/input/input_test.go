@@ -46,7 +46,7 @@ func TestReadFile(t *testing.T) {
 			var tl *TooLargeError
 			switch {
 			case tt.tooBig:
-				if !errors.As(err, &tl) || tl.Limit != tt.limit {
+				if !errors.As(err, &tl) || tl.Limit != tt.limit || tt.limit == 10 && err.Error() != "larger than 10B" {
 					t.Fatalf("got %q, %v, want a *TooLargeError of %d", got, err, tt.limit)
 				}
 			case tt.notHere:
