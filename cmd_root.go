@@ -99,8 +99,8 @@ func commandOf(args []string) string {
 		if arg == "--" {
 			break
 		}
-		if arg == "--help" || arg == "-help" || arg == "-h" || arg == "--h" {
-			return ""
+		if name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "="); strings.HasPrefix(arg, "-") && (name == "help" || name == "h") {
+			return "" // in any of the flag package's forms: -h, --help, --help=true
 		}
 	}
 	takesValue := map[string]bool{}

@@ -105,6 +105,7 @@ func TestCommandOf(t *testing.T) {
 		{"", ""},
 		{"send --help validate", ""}, // validate's help
 		{"validate -h run", ""},
+		{"send --help=true validate", ""},
 		{"run -- make --help", "run"}, // the command's own flag
 	} {
 		if got := commandOf(append([]string{"jobnotify"}, strings.Fields(tt.args)...)); got != tt.want {
@@ -142,7 +143,7 @@ func TestCliFor(t *testing.T) {
 // the one cliFor prepares for them: the output must not differ.
 func TestCliForSameOutput(t *testing.T) {
 	for _, line := range []string{
-		"send --help", "send --help validate", "env --help send", "validate -h run", "version --help validate",
+		"send --help", "send --help validate", "send --help=true validate", "env --help send", "validate -h run", "version --help validate",
 		"--help", "help send", "-v --dry-run send", "send --bogus", "--config", "sedn", "version",
 		"--target a validate", "send -XPOST", "run -h", "spool status --help", "spool --help status",
 	} {
